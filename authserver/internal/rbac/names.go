@@ -1,0 +1,70 @@
+package rbac
+
+import (
+	"regexp"
+	"strings"
+)
+
+// The repository-name grammar of the distribution spec: path components of
+// lowercase alphanumerics separated by '.', '_', '__' or runs of '-', joined
+// by '/'. A namespace, team or username is one such component.
+var (
+	componentRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
+	emailRE = regexp.MustCompile(`^[^\s@]+@[^\s@]+$`)
+)
+
+// MaxNameLength caps repository names, as the registry does.
+const MaxNameLength = 255
+
+// MaxComponentLength caps usernames, team, namespace and robot names.
+const MaxComponentLength = 64
+
+// reserved are names nobody may take as a user, team, namespace or robot:
+// they collide with routes, registry paths or robot prefixes.
+var reserved = map[string]bool{
+	"admin": true, "administrator": true, "root": true, "system": true,
+	"api": true, "v1": true, "v2": true, "_catalog": true, "auth": true,
+	"registry": true, "robot": true, "anonymous": true, "dockmaster": true,
+	"ui": true, "login": true, "logout": true, "search": true, "static": true,
+	"healthz": true, "readyz": true, "metrics": true, "me": true, "global": true,
+}
+
+// IsReserved reports whether name is reserved.
+func IsReserved(name string) bool {
+	return reserved[name] || strings.HasPrefix(name, "robot$")
+}
+
+// ValidComponent reports whether name is a valid single path component
+// (usernames, team, namespace and robot names).
+func ValidComponent(name string) bool {
+	return len(name) > 0 && len(name) <= MaxComponentLength && componentRE.MatchString(name)
+}
+
+// ValidRepositoryName reports whether name is a valid repository name.
+func ValidRepositoryName(name string) bool {
+	if name == "" || len(name) > MaxNameLength {
+		return false
+	}
+	for _, c := range strings.Split(name, "/") {
+		if !componentRE.MatchString(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidEmail is a shallow check: one '@', no spaces.
+func ValidEmail(s string) bool { return len(s) <= 254 && emailRE.MatchString(s) }
+
+// NamespaceOf splits a repository name into its namespace and kind: a name
+// with one segment lives in the global namespace (returned as "").
+func NamespaceOf(repo string) (namespace string, global bool) {
+	i := strings.IndexByte(repo, '/')
+	if i < 0 {
+		return "", true
+	}
+	return repo[:i], false
+}
+
+// RobotPrefix starts every robot account's name.
+const RobotPrefix = "robot$"
