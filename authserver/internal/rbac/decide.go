@@ -18,7 +18,9 @@ func (r Role) rank() int {
 // Valid reports whether r is one of Roles.
 func (r Role) Valid() bool { return r.rank() > 0 }
 
-// AtLeast reports whether r includes min.
+// AtLeast reports whether r includes min. It is false whenever min is not a
+// valid role (RoleNone included), so a check against a missing or mistyped
+// requirement fails closed.
 func (r Role) AtLeast(min Role) bool { return min.rank() > 0 && r.rank() >= min.rank() }
 
 // Highest returns the highest of the given roles, RoleNone for none.
@@ -67,6 +69,8 @@ func Decide(now time.Time, s Subject, t Target, p Policy) []Action {
 	case t.Kind == KindGlobal:
 		// Admins push; everyone signed in pulls.
 		pull = s.Kind != Anonymous
+	case t.Kind != KindPersonal && t.Kind != KindTeam:
+		// An unknown kind of namespace grants nothing (deny by default).
 	default:
 		role := RoleNone
 		if t.Exists && s.Kind != Anonymous {

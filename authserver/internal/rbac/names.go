@@ -10,7 +10,7 @@ import (
 // by '/'. A namespace, team or username is one such component.
 var (
 	componentRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
-	emailRE = regexp.MustCompile(`^[^\s@]+@[^\s@]+$`)
+	emailRE     = regexp.MustCompile(`^[^\s@]+@[^\s@]+$`)
 )
 
 // MaxNameLength caps repository names, as the registry does.
