@@ -1,0 +1,137 @@
+package api
+
+import (
+	"context"
+	"errors"
+
+	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
+	"github.com/dockmaster/dockmaster/authserver/internal/store"
+)
+
+// roleOn is the caller's effective role on a namespace (RoleNone for none).
+func (a *API) roleOn(ctx context.Context, c *caller, ns string) (rbac.Role, error) {
+	if c.name() == "" {
+		return rbac.RoleNone, nil
+	}
+	roles, err := a.st.RolesOn(ctx, ns, c.p.Subject.Kind, c.name())
+	if err != nil {
+		return rbac.RoleNone, err
+	}
+	return rbac.Highest(roles...), nil
+}
+
+// canSeeNamespace: admins see all; anyone with a role sees it; signed-in
+// users see public and protected ones; robots see public ones.
+func canSeeNamespace(c *caller, ns store.Namespace, role rbac.Role) bool {
+	switch {
+	case c.isAdmin(), role != rbac.RoleNone:
+		return true
+	case ns.Visibility == rbac.Public:
+		return true
+	case ns.Visibility == rbac.Protected:
+		return c.isUser()
+	}
+	return false
+}
+
+// canManageNamespace: admins and owners (of the owning team, by grant, or of
+// a personal namespace).
+func canManageNamespace(c *caller, role rbac.Role) bool {
+	return c.isAdmin() || (c.isUser() && role == rbac.RoleOwner)
+}
+
+// namespaceFor loads a namespace the caller may see; an invisible one is
+// reported exactly like a missing one.
+func (a *API) namespaceFor(ctx context.Context, c *caller, name string) (store.Namespace, rbac.Role, error) {
+	if err := pathName("namespace", name); err != nil {
+		return store.Namespace{}, "", err
+	}
+	ns, err := a.st.GetNamespace(ctx, name)
+	if err != nil {
+		return ns, "", storeErr(err, "namespace \""+name+"\"", "")
+	}
+	role, err := a.roleOn(ctx, c, name)
+	if err != nil {
+		return ns, "", err
+	}
+	if !canSeeNamespace(c, ns, role) {
+		return ns, "", notFound("namespace %q not found", name)
+	}
+	return ns, role, nil
+}
+
+// teamRole is a user's role in a team (RoleNone when not a member).
+func (a *API) teamRole(ctx context.Context, team, username string) (rbac.Role, error) {
+	m, err := a.st.GetMember(ctx, team, username)
+	if errors.Is(err, store.ErrNotFound) {
+		return rbac.RoleNone, nil
+	}
+	if err != nil {
+		return rbac.RoleNone, err
+	}
+	return m.Role, nil
+}
+
+// decider answers rbac.Decide for repositories, caching namespace facts for
+// the length of one request.
+type decider struct {
+	a      *API
+	c      *caller
+	policy rbac.Policy
+	cache  map[string]rbac.Target
+}
+
+func (a *API) newDecider(ctx context.Context, c *caller) (*decider, error) {
+	s, err := a.st.GetSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &decider{a: a, c: c, policy: s.Policy(), cache: map[string]rbac.Target{}}, nil
+}
+
+// target gathers the facts about namespace ns ("" is the global namespace).
+func (d *decider) target(ctx context.Context, ns string) (rbac.Target, error) {
+	if t, ok := d.cache[ns]; ok {
+		return t, nil
+	}
+	t := rbac.Target{Namespace: ns, Kind: rbac.KindGlobal}
+	if ns != "" {
+		n, err := d.a.st.GetNamespace(ctx, ns)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			t = rbac.Target{Namespace: ns, Kind: rbac.KindTeam}
+		case err != nil:
+			return t, err
+		default:
+			role, err := d.a.roleOn(ctx, d.c, ns)
+			if err != nil {
+				return t, err
+			}
+			kind := rbac.KindTeam
+			if n.Owner != "" {
+				kind = rbac.KindPersonal
+			}
+			t = rbac.Target{Namespace: ns, Kind: kind, Visibility: n.Visibility, Exists: true, Role: role}
+		}
+	}
+	d.cache[ns] = t
+	return t, nil
+}
+
+// actions is what the caller may do on repositories of namespace ns.
+func (d *decider) actions(ctx context.Context, ns string) ([]rbac.Action, rbac.Target, error) {
+	t, err := d.target(ctx, ns)
+	if err != nil {
+		return nil, t, err
+	}
+	return rbac.Decide(d.a.now(), d.c.p.Subject, t, d.policy), t, nil
+}
+
+func hasAction(actions []rbac.Action, want rbac.Action) bool {
+	for _, a := range actions {
+		if a == want {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,149 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/dockmaster/dockmaster/authserver/internal/authn"
+	"github.com/dockmaster/dockmaster/authserver/internal/store"
+	"github.com/dockmaster/dockmaster/internal/client"
+)
+
+// Wire error codes (client.Error.Code).
+const (
+	codeInvalid         = "invalid_argument"
+	codeUnauthenticated = "unauthenticated"
+	codeForbidden       = "forbidden"
+	codeNotFound        = "not_found"
+	codeConflict        = "conflict"
+	codeTooLarge        = "too_large"
+	codeUnavailable     = "unavailable"
+	codeInternal        = "internal"
+)
+
+// Error is an API error: an HTTP status, a wire code, a message safe to show
+// and, for validation errors, the offending field. cause, when set, is logged
+// but never sent.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+	Field   string
+	cause   error
+}
+
+func (e *Error) Error() string {
+	if e.cause != nil {
+		return e.Code + ": " + e.Message + ": " + e.cause.Error()
+	}
+	return e.Code + ": " + e.Message
+}
+
+func (e *Error) Unwrap() error { return e.cause }
+
+func invalid(field, format string, args ...any) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: codeInvalid, Message: fmt.Sprintf(format, args...), Field: field}
+}
+
+func forbidden(format string, args ...any) *Error {
+	return &Error{Status: http.StatusForbidden, Code: codeForbidden, Message: fmt.Sprintf(format, args...)}
+}
+
+func notFound(format string, args ...any) *Error {
+	return &Error{Status: http.StatusNotFound, Code: codeNotFound, Message: fmt.Sprintf(format, args...)}
+}
+
+func conflict(format string, args ...any) *Error {
+	return &Error{Status: http.StatusConflict, Code: codeConflict, Message: fmt.Sprintf(format, args...)}
+}
+
+// errUnauthenticated is the one answer to missing and bad credentials alike,
+// so callers cannot tell an unknown user from a wrong password.
+var errUnauthenticated = &Error{
+	Status:  http.StatusUnauthorized,
+	Code:    codeUnauthenticated,
+	Message: "authentication required: send valid Basic credentials or a Bearer application token",
+}
+
+// errorTable maps sentinel errors to what the client sees. The first match
+// wins, so specific sentinels come before general ones. msg is used when the
+// caller supplied no object-specific message.
+var errorTable = []struct {
+	target error
+	status int
+	code   string
+	msg    string
+}{
+	{store.ErrLastOwner, http.StatusConflict, codeConflict, "a team must keep at least one owner: make another member owner first"},
+	{store.ErrLastAdmin, http.StatusConflict, codeConflict, "at least one enabled admin must remain: make another user admin first"},
+	{store.ErrNotFound, http.StatusNotFound, codeNotFound, "not found"},
+	{store.ErrConflict, http.StatusConflict, codeConflict, "conflicts with an existing object or is still in use"},
+	{store.ErrUnavailable, http.StatusServiceUnavailable, codeUnavailable, "the database is unavailable; retry later"},
+	{authn.ErrBadCredentials, http.StatusUnauthorized, codeUnauthenticated, errUnauthenticated.Message},
+	{context.DeadlineExceeded, http.StatusServiceUnavailable, codeUnavailable, "the request timed out; retry later"},
+	{context.Canceled, http.StatusServiceUnavailable, codeUnavailable, "the request was canceled"},
+}
+
+// toError turns any error into an *Error. Unknown errors come from the store
+// (the handlers produce nothing else), so they mean "unavailable": a database
+// fault must never look like a bug (500) or leak SQL.
+func toError(err error) *Error {
+	var ae *Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return &Error{Status: http.StatusRequestEntityTooLarge, Code: codeTooLarge,
+			Message: fmt.Sprintf("request body larger than %d bytes", mbe.Limit), cause: err}
+	}
+	for _, t := range errorTable {
+		if errors.Is(err, t.target) {
+			return &Error{Status: t.status, Code: t.code, Message: t.msg, cause: err}
+		}
+	}
+	return &Error{Status: http.StatusServiceUnavailable, Code: codeUnavailable,
+		Message: "the database is unavailable; retry later", cause: err}
+}
+
+// storeErr names the object in the message of a store error: what (e.g.
+// `team "devs"`) is prefixed for not-found and conflict errors; onConflict,
+// when not empty, replaces the generic conflict message.
+func storeErr(err error, what, onConflict string) error {
+	if err == nil {
+		return nil
+	}
+	e := toError(err)
+	switch {
+	case errors.Is(err, store.ErrLastOwner), errors.Is(err, store.ErrLastAdmin):
+		// The table's message is already specific.
+	case e.Code == codeNotFound && what != "":
+		e = &Error{Status: e.Status, Code: e.Code, Message: what + " not found", cause: err}
+	case e.Code == codeConflict && onConflict != "":
+		e = &Error{Status: e.Status, Code: e.Code, Message: onConflict, cause: err}
+	case e.Code == codeConflict && what != "":
+		e = &Error{Status: e.Status, Code: e.Code, Message: what + " " + e.Message, cause: err}
+	}
+	return e
+}
+
+// writeError sends err as a client.Error body and logs what the client does
+// not see.
+func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	e := toError(err)
+	if e.Status >= 500 {
+		a.log.ErrorContext(r.Context(), "api error", "method", r.Method, "path", r.URL.Path,
+			"status", e.Status, "code", e.Code, "err", err)
+	} else if e.cause != nil {
+		a.log.DebugContext(r.Context(), "api error", "status", e.Status, "code", e.Code, "err", err)
+	}
+	if e.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm="dockmaster"`)
+	}
+	if e.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "5")
+	}
+	writeJSON(w, e.Status, client.Error{Code: e.Code, Message: e.Message, Field: e.Field})
+}

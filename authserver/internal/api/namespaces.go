@@ -1,0 +1,183 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
+	"github.com/dockmaster/dockmaster/authserver/internal/store"
+	"github.com/dockmaster/dockmaster/internal/client"
+)
+
+func (a *API) listNamespaces(w http.ResponseWriter, r *http.Request, c *caller) error {
+	opt, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	keep := func(n store.Namespace) (bool, error) {
+		if c.isAdmin() {
+			return true, nil
+		}
+		if n.Visibility == rbac.Public || (n.Visibility == rbac.Protected && c.isUser()) {
+			return true, nil
+		}
+		role, err := a.roleOn(r.Context(), c, n.Name)
+		return role != rbac.RoleNone, err
+	}
+	items, next, err := paginate(r.Context(), opt, a.st.ListNamespaces, func(n store.Namespace) string { return n.Name }, keep)
+	if err != nil {
+		return err
+	}
+	writePage(w, mapSlice(items, toNamespace), next)
+	return nil
+}
+
+func (a *API) createNamespace(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var req client.CreateNamespace
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if err := usersOnly(c); err != nil {
+		return err
+	}
+	obj := "namespace/" + truncate(req.Name, 64)
+	if err := checkName("name", req.Name); err != nil {
+		return err
+	}
+	if req.Team == "" {
+		return invalid("team", "team is required: a namespace belongs to a team")
+	}
+	if !rbac.ValidComponent(req.Team) {
+		return invalid("team", "team %q is not valid", req.Team)
+	}
+	vis := rbac.Private
+	if req.Visibility != "" {
+		v, err := checkVisibility("visibility", req.Visibility)
+		if err != nil {
+			return err
+		}
+		vis = v
+	}
+	if err := checkText("description", req.Description, maxDescription); err != nil {
+		return err
+	}
+	if _, err := a.st.GetTeam(r.Context(), req.Team); err != nil {
+		e := toError(storeErr(err, "team \""+req.Team+"\"", ""))
+		e.Field = "team"
+		return e
+	}
+	if !c.isAdmin() {
+		s, err := a.st.GetSettings(r.Context())
+		if err != nil {
+			return err
+		}
+		if s.NamespaceCreation != "team-owners" {
+			return a.deny(r, c, "namespace.create", obj, forbidden("only admins create namespaces on this site"))
+		}
+		role, err := a.teamRole(r.Context(), req.Team, c.name())
+		if err != nil {
+			return err
+		}
+		if role != rbac.RoleOwner {
+			return a.deny(r, c, "namespace.create", obj, forbidden("only owners of team %q and admins create its namespaces", req.Team))
+		}
+	}
+	now := a.now().UTC()
+	n := store.Namespace{Name: req.Name, Team: req.Team, Visibility: vis, Description: req.Description, CreatedAt: now, UpdatedAt: now}
+	if err := a.st.CreateNamespace(r.Context(), n); err != nil {
+		return a.failed(r, c, "namespace.create", obj, storeErr(err, "team \""+req.Team+"\"",
+			"a namespace (or user) named \""+req.Name+"\" already exists"))
+	}
+	a.done(r, c, "namespace.create", obj, detailf("team=%s visibility=%s", n.Team, n.Visibility))
+	got, err := a.st.GetNamespace(r.Context(), n.Name)
+	if err != nil {
+		got = n
+	}
+	w.Header().Set("Location", "/api/v1/namespaces/"+n.Name)
+	writeJSON(w, http.StatusCreated, toNamespace(got))
+	return nil
+}
+
+func (a *API) getNamespace(w http.ResponseWriter, r *http.Request, c *caller) error {
+	n, _, err := a.namespaceFor(r.Context(), c, r.PathValue("namespace"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toNamespace(n))
+	return nil
+}
+
+func (a *API) updateNamespace(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var req client.UpdateNamespace
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	obj := "namespace/" + r.PathValue("namespace")
+	n, role, err := a.namespaceFor(r.Context(), c, r.PathValue("namespace"))
+	if err != nil {
+		return a.deniedLookup(r, c, "namespace.update", obj, err)
+	}
+	if !canManageNamespace(c, role) {
+		return a.deny(r, c, "namespace.update", obj, forbidden("only owners of namespace %q and admins may change it", n.Name))
+	}
+	var changes []string
+	if req.Team != nil && *req.Team != n.Team {
+		if !c.isAdmin() {
+			return a.deny(r, c, "namespace.update", obj, &Error{Status: http.StatusForbidden, Code: codeForbidden,
+				Message: "only admins move a namespace to another team", Field: "team"})
+		}
+		if n.Owner != "" {
+			return invalid("team", "a personal namespace cannot move to a team")
+		}
+		if _, err := a.st.GetTeam(r.Context(), *req.Team); err != nil {
+			e := toError(storeErr(err, "team \""+*req.Team+"\"", ""))
+			e.Field = "team"
+			return e
+		}
+		n.Team = *req.Team
+		changes = append(changes, "team="+n.Team)
+	}
+	if req.Visibility != nil {
+		v, err := checkVisibility("visibility", *req.Visibility)
+		if err != nil {
+			return err
+		}
+		n.Visibility = v
+		changes = append(changes, "visibility="+string(v))
+	}
+	if req.Description != nil {
+		if err := checkText("description", *req.Description, maxDescription); err != nil {
+			return err
+		}
+		n.Description = *req.Description
+		changes = append(changes, "description")
+	}
+	n.UpdatedAt = a.now().UTC()
+	if err := a.st.UpdateNamespace(r.Context(), n); err != nil {
+		return a.failed(r, c, "namespace.update", obj, storeErr(err, "namespace \""+n.Name+"\"", ""))
+	}
+	a.done(r, c, "namespace.update", obj, joinWords(changes))
+	got, err := a.st.GetNamespace(r.Context(), n.Name)
+	if err != nil {
+		got = n
+	}
+	writeJSON(w, http.StatusOK, toNamespace(got))
+	return nil
+}
+
+func (a *API) deleteNamespace(w http.ResponseWriter, r *http.Request, c *caller) error {
+	obj := "namespace/" + r.PathValue("namespace")
+	n, role, err := a.namespaceFor(r.Context(), c, r.PathValue("namespace"))
+	if err != nil {
+		return a.deniedLookup(r, c, "namespace.delete", obj, err)
+	}
+	if !canManageNamespace(c, role) {
+		return a.deny(r, c, "namespace.delete", obj, forbidden("only owners of namespace %q and admins may delete it", n.Name))
+	}
+	if err := a.st.DeleteNamespace(r.Context(), n.Name); err != nil {
+		return a.failed(r, c, "namespace.delete", obj, storeErr(err, "namespace \""+n.Name+"\"",
+			"namespace \""+n.Name+"\" still holds repositories; delete them first"))
+	}
+	a.done(r, c, "namespace.delete", obj, "")
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

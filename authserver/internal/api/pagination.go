@@ -1,0 +1,133 @@
+package api
+
+import (
+	"context"
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/dockmaster/dockmaster/authserver/internal/store"
+	"github.com/dockmaster/dockmaster/internal/client"
+)
+
+const (
+	defaultPageSize = 50
+	maxPageSize     = 200
+	maxQueryLength  = 256
+)
+
+// pageParams reads page_size, page_token and q. page_size defaults to 50 and
+// is clamped to 200; zero, negative or non-numeric sizes are 400. page_token
+// is the opaque base64url of the last name of the previous page.
+func pageParams(r *http.Request) (store.ListOptions, error) {
+	q := r.URL.Query()
+	opt := store.ListOptions{Limit: defaultPageSize}
+	if v, ok := q["page_size"]; ok {
+		n, err := strconv.Atoi(strings.TrimSpace(v[0]))
+		if err != nil || n <= 0 {
+			return opt, invalid("page_size", "page_size must be a positive integer (at most %d)", maxPageSize)
+		}
+		opt.Limit = min(n, maxPageSize)
+	}
+	if v := q.Get("page_token"); v != "" {
+		after, err := decodePageToken(v)
+		if err != nil {
+			return opt, invalid("page_token", "page_token is not a token this server issued")
+		}
+		opt.After = after
+	}
+	opt.Query = q.Get("q")
+	if len(opt.Query) > maxQueryLength {
+		return opt, invalid("q", "q is longer than %d characters", maxQueryLength)
+	}
+	return opt, nil
+}
+
+func encodePageToken(last string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(last))
+}
+
+func decodePageToken(tok string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(tok, "="))
+	if err != nil {
+		return "", err
+	}
+	if len(b) > 1024 {
+		return "", strconv.ErrRange
+	}
+	return string(b), nil
+}
+
+// paginate fills one page from a store list ordered by name: it asks for
+// pages after the cursor, keeps what keep accepts (authorization filters)
+// and stops once the page is full. keep may be nil.
+func paginate[T any](ctx context.Context, opt store.ListOptions,
+	fetch func(context.Context, store.ListOptions) ([]T, error),
+	name func(T) string, keep func(T) (bool, error)) ([]T, string, error) {
+	size := opt.Limit
+	items := make([]T, 0, size)
+	cur := opt
+	cur.Limit = size + 1
+	for {
+		batch, err := fetch(ctx, cur)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, it := range batch {
+			ok := true
+			if keep != nil {
+				if ok, err = keep(it); err != nil {
+					return nil, "", err
+				}
+			}
+			if !ok {
+				continue
+			}
+			if len(items) == size {
+				// One more visible item exists: there is a next page.
+				return items, encodePageToken(name(items[len(items)-1])), nil
+			}
+			items = append(items, it)
+		}
+		if len(batch) < cur.Limit {
+			return items, "", nil
+		}
+		cur.After = name(batch[len(batch)-1])
+	}
+}
+
+// pageSlice pages an in-memory list already sorted by key.
+func pageSlice[T any](all []T, opt store.ListOptions, key func(T) string) ([]T, string) {
+	items := make([]T, 0, min(len(all), opt.Limit))
+	for _, it := range all {
+		k := key(it)
+		if opt.After != "" && k <= opt.After {
+			continue
+		}
+		if opt.Query != "" && !strings.Contains(strings.ToLower(k), strings.ToLower(opt.Query)) {
+			continue
+		}
+		if len(items) == opt.Limit {
+			return items, encodePageToken(key(items[len(items)-1]))
+		}
+		items = append(items, it)
+	}
+	return items, ""
+}
+
+func writePage[T any](w http.ResponseWriter, items []T, next string) {
+	if items == nil {
+		items = []T{}
+	}
+	writeJSON(w, http.StatusOK, client.Page[T]{Items: items, NextPageToken: next})
+}
+
+// mapSlice converts a slice.
+func mapSlice[T, U any](in []T, f func(T) U) []U {
+	out := make([]U, 0, len(in))
+	for _, v := range in {
+		out = append(out, f(v))
+	}
+	return out
+}

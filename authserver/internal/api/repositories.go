@@ -1,0 +1,275 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
+	"github.com/dockmaster/dockmaster/authserver/internal/store"
+	"github.com/dockmaster/dockmaster/internal/client"
+)
+
+func (a *API) listRepositories(w http.ResponseWriter, r *http.Request, c *caller) error {
+	opt, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	d, err := a.newDecider(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	f := store.RepositoryFilter{}
+	if ns := r.URL.Query().Get("namespace"); ns != "" {
+		if !rbac.ValidComponent(ns) {
+			return invalid("namespace", "namespace %q is not valid", ns)
+		}
+		f.Namespace = ns
+	}
+	fetch := func(ctx context.Context, o store.ListOptions) ([]store.Repository, error) {
+		f.ListOptions = o
+		return a.st.ListRepositories(ctx, f)
+	}
+	keep := func(rp store.Repository) (bool, error) {
+		acts, _, err := d.actions(r.Context(), rp.Namespace)
+		return hasAction(acts, rbac.Pull), err
+	}
+	items, next, err := paginate(r.Context(), opt, fetch, func(rp store.Repository) string { return rp.Name }, keep)
+	if err != nil {
+		return err
+	}
+	writePage(w, mapSlice(items, toRepository), next)
+	return nil
+}
+
+// repoFor loads a repository the caller may pull, with the caller's actions
+// on it; one they may not pull answers 404 like a missing one.
+func (a *API) repoFor(ctx context.Context, c *caller, name string) (store.Repository, []rbac.Action, error) {
+	if !rbac.ValidRepositoryName(name) {
+		return store.Repository{}, nil, notFound("repository %q not found", truncate(name, 300))
+	}
+	d, err := a.newDecider(ctx, c)
+	if err != nil {
+		return store.Repository{}, nil, err
+	}
+	ns, _ := rbac.NamespaceOf(name)
+	acts, _, err := d.actions(ctx, ns)
+	if err != nil {
+		return store.Repository{}, nil, err
+	}
+	if !hasAction(acts, rbac.Pull) {
+		return store.Repository{}, nil, notFound("repository %q not found", name)
+	}
+	rp, err := a.st.GetRepository(ctx, name)
+	if err != nil {
+		return rp, nil, storeErr(err, "repository \""+name+"\"", "")
+	}
+	return rp, acts, nil
+}
+
+// mayEditRepository: the push right (contributors and owners under the push
+// policy) or the owner role, which keeps descriptions editable even when
+// the push policy is admin-only.
+func (a *API) mayEditRepository(ctx context.Context, c *caller, name string, acts []rbac.Action) (bool, error) {
+	if c.isAdmin() || hasAction(acts, rbac.Push) {
+		return true, nil
+	}
+	if !c.isUser() {
+		return false, nil
+	}
+	ns, global := rbac.NamespaceOf(name)
+	if global {
+		return false, nil
+	}
+	role, err := a.roleOn(ctx, c, ns)
+	return role == rbac.RoleOwner, err
+}
+
+// repoPath splits the {namespace}/{name...} wildcard: a path ending in
+// /tags addresses the tag list, one ending in /tags/{tag} a tag. A
+// repository whose own name ends that way cannot be addressed by this
+// route; none of the registry's tools produce such names in practice.
+func repoPath(r *http.Request) (repo, tag string, tagList bool) {
+	full := r.PathValue("namespace") + "/" + r.PathValue("name")
+	if r.PathValue("name") == "" {
+		full = r.PathValue("namespace")
+	}
+	full = strings.TrimSuffix(full, "/")
+	if rest, ok := strings.CutSuffix(full, "/tags"); ok && rest != "" {
+		return rest, "", true
+	}
+	if i := strings.LastIndex(full, "/tags/"); i > 0 {
+		t := full[i+len("/tags/"):]
+		if !strings.Contains(t, "/") {
+			return full[:i], t, false
+		}
+	}
+	return full, "", false
+}
+
+func (a *API) getRepositoryPath(w http.ResponseWriter, r *http.Request, c *caller) error {
+	repo, tag, list := repoPath(r)
+	switch {
+	case list:
+		return a.listTags(w, r, c, repo)
+	case tag != "":
+		return a.getTag(w, r, c, repo, tag)
+	}
+	return a.getRepository(w, r, c, repo)
+}
+
+func (a *API) updateRepositoryPath(w http.ResponseWriter, r *http.Request, c *caller) error {
+	repo, tag, list := repoPath(r)
+	if list || tag != "" {
+		w.Header().Set("Allow", "GET, DELETE")
+		return &Error{Status: http.StatusMethodNotAllowed, Code: codeInvalid, Message: "tags cannot be changed; push instead"}
+	}
+	return a.updateRepository(w, r, c, repo)
+}
+
+func (a *API) deleteRepositoryPath(w http.ResponseWriter, r *http.Request, c *caller) error {
+	repo, tag, list := repoPath(r)
+	switch {
+	case list:
+		w.Header().Set("Allow", "GET")
+		return &Error{Status: http.StatusMethodNotAllowed, Code: codeInvalid, Message: "delete tags one by one, or the repository"}
+	case tag != "":
+		return a.deleteTag(w, r, c, repo, tag)
+	}
+	return a.deleteRepository(w, r, c, repo)
+}
+
+func (a *API) getGlobalRepository(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return a.getRepository(w, r, c, r.PathValue("name"))
+}
+
+func (a *API) updateGlobalRepository(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return a.updateRepository(w, r, c, r.PathValue("name"))
+}
+
+func (a *API) deleteGlobalRepository(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return a.deleteRepository(w, r, c, r.PathValue("name"))
+}
+
+func (a *API) getRepository(w http.ResponseWriter, r *http.Request, c *caller, name string) error {
+	rp, _, err := a.repoFor(r.Context(), c, name)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toRepository(rp))
+	return nil
+}
+
+func (a *API) updateRepository(w http.ResponseWriter, r *http.Request, c *caller, name string) error {
+	var req client.UpdateRepository
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	obj := "repository/" + truncate(name, 300)
+	rp, acts, err := a.repoFor(r.Context(), c, name)
+	if err != nil {
+		return a.deniedLookup(r, c, "repository.update", obj, err)
+	}
+	ok, err := a.mayEditRepository(r.Context(), c, name, acts)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return a.deny(r, c, "repository.update", obj, forbidden("you may pull %q but not change it", name))
+	}
+	if req.Description != nil {
+		if err := checkText("description", *req.Description, maxDescription); err != nil {
+			return err
+		}
+		rp.Description = *req.Description
+	}
+	rp.UpdatedAt = a.now().UTC()
+	if err := a.st.UpdateRepository(r.Context(), rp); err != nil {
+		return a.failed(r, c, "repository.update", obj, storeErr(err, "repository \""+name+"\"", ""))
+	}
+	a.done(r, c, "repository.update", obj, "description")
+	got, err := a.st.GetRepository(r.Context(), name)
+	if err != nil {
+		got = rp
+	}
+	writeJSON(w, http.StatusOK, toRepository(got))
+	return nil
+}
+
+func (a *API) deleteRepository(w http.ResponseWriter, r *http.Request, c *caller, name string) error {
+	obj := "repository/" + truncate(name, 300)
+	rp, acts, err := a.repoFor(r.Context(), c, name)
+	if err != nil {
+		return a.deniedLookup(r, c, "repository.delete", obj, err)
+	}
+	if !hasAction(acts, rbac.Delete) {
+		return a.deny(r, c, "repository.delete", obj, forbidden("you may not delete %q (deleting needs the delete right, and deletes must be enabled)", name))
+	}
+	if err := a.st.DeleteRepository(r.Context(), rp.Name); err != nil {
+		return a.failed(r, c, "repository.delete", obj, storeErr(err, "repository \""+name+"\"", ""))
+	}
+	a.done(r, c, "repository.delete", obj, "")
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *API) listTags(w http.ResponseWriter, r *http.Request, c *caller, repo string) error {
+	opt, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	rp, _, err := a.repoFor(r.Context(), c, repo)
+	if err != nil {
+		return err
+	}
+	fetch := func(ctx context.Context, o store.ListOptions) ([]store.Tag, error) {
+		return a.st.ListTags(ctx, rp.Name, o)
+	}
+	items, next, err := paginate(r.Context(), opt, fetch, func(t store.Tag) string { return t.Name }, nil)
+	if err != nil {
+		return err
+	}
+	writePage(w, mapSlice(items, toTag), next)
+	return nil
+}
+
+func (a *API) tagFor(r *http.Request, c *caller, repo, tag string) (store.Tag, []rbac.Action, error) {
+	_, acts, err := a.repoFor(r.Context(), c, repo)
+	if err != nil {
+		return store.Tag{}, nil, err
+	}
+	if !tagRE.MatchString(tag) {
+		return store.Tag{}, nil, notFound("tag %q not found", truncate(tag, 130))
+	}
+	t, err := a.st.GetTag(r.Context(), repo, tag)
+	if err != nil {
+		return t, nil, storeErr(err, "tag \""+repo+":"+tag+"\"", "")
+	}
+	return t, acts, nil
+}
+
+func (a *API) getTag(w http.ResponseWriter, r *http.Request, c *caller, repo, tag string) error {
+	t, _, err := a.tagFor(r, c, repo, tag)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toTag(t))
+	return nil
+}
+
+func (a *API) deleteTag(w http.ResponseWriter, r *http.Request, c *caller, repo, tag string) error {
+	obj := "repository/" + truncate(repo, 300) + "/tag/" + truncate(tag, 130)
+	t, acts, err := a.tagFor(r, c, repo, tag)
+	if err != nil {
+		return a.deniedLookup(r, c, "tag.delete", obj, err)
+	}
+	if !hasAction(acts, rbac.Delete) {
+		return a.deny(r, c, "tag.delete", obj, forbidden("you may not delete tags of %q", repo))
+	}
+	if err := a.st.DeleteTag(r.Context(), t.Repository, t.Name); err != nil {
+		return a.failed(r, c, "tag.delete", obj, storeErr(err, "tag \""+repo+":"+tag+"\"", ""))
+	}
+	a.done(r, c, "tag.delete", obj, "digest="+t.Digest)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,119 @@
+package api
+
+import (
+	"errors"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/dockmaster/dockmaster/authserver/internal/authn"
+	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
+)
+
+const (
+	minPassword = 8
+	// maxPassword is bcrypt's limit: longer passwords would be silently
+	// truncated, so authn refuses them and so do we, with a clear message.
+	maxPassword    = 72
+	maxDescription = 1024
+	maxDisplayName = 256
+	maxTokenName   = 128
+)
+
+// tagRE is the distribution spec's tag grammar.
+var tagRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+
+// checkName validates a user, team, namespace or robot name for creation.
+func checkName(field, name string) error {
+	if !rbac.ValidComponent(name) {
+		return invalid(field, "%s %q is not valid: use 1-%d lowercase letters, digits and single '.', '_', '__' or '-' separators, starting and ending with a letter or digit",
+			field, name, rbac.MaxComponentLength)
+	}
+	if rbac.IsReserved(name) {
+		return invalid(field, "%s %q is reserved", field, name)
+	}
+	return nil
+}
+
+// pathName validates a name from the URL: anything outside the grammar cannot
+// exist, so it is answered like a missing object.
+func pathName(kind, name string) error {
+	if !rbac.ValidComponent(name) {
+		return notFound("%s %q not found", kind, name)
+	}
+	return nil
+}
+
+func checkPassword(field, pw string) error {
+	n := utf8.RuneCountInString(pw)
+	if n < minPassword {
+		return invalid(field, "the password must be at least %d characters long", minPassword)
+	}
+	if len(pw) > maxPassword {
+		return invalid(field, "the password must be at most %d bytes long (a bcrypt limit)", maxPassword)
+	}
+	if strings.HasPrefix(pw, authn.TokenPrefix) || strings.HasPrefix(pw, authn.RobotSecretPrefix) {
+		return invalid(field, "the password must not start with %q or %q (reserved for generated secrets)", authn.TokenPrefix, authn.RobotSecretPrefix)
+	}
+	if strings.ContainsRune(pw, 0) || strings.TrimSpace(pw) == "" {
+		return invalid(field, "the password must not be blank or contain NUL characters")
+	}
+	return nil
+}
+
+func checkEmail(field, email string) error {
+	if email != "" && !rbac.ValidEmail(email) {
+		return invalid(field, "%q is not a valid email address", email)
+	}
+	return nil
+}
+
+func checkText(field, s string, max int) error {
+	if len(s) > max {
+		return invalid(field, "%s is longer than %d bytes", field, max)
+	}
+	if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+		return invalid(field, "%s must be valid UTF-8 without NUL characters", field)
+	}
+	return nil
+}
+
+func checkRole(field, role string) (rbac.Role, error) {
+	r := rbac.Role(role)
+	if !r.Valid() {
+		return "", invalid(field, "role %q is not one of owner, contributor, viewer", role)
+	}
+	return r, nil
+}
+
+func checkVisibility(field, v string) (rbac.Visibility, error) {
+	vis := rbac.Visibility(v)
+	if !vis.Valid() {
+		return "", invalid(field, "visibility %q is not one of public, protected, private", v)
+	}
+	return vis, nil
+}
+
+// robotName normalizes a robot name to its robot$ form; ok is false when the
+// bare part is outside the name grammar.
+func robotName(name string) (full, bare string, ok bool) {
+	bare = strings.TrimPrefix(name, rbac.RobotPrefix)
+	return rbac.RobotPrefix + bare, bare, rbac.ValidComponent(bare)
+}
+
+func joinWords(words []string) string { return strings.Join(words, " ") }
+
+// hashPassword validates and hashes a new password.
+func hashPassword(field, pw string, cost int) (string, error) {
+	if err := checkPassword(field, pw); err != nil {
+		return "", err
+	}
+	h, err := authn.HashPassword(pw, cost)
+	if errors.Is(err, authn.ErrUnusablePassword) {
+		return "", invalid(field, "this password cannot be used: %s", strings.TrimPrefix(err.Error(), "authn: "))
+	}
+	if err != nil {
+		return "", &Error{Status: 500, Code: codeInternal, Message: "could not hash the password", cause: err}
+	}
+	return h, nil
+}
