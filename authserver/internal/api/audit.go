@@ -17,6 +17,9 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request, c *caller) error
 	if !c.isAdmin() {
 		return a.deny(r, c, "audit.read", "audit", forbidden("only admins read the audit log"))
 	}
+	if err := checkQuery(r.URL.RawQuery); err != nil {
+		return err
+	}
 	q := r.URL.Query()
 	opt, err := pageParams(withoutToken(r))
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -21,8 +22,11 @@ const (
 // is clamped to 200; zero, negative or non-numeric sizes are 400. page_token
 // is the opaque base64url of the last name of the previous page.
 func pageParams(r *http.Request) (store.ListOptions, error) {
-	q := r.URL.Query()
 	opt := store.ListOptions{Limit: defaultPageSize}
+	if err := checkQuery(r.URL.RawQuery); err != nil {
+		return opt, err
+	}
+	q := r.URL.Query()
 	if v, ok := q["page_size"]; ok {
 		n, err := strconv.Atoi(strings.TrimSpace(v[0]))
 		if err != nil || n <= 0 {
@@ -130,4 +134,24 @@ func mapSlice[T, U any](in []T, f func(T) U) []U {
 		out = append(out, f(v))
 	}
 	return out
+}
+
+// checkQuery refuses a query string Go would silently drop parts of (bad
+// escapes, semicolons), naming the parameter, so that a malformed page_size
+// is a 400 rather than quietly the default.
+func checkQuery(raw string) error {
+	for _, part := range strings.Split(raw, "&") {
+		if part == "" {
+			continue
+		}
+		if _, err := url.ParseQuery(part); err != nil {
+			key, _, _ := strings.Cut(part, "=")
+			if k, err := url.QueryUnescape(key); err == nil {
+				key = k
+			}
+			key = truncate(strings.SplitN(key, ";", 2)[0], 64)
+			return invalid(key, "malformed query parameter %q", key)
+		}
+	}
+	return nil
 }
