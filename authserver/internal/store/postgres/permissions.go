@@ -1,0 +1,180 @@
+// Shared verbatim with the sqlite package.
+
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
+	"github.com/dockmaster/dockmaster/authserver/internal/store"
+)
+
+const permissionCols = `namespace, kind, name, role, created_at`
+
+func scanPermission(scan func(...any) error) (store.Permission, error) {
+	var p store.Permission
+	var kind, role string
+	err := scan(&p.Namespace, &kind, &p.Name, &role, tsScan(&p.CreatedAt))
+	p.Kind, p.Role = rbac.SubjectKind(kind), rbac.Role(role)
+	return p, err
+}
+
+func permissionName(p store.Permission) string {
+	return fmt.Sprintf("namespace %q permission %s %q", p.Namespace, p.Kind, p.Name)
+}
+
+// granteeExists checks the grantee of a permission and returns the column
+// that references it.
+func granteeExists(t *dbtx, kind rbac.SubjectKind, name string) (string, error) {
+	switch kind {
+	case rbac.UserKind:
+		return "user_name", userExists(t, name)
+	case rbac.TeamKind:
+		return "team_name", teamExists(t, name)
+	case rbac.RobotKind:
+		return "robot_name", mustExist(t, "robot", `SELECT 1 FROM robots WHERE name = ?`, name)
+	}
+	return "", fmt.Errorf("grantee kind %q: %w", kind, store.ErrNotFound)
+}
+
+func insertPermission(t *dbtx, p store.Permission, col string) error {
+	if _, err := t.exec(`INSERT INTO permissions (namespace, kind, name, `+col+`, role, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, p.Namespace, string(p.Kind), p.Name, p.Name, string(p.Role), ts(p.CreatedAt)); err != nil {
+		return fmt.Errorf("%s: %w", permissionName(p), err)
+	}
+	return nil
+}
+
+// CreatePermission grants a role on a namespace.
+func (s *Store) CreatePermission(ctx context.Context, p store.Permission) error {
+	p.CreatedAt = orNow(p.CreatedAt, s.now())
+	return s.write(ctx, func(t *dbtx) error {
+		if err := namespaceExists(t, p.Namespace); err != nil {
+			return err
+		}
+		col, err := granteeExists(t, p.Kind, p.Name)
+		if err != nil {
+			return err
+		}
+		return insertPermission(t, p, col)
+	})
+}
+
+// GetPermission returns one grant.
+func (s *Store) GetPermission(ctx context.Context, namespace string, kind rbac.SubjectKind, name string) (store.Permission, error) {
+	var p store.Permission
+	err := s.read(ctx, func(t *dbtx) (err error) {
+		p, err = scanPermission(func(dest ...any) error {
+			return t.get(`SELECT `+permissionCols+` FROM permissions WHERE namespace = ? AND kind = ? AND name = ?`,
+				[]any{namespace, string(kind), name}, dest...)
+		})
+		return err
+	})
+	id := store.Permission{Namespace: namespace, Kind: kind, Name: name}
+	if errors.Is(err, errNoRows) {
+		return p, fmt.Errorf("%s: %w", permissionName(id), store.ErrNotFound)
+	}
+	if err != nil {
+		return p, fmt.Errorf("%s: %w", permissionName(id), err)
+	}
+	return p, nil
+}
+
+// ListPermissions lists a namespace's grants by kind, then name.
+func (s *Store) ListPermissions(ctx context.Context, namespace string) ([]store.Permission, error) {
+	out := []store.Permission{}
+	err := s.read(ctx, func(t *dbtx) error {
+		if err := namespaceExists(t, namespace); err != nil {
+			return err
+		}
+		return t.query(`SELECT `+permissionCols+` FROM permissions WHERE namespace = ? ORDER BY kind, name`,
+			[]any{namespace}, func(scan func(...any) error) error {
+				p, err := scanPermission(scan)
+				out = append(out, p)
+				return err
+			})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list permissions: %w", err)
+	}
+	return out, nil
+}
+
+// UpdatePermission changes a grant's role.
+func (s *Store) UpdatePermission(ctx context.Context, p store.Permission) error {
+	return s.write(ctx, func(t *dbtx) error {
+		n, err := t.exec(`UPDATE permissions SET role = ? WHERE namespace = ? AND kind = ? AND name = ?`,
+			string(p.Role), p.Namespace, string(p.Kind), p.Name)
+		if err != nil {
+			return fmt.Errorf("%s: %w", permissionName(p), err)
+		}
+		if n == 0 {
+			return fmt.Errorf("%s: %w", permissionName(p), store.ErrNotFound)
+		}
+		return nil
+	})
+}
+
+// DeletePermission revokes a grant.
+func (s *Store) DeletePermission(ctx context.Context, namespace string, kind rbac.SubjectKind, name string) error {
+	p := store.Permission{Namespace: namespace, Kind: kind, Name: name}
+	return s.write(ctx, func(t *dbtx) error {
+		n, err := t.exec(`DELETE FROM permissions WHERE namespace = ? AND kind = ? AND name = ?`,
+			namespace, string(kind), name)
+		if err != nil {
+			return fmt.Errorf("%s: %w", permissionName(p), err)
+		}
+		if n == 0 {
+			return fmt.Errorf("%s: %w", permissionName(p), store.ErrNotFound)
+		}
+		return nil
+	})
+}
+
+// RolesOn gathers every role that applies to the subject on the namespace,
+// lowest first and without duplicates.
+func (s *Store) RolesOn(ctx context.Context, namespace string, kind rbac.SubjectKind, name string) ([]rbac.Role, error) {
+	set := map[rbac.Role]bool{}
+	collect := func(scan func(...any) error) error {
+		var r string
+		err := scan(&r)
+		set[rbac.Role(r)] = true
+		return err
+	}
+	err := s.read(ctx, func(t *dbtx) error {
+		ns, err := getNamespace(t, namespace)
+		if err != nil {
+			return err
+		}
+		switch kind {
+		case rbac.UserKind:
+			if ns.Owner != "" && ns.Owner == name {
+				set[rbac.RoleOwner] = true
+			}
+			return t.query(`
+				SELECT role FROM members WHERE team = ? AND username = ?
+				UNION
+				SELECT role FROM permissions WHERE namespace = ? AND kind = 'user' AND name = ?
+				UNION
+				SELECT p.role FROM permissions p JOIN members m ON m.team = p.name
+				WHERE p.namespace = ? AND p.kind = 'team' AND m.username = ?`,
+				[]any{ns.Team, name, namespace, name, namespace, name}, collect)
+		case rbac.TeamKind:
+			if ns.Team != "" && ns.Team == name {
+				set[rbac.RoleOwner] = true
+			}
+			return t.query(`SELECT role FROM permissions WHERE namespace = ? AND kind = 'team' AND name = ?`,
+				[]any{namespace, name}, collect)
+		case rbac.RobotKind:
+			return t.query(`SELECT role FROM permissions WHERE namespace = ? AND kind = 'robot' AND name = ?`,
+				[]any{namespace, name}, collect)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("roles of %s %q on %q: %w", kind, name, namespace, err)
+	}
+	return sortRoles(set), nil
+}

@@ -1,0 +1,101 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dockmaster/dockmaster/authserver/internal/store"
+	"github.com/dockmaster/dockmaster/authserver/internal/store/postgres"
+	"github.com/dockmaster/dockmaster/authserver/internal/store/storetest"
+	"github.com/dockmaster/dockmaster/authserver/internal/testutil/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func open(t *testing.T) store.Store {
+	t.Helper()
+	s, err := postgres.Open(t.Context(), pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestConformance(t *testing.T) { storetest.Run(t, open) }
+
+// Replicas starting at once all migrate safely, and reopening is a no-op.
+func TestConcurrentOpen(t *testing.T) {
+	url := pgtest.URL(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 5)
+	for range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := postgres.Open(t.Context(), url)
+			if err == nil {
+				s.Close()
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := postgres.Open(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.CreateUser(t.Context(), store.User{Username: "alice", Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.CountUsers(t.Context()); err != nil || n != 1 {
+		t.Fatalf("CountUsers after migrate = %d, %v", n, err)
+	}
+}
+
+func TestUnavailable(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	_, err := postgres.Open(ctx, "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2")
+	if !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("Open of a closed port: %v, want ErrUnavailable", err)
+	}
+}
+
+// The method bodies are shared with the sqlite package; the copies must not
+// drift.
+func TestSharedFilesIdentical(t *testing.T) {
+	for _, f := range []string{"common.go", "users.go", "teams.go", "namespaces.go", "permissions.go",
+		"robots.go", "tokens.go", "settings.go", "repositories.go", "audit.go"} {
+		pg, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lite, err := os.ReadFile("../sqlite/" + f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		norm := func(b []byte) string {
+			s := strings.ReplaceAll(string(b), "package postgres\n", "package sqlite\n")
+			return strings.NewReplacer("with the sqlite package", "with the postgres package").Replace(s)
+		}
+		if norm(pg) != norm(lite) {
+			t.Errorf("%s differs from ../sqlite/%s: copy it (changing only the package clause)", f, f)
+		}
+	}
+}
