@@ -1,0 +1,159 @@
+// Package server is Dockmaster's HTTP front: routing (Go 1.22 ServeMux
+// patterns), the middleware every request passes through (recover, logging,
+// metrics, body cap, client address) and the probes.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/dockmaster/dockmaster/authserver/internal/api"
+	"github.com/dockmaster/dockmaster/authserver/internal/authn"
+	"github.com/dockmaster/dockmaster/authserver/internal/store"
+)
+
+// DefaultMaxBodyBytes caps request bodies unless Deps says otherwise.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Deps is what the server needs from main.
+type Deps struct {
+	Store  store.Store
+	Auth   *authn.Authenticator
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// MaxBodyBytes caps every request body; 0 means 1 MiB.
+	MaxBodyBytes int64
+	// BcryptCost hashes new passwords; 0 means 10.
+	BcryptCost int
+	// TrustedProxies may set X-Forwarded-For; everyone else's is ignored.
+	TrustedProxies []netip.Prefix
+	// PublicURL is this service's external URL.
+	PublicURL string
+	// Registry receives the HTTP metrics and is served at /metrics; nil
+	// means a new one (with the Go and process collectors).
+	Registry *prometheus.Registry
+	// Extra lets later features (token endpoint, events, UI) mount routes
+	// on the same mux, behind the same middleware.
+	Extra func(mux *http.ServeMux)
+}
+
+// Server is the whole HTTP surface of the authserver.
+type Server struct {
+	handler http.Handler
+	mux     *http.ServeMux
+	log     *slog.Logger
+	api     *api.API
+}
+
+// New wires the mux and the middleware.
+func New(d Deps) *Server {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.MaxBodyBytes <= 0 {
+		d.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if d.BcryptCost == 0 {
+		d.BcryptCost = 10
+	}
+	reg := d.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+		reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	}
+	s := &Server{mux: http.NewServeMux(), log: d.Logger}
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := d.Store.Ping(ctx); err != nil {
+			d.Logger.WarnContext(r.Context(), "readiness check failed", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte("database unavailable\n"))
+			return
+		}
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	s.api = api.Register(s.mux, api.Deps{
+		Store: d.Store, Auth: d.Auth, Logger: d.Logger, Now: d.Now, BcryptCost: d.BcryptCost,
+		ClientAddr: ClientAddr, PublicURL: d.PublicURL,
+	})
+	if d.Extra != nil {
+		d.Extra(s.mux)
+	}
+	m := newMetrics(reg)
+	var h http.Handler = routeRecorder{s.mux}
+	h = limitBody(h, d.MaxBodyBytes)
+	h = recoverer(h, d.Logger)
+	h = observe(h, d.Logger, m, d.Now)
+	h = withClientAddr(h, d.TrustedProxies)
+	s.handler = h
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// API returns the REST API (its route table and OpenAPI document).
+func (s *Server) API() *api.API { return s.api }
+
+// ListenAndServe serves on addr (TLS when certFile and keyFile are set)
+// until ctx is canceled, then shuts down gracefully, letting requests in
+// flight finish for up to 20 seconds.
+func (s *Server) ListenAndServe(ctx context.Context, addr, certFile, keyFile string) error {
+	srv := &http.Server{
+		Addr:              addr,
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() {
+		if certFile != "" || keyFile != "" {
+			errc <- srv.ServeTLS(ln, certFile, keyFile)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	s.log.Info("listening", "addr", ln.Addr().String(), "tls", certFile != "")
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
