@@ -1,0 +1,79 @@
+// Package throttle limits failed logins per (username, source address): after
+// MaxFailures failures within Window, further attempts with that key are
+// refused until the window ends; a successful login resets the key.
+//
+// Keying on the pair, not the username alone, keeps the real user working
+// from their own address while someone guesses passwords from another one,
+// and keeps one noisy address from locking out everyone behind it.
+package throttle
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Limiter counts failures per key. Implementations are safe for concurrent
+// use. An error means the limiter could not be consulted; callers fail
+// closed (503), they never treat it as "allowed".
+type Limiter interface {
+	// Allow reports whether an attempt with key may proceed; when not, retryAfter
+	// is how long until it may (always > 0 then).
+	Allow(ctx context.Context, key string) (ok bool, retryAfter time.Duration, err error)
+	// Fail records one failed attempt with key.
+	Fail(ctx context.Context, key string) error
+	// Reset forgets the failures of key (after a successful login).
+	Reset(ctx context.Context, key string) error
+}
+
+// Defaults of Config.
+const (
+	DefaultMaxFailures = 5
+	DefaultWindow      = time.Minute
+	DefaultMaxKeys     = 100_000
+)
+
+// Config tunes a limiter; zero values take the defaults.
+type Config struct {
+	// MaxFailures is how many failures a key may collect within Window
+	// before it is refused (default 5).
+	MaxFailures int
+	// Window starts at a key's first failure; when it ends the count starts
+	// over (default 1 minute).
+	Window time.Duration
+	// MaxKeys bounds the in-process limiter's memory (default 100 000 keys).
+	MaxKeys int
+	// Now is the in-process limiter's clock (default time.Now). The Redis
+	// limiter uses the server's clock (key expiry).
+	Now func() time.Time
+}
+
+// withDefaults fills the zero fields and refuses nonsense.
+func (c Config) withDefaults() (Config, error) {
+	if c.MaxFailures == 0 {
+		c.MaxFailures = DefaultMaxFailures
+	}
+	if c.Window == 0 {
+		c.Window = DefaultWindow
+	}
+	if c.MaxKeys == 0 {
+		c.MaxKeys = DefaultMaxKeys
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	switch {
+	case c.MaxFailures < 1:
+		return c, errors.New("throttle: MaxFailures must be at least 1")
+	case c.Window < time.Millisecond:
+		return c, errors.New("throttle: Window must be at least 1ms")
+	case c.MaxKeys < 1:
+		return c, errors.New("throttle: MaxKeys must be at least 1")
+	}
+	return c, nil
+}
+
+// Key is the limiter key of a login attempt by username from source. The NUL
+// separator cannot occur in either part of a credential that is worth a
+// lookup, so distinct pairs never share a key.
+func Key(username, source string) string { return username + "\x00" + source }
