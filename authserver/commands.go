@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/dockmaster/dockmaster/authserver/internal/api"
+	"github.com/dockmaster/dockmaster/authserver/internal/authn"
+	"github.com/dockmaster/dockmaster/authserver/internal/config"
+	"github.com/dockmaster/dockmaster/authserver/internal/server"
+	"github.com/dockmaster/dockmaster/authserver/internal/store"
+	"github.com/dockmaster/dockmaster/authserver/internal/store/postgres"
+	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlite"
+)
+
+// loadConfig parses a command's flags (extra ones registered by register)
+// together with every setting; -h prints the settings and returns errUsage.
+func loadConfig(name string, args []string, getenv func(string) string, out io.Writer, register func(*flag.FlagSet)) (config.Config, error) {
+	fs := flag.NewFlagSet("dockmaster "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	if register != nil {
+		register(fs)
+	}
+	cfg, err := config.LoadFlagSet(fs, args, getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(out, "Usage: dockmaster %s [flags]\n\nFlags (each also DOCKMASTER_<NAME> in the environment and <name> in the --config YAML file):\n", name)
+		fs.SetOutput(out)
+		fs.PrintDefaults()
+		return cfg, errUsage
+	}
+	return cfg, err
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.SlogLevel()}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStore opens the configured database and runs its migrations.
+func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
+	kind, dsn := cfg.DatabaseKind()
+	switch kind {
+	case "postgres":
+		return postgres.Open(ctx, dsn)
+	case "sqlite":
+		if dir := filepath.Dir(dsn); dir != "" {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("create the data directory for %s: %w", dsn, err)
+			}
+		}
+		return sqlite.Open(ctx, dsn)
+	}
+	return nil, fmt.Errorf("--database: unsupported database %q", cfg.Database)
+}
+
+func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := loadConfig("migrate", args, getenv, stdout, nil)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	kind, _ := cfg.DatabaseKind()
+	fmt.Fprintf(stdout, "migrations applied (%s)\n", kind)
+	return nil
+}
+
+func cmdBootstrap(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	var username, passwordFile string
+	cfg, err := loadConfig("admin bootstrap", args, getenv, stdout, func(fs *flag.FlagSet) {
+		fs.StringVar(&username, "username", "admin", "the first admin's username")
+		fs.StringVar(&passwordFile, "password-file", "", "file holding the first admin's password (default: generate one)")
+	})
+	if err != nil {
+		return err
+	}
+	password, err := readPassword(passwordFile, getenv)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	secret, err := api.BootstrapAdmin(ctx, st, username, password, cfg.BcryptCost)
+	if err != nil {
+		return err
+	}
+	printAdmin(stdout, username, secret, password != "")
+	return nil
+}
+
+// readPassword takes the bootstrap password from a file or from
+// DOCKMASTER_ADMIN_PASSWORD; empty means "generate one".
+func readPassword(file string, getenv func(string) string) (string, error) {
+	if file == "" {
+		return getenv("DOCKMASTER_ADMIN_PASSWORD"), nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("--password-file: %w", err)
+	}
+	pw := strings.TrimRight(string(b), "\r\n")
+	if pw == "" {
+		return "", fmt.Errorf("--password-file: %s is empty", file)
+	}
+	return pw, nil
+}
+
+func printAdmin(w io.Writer, username, secret string, given bool) {
+	if given {
+		fmt.Fprintf(w, "Created the first admin %q with the password you provided.\n", username)
+		return
+	}
+	fmt.Fprintf(w, "Created the first admin.\n  username: %s\n  password: %s\nThis password is shown once; store it now (change it with PATCH /api/v1/users/%s).\n", username, secret, username)
+}
+
+func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig("serve", args, getenv, stdout, nil)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	// First start: no default password. An empty database gets an admin
+	// whose secret is printed once (or taken from DOCKMASTER_ADMIN_PASSWORD).
+	if n, err := st.CountUsers(ctx); err != nil {
+		return fmt.Errorf("count users: %w", err)
+	} else if n == 0 {
+		username := getenv("DOCKMASTER_ADMIN_USERNAME")
+		if username == "" {
+			username = "admin"
+		}
+		password := getenv("DOCKMASTER_ADMIN_PASSWORD")
+		secret, err := api.BootstrapAdmin(ctx, st, username, password, cfg.BcryptCost)
+		if err != nil {
+			return fmt.Errorf("bootstrap the first admin: %w", err)
+		}
+		printAdmin(stdout, username, secret, password != "")
+	}
+
+	srv := server.New(server.Deps{
+		Store:          st,
+		Auth:           authn.New(st, authn.Options{}),
+		Logger:         log,
+		MaxBodyBytes:   cfg.MaxBodyBytes,
+		BcryptCost:     cfg.BcryptCost,
+		TrustedProxies: cfg.TrustedProxies,
+		PublicURL:      cfg.PublicURL,
+	})
+	log.Info("dockmaster starting", "version", version, "config", cfg)
+	return srv.ListenAndServe(ctx, cfg.Listen, cfg.TLSCert, cfg.TLSKey)
+}

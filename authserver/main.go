@@ -1,0 +1,74 @@
+// Command dockmaster is Dockmaster's server: the registry's token service,
+// its notification receiver, the catalog sync, the REST API and the web UI.
+//
+//	dockmaster serve            run the server
+//	dockmaster migrate          apply database migrations and exit
+//	dockmaster admin bootstrap  create the first admin on an empty database
+//	dockmaster version          print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `dockmaster — the registry's token service, events receiver, catalog sync, REST API and UI
+
+Usage:
+  dockmaster serve [flags]                 run the server (bootstraps an admin on an empty database)
+  dockmaster migrate [flags]               apply database migrations and exit
+  dockmaster admin bootstrap --username NAME [--password-file FILE] [flags]
+                                           create the first admin; prints the secret once
+  dockmaster version                       print the version
+
+Run "dockmaster serve -h" for the settings every command accepts.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintln(os.Stderr, "dockmaster:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+var errUsage = errors.New("usage")
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	switch args[0] {
+	case "serve":
+		return cmdServe(ctx, args[1:], getenv, stdout, stderr)
+	case "migrate":
+		return cmdMigrate(ctx, args[1:], getenv, stdout)
+	case "admin":
+		if len(args) < 2 || args[1] != "bootstrap" {
+			fmt.Fprint(stderr, usage)
+			return errUsage
+		}
+		return cmdBootstrap(ctx, args[2:], getenv, stdout)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "dockmaster", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "unknown command %q\n\n%s", args[0], usage)
+	return errUsage
+}
