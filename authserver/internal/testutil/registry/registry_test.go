@@ -3,6 +3,8 @@
 package registry
 
 import (
+	"github.com/dockmaster/dockmaster/authserver/internal/registryproc"
+
 	"context"
 	"net/http"
 	"os"
@@ -67,7 +69,7 @@ func TestToolsBuildOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p, err := tool("regctl", RegctlPkg, RegctlVersion, t.Logf)
+			p, err := registryproc.Tool("regctl", RegctlPkg, RegctlVersion, t.Logf)
 			if err != nil {
 				t.Error(err)
 			}

@@ -1,8 +1,9 @@
 //go:build unix
 
-// Package registry builds and runs the real distribution registry (and the
-// command-line clients crane and regctl) for integration tests.
-package registry
+// Package registryproc builds and runs the real distribution registry (and
+// the command-line clients crane and regctl) as child processes: for
+// `dockmaster dev` and, through testutil/registry, for integration tests.
+package registryproc
 
 import (
 	"bytes"
@@ -14,7 +15,6 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"testing"
 	"time"
 )
 
@@ -31,24 +31,6 @@ const (
 // buildTimeout bounds one `go install`; a cold registry build takes 2–5 minutes.
 const buildTimeout = 15 * time.Minute
 
-// Binary returns the path of the registry binary, building it once.
-func Binary(t testing.TB) string {
-	t.Helper()
-	return Tool(t, "registry", RegistryPkg, RegistryVersion)
-}
-
-// Crane returns the path of the crane binary, building it once.
-func Crane(t testing.TB) string {
-	t.Helper()
-	return Tool(t, "crane", CranePkg, CraneVersion)
-}
-
-// Regctl returns the path of the regctl binary, building it once.
-func Regctl(t testing.TB) string {
-	t.Helper()
-	return Tool(t, "regctl", RegctlPkg, RegctlVersion)
-}
-
 // CacheDir is where built tools are kept: $XDG_CACHE_HOME/dockmaster/bin or
 // ~/.cache/dockmaster/bin.
 func CacheDir() (string, error) {
@@ -61,15 +43,10 @@ func CacheDir() (string, error) {
 
 // Tool returns the path of `name` built from pkg@version with `go install`,
 // cached as <CacheDir>/<name>-<version>. A lock file serialises builds across
-// test processes; the binary is moved into place atomically, so a reader
-// never sees half a file.
-func Tool(t testing.TB, name, pkg, version string) string {
-	t.Helper()
-	path, err := tool(name, pkg, version, t.Logf)
-	if err != nil {
-		t.Fatalf("%v", err)
-	}
-	return path
+// processes; the binary is moved into place atomically, so a reader never
+// sees half a file. logf reports a build (which takes minutes, once).
+func Tool(name, pkg, version string, logf func(string, ...any)) (string, error) {
+	return tool(name, pkg, version, logf)
 }
 
 func tool(name, pkg, version string, logf func(string, ...any)) (string, error) {
