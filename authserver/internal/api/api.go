@@ -6,7 +6,6 @@
 package api
 
 import (
-	"context"
 	"log/slog"
 	"net"
 	"net/http"
@@ -125,6 +124,3 @@ func remoteHost(r *http.Request) string {
 	}
 	return host
 }
-
-// ctx is a shorthand for the request's context.
-func ctxOf(r *http.Request) context.Context { return r.Context() }
