@@ -81,7 +81,7 @@ func TestUnavailable(t *testing.T) {
 // drift.
 func TestSharedFilesIdentical(t *testing.T) {
 	for _, f := range []string{"common.go", "users.go", "teams.go", "namespaces.go", "permissions.go",
-		"robots.go", "tokens.go", "settings.go", "repositories.go", "audit.go"} {
+		"robots.go", "tokens.go", "keys.go", "settings.go", "repositories.go", "audit.go"} {
 		pg, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RolesOn", testRolesOn},
 		{"Robots", testRobots},
 		{"Tokens", testTokens},
+		{"TokenStore", testTokenStore},
 		{"Settings", testSettings},
 		{"RepositoriesAndTags", testRepositoriesAndTags},
 		{"ListRepositoriesFilter", testListRepositoriesFilter},
