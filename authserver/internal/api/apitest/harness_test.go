@@ -470,5 +470,3 @@ func auditKey(a client.AuditEvent) string { return fmt.Sprint(a.ID) }
 func ptr[T any](v T) *T                   { return &v }
 func bigString(n int) string              { return string(bytes.Repeat([]byte("x"), n)) }
 func errStatus(err error) int             { return client.StatusOf(err) }
-	return slices.Contains(statuses, client.StatusOf(err))
-}
