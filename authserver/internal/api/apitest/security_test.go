@@ -373,6 +373,18 @@ func testCookieOnly(t *testing.T, e *env) {
 		r = e.raw(t, "GET", "/api/v1/audit", "", bearer(w.oscar.Token.Secret), h...)
 		wantRaw(t, r, 403, "")
 	}
+	// Nor does the audited source address, without a trusted proxy.
+	r := e.raw(t, "PATCH", "/api/v1/teams/devs", `{"description":"via proxy?"}`, bearer(secret),
+		"X-Forwarded-For", "203.0.113.9", "X-Real-Ip", "203.0.113.9", "Forwarded", "for=203.0.113.9")
+	wantRaw(t, r, 200, "")
+	ev, err := e.admin.ListAudit(ctx, client.AuditQuery{Actor: "alice", PageSize: 5})
+	ok(t, err)
+	if len(ev.Items) == 0 {
+		t.Fatal("no audit event for the PATCH")
+	}
+	if src := ev.Items[0].Source; strings.Contains(src, "203.0.113.9") || src == "" {
+		t.Errorf("audit source %q comes from a client header (or is empty)", src)
+	}
 }
 
 var badNames = []string{"Upper", "a b", "-lead", "trail-", "a/b", "a..b", "dot.", "ü", "a$b", "a%2Fb", "x\x00y",
