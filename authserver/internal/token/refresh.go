@@ -1,0 +1,173 @@
+package token
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
+	"github.com/dockmaster/dockmaster/authserver/internal/store"
+)
+
+// RefreshPrefix starts every refresh token. The API's bearer authentication
+// accepts only dmt_ and dmr_ secrets, so a refresh token is useless there.
+const RefreshPrefix = "dmrt_"
+
+// DefaultRefreshLifetime is how long a refresh token lives unless
+// EndpointDeps says otherwise.
+const DefaultRefreshLifetime = 30 * 24 * time.Hour
+
+// RefreshToken is the stored form of a refresh token: only the hash of the
+// secret is kept. A refresh token is bound to one subject and one service.
+type RefreshToken struct {
+	// ID identifies the row (random hex); never secret, safe to log.
+	ID string
+	// Hash is HashRefreshToken of the secret; the lookup key.
+	Hash string
+	// SubjectKind is "user" or "robot" (rbac.UserKind, rbac.RobotKind).
+	SubjectKind string
+	// Subject is the username or robot$name.
+	Subject string
+	// Service is the registry service (JWT aud) the token may be refreshed for.
+	Service string
+	// CredentialAt is the version of the credential the subject logged in
+	// with: the later of the user's PasswordChangedAt (robot's
+	// SecretChangedAt) and its CreatedAt at that moment. A later version in
+	// the store (password changed, secret rotated, subject re-created)
+	// kills the token.
+	CredentialAt time.Time
+	CreatedAt    time.Time
+	ExpiresAt    time.Time
+}
+
+// String never shows the hash.
+func (t RefreshToken) String() string {
+	return fmt.Sprintf("RefreshToken{ID:%s %s:%s service:%s expires:%s}", t.ID, t.SubjectKind, t.Subject, t.Service, t.ExpiresAt.Format(time.RFC3339))
+}
+
+// RefreshStore keeps refresh tokens. Implementations must be safe for
+// concurrent use and return errors wrapping store.ErrNotFound for missing
+// rows and store.ErrUnavailable (or any other error) when the database fails.
+type RefreshStore interface {
+	// CreateRefreshToken stores t (ID and Hash are unique; a duplicate is
+	// an error wrapping store.ErrConflict).
+	CreateRefreshToken(ctx context.Context, t RefreshToken) error
+	// GetRefreshTokenByHash returns the token whose Hash equals hash, expired
+	// or not (the caller checks ExpiresAt); store.ErrNotFound if none.
+	GetRefreshTokenByHash(ctx context.Context, hash string) (RefreshToken, error)
+	// DeleteRefreshTokens deletes every token of one subject (subjectKind
+	// "user" or "robot", subject the username or robot$name); deleting none
+	// is not an error. Called to revoke, e.g. on logout, disable or delete.
+	DeleteRefreshTokens(ctx context.Context, subjectKind, subject string) error
+}
+
+// NewRefreshSecret returns a new refresh token secret (dmrt_ + 64 hex
+// digits, 256 random bits) and its hash.
+func NewRefreshSecret() (secret, hash string) {
+	b := make([]byte, 32)
+	// crypto/rand.Read never fails (the runtime aborts if the OS source does).
+	_, _ = rand.Read(b)
+	secret = RefreshPrefix + hex.EncodeToString(b)
+	return secret, HashRefreshToken(secret)
+}
+
+// HashRefreshToken is the hex SHA-256 of a refresh token secret. A fast hash
+// is enough for 256 random bits and allows lookup by hash.
+func HashRefreshToken(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// wellFormedRefresh reports whether s looks like NewRefreshSecret's output,
+// so garbage never reaches the store.
+func wellFormedRefresh(s string) bool {
+	if len(s) != len(RefreshPrefix)+64 || !strings.HasPrefix(s, RefreshPrefix) {
+		return false
+	}
+	for i := len(RefreshPrefix); i < len(s); i++ {
+		c := s[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// credentialVersion is what CredentialAt records and refresh compares:
+// changed is PasswordChangedAt / SecretChangedAt. Seconds only, so a store
+// that keeps coarser times never makes a live token look stale.
+func credentialVersion(changed, created time.Time) time.Time {
+	v := changed
+	if created.After(v) {
+		v = created
+	}
+	return v.Truncate(time.Second).UTC()
+}
+
+// MemoryRefreshStore is an in-memory RefreshStore for tests and
+// single-process development.
+type MemoryRefreshStore struct {
+	mu     sync.Mutex
+	byHash map[string]RefreshToken
+}
+
+var _ RefreshStore = (*MemoryRefreshStore)(nil)
+
+// NewMemoryRefreshStore returns an empty store.
+func NewMemoryRefreshStore() *MemoryRefreshStore {
+	return &MemoryRefreshStore{byHash: map[string]RefreshToken{}}
+}
+
+// CreateRefreshToken implements RefreshStore.
+func (s *MemoryRefreshStore) CreateRefreshToken(_ context.Context, t RefreshToken) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, dup := s.byHash[t.Hash]; dup {
+		return fmt.Errorf("refresh token: %w", store.ErrConflict)
+	}
+	for _, o := range s.byHash {
+		if o.ID == t.ID {
+			return fmt.Errorf("refresh token %s: %w", t.ID, store.ErrConflict)
+		}
+	}
+	s.byHash[t.Hash] = t
+	return nil
+}
+
+// GetRefreshTokenByHash implements RefreshStore.
+func (s *MemoryRefreshStore) GetRefreshTokenByHash(_ context.Context, hash string) (RefreshToken, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.byHash[hash]
+	if !ok {
+		return RefreshToken{}, fmt.Errorf("refresh token: %w", store.ErrNotFound)
+	}
+	return t, nil
+}
+
+// DeleteRefreshTokens implements RefreshStore.
+func (s *MemoryRefreshStore) DeleteRefreshTokens(_ context.Context, subjectKind, subject string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for h, t := range s.byHash {
+		if t.SubjectKind == subjectKind && t.Subject == subject {
+			delete(s.byHash, h)
+		}
+	}
+	return nil
+}
+
+// Len is the number of stored tokens (for tests).
+func (s *MemoryRefreshStore) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.byHash)
+}
+
+// kindOf maps a stored SubjectKind back to rbac's.
+func kindOf(k string) rbac.SubjectKind { return rbac.SubjectKind(k) }
