@@ -12,9 +12,7 @@ import (
 	"strings"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/api"
-	"github.com/dockmaster/dockmaster/authserver/internal/authn"
 	"github.com/dockmaster/dockmaster/authserver/internal/config"
-	"github.com/dockmaster/dockmaster/authserver/internal/server"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/authserver/internal/store/postgres"
 	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlite"
@@ -47,7 +45,7 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 }
 
 // openStore opens the configured database and runs its migrations.
-func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
+func openStore(ctx context.Context, cfg config.Config) (fullStore, error) {
 	kind, dsn := cfg.DatabaseKind()
 	switch kind {
 	case "postgres":
@@ -96,12 +94,34 @@ func cmdBootstrap(ctx context.Context, args []string, getenv func(string) string
 		return err
 	}
 	defer st.Close()
-	secret, err := api.BootstrapAdmin(ctx, st, username, password, cfg.BcryptCost)
+	secret, err := bootstrapAdmin(ctx, st, username, password, cfg.BcryptCost)
 	if err != nil {
 		return err
 	}
-	printAdmin(stdout, username, secret, password != "")
+	if password != "" {
+		fmt.Fprintf(stdout, "Created the first admin %q with the password you provided.\n", username)
+		return nil
+	}
+	fmt.Fprintf(stdout, "Created the first admin.\n  username: %s\n  password: %s\nThis password is shown once; store it now.\n", username, secret)
 	return nil
+}
+
+// adminsTeam owns the namespaces that registry events create.
+const adminsTeam = "admins"
+
+// bootstrapAdmin creates the first admin on an empty database, and the
+// admins team (owned by that admin) that owns namespaces first seen in
+// registry events.
+func bootstrapAdmin(ctx context.Context, st fullStore, username, password string, cost int) (string, error) {
+	secret, err := api.BootstrapAdmin(ctx, st, username, password, cost)
+	if err != nil {
+		return "", fmt.Errorf("bootstrap the first admin: %w", err)
+	}
+	team := store.Team{Name: adminsTeam, Description: "Administrators; owns namespaces first seen in registry pushes"}
+	if err := st.CreateTeam(ctx, team, username); err != nil && !errors.Is(err, store.ErrConflict) {
+		return "", fmt.Errorf("create the %s team: %w", adminsTeam, err)
+	}
+	return secret, nil
 }
 
 // readPassword takes the bootstrap password from a file or from
@@ -121,14 +141,6 @@ func readPassword(file string, getenv func(string) string) (string, error) {
 	return pw, nil
 }
 
-func printAdmin(w io.Writer, username, secret string, given bool) {
-	if given {
-		fmt.Fprintf(w, "Created the first admin %q with the password you provided.\n", username)
-		return
-	}
-	fmt.Fprintf(w, "Created the first admin.\n  username: %s\n  password: %s\nThis password is shown once; store it now (change it with PATCH /api/v1/users/%s).\n", username, secret, username)
-}
-
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := loadConfig("serve", args, getenv, stdout, nil)
 	if err != nil {
@@ -143,30 +155,17 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	// First start: no default password. An empty database gets an admin
 	// whose secret is printed once (or taken from DOCKMASTER_ADMIN_PASSWORD).
-	if n, err := st.CountUsers(ctx); err != nil {
-		return fmt.Errorf("count users: %w", err)
-	} else if n == 0 {
-		username := getenv("DOCKMASTER_ADMIN_USERNAME")
-		if username == "" {
-			username = "admin"
-		}
-		password := getenv("DOCKMASTER_ADMIN_PASSWORD")
-		secret, err := api.BootstrapAdmin(ctx, st, username, password, cfg.BcryptCost)
-		if err != nil {
-			return fmt.Errorf("bootstrap the first admin: %w", err)
-		}
-		printAdmin(stdout, username, secret, password != "")
+	msg, err := ensureAdmin(ctx, st, cfg, getenv)
+	if err != nil {
+		return err
 	}
+	fmt.Fprint(stdout, msg)
 
-	srv := server.New(server.Deps{
-		Store:          st,
-		Auth:           authn.New(st, authn.Options{}),
-		Logger:         log,
-		MaxBodyBytes:   cfg.MaxBodyBytes,
-		BcryptCost:     cfg.BcryptCost,
-		TrustedProxies: cfg.TrustedProxies,
-		PublicURL:      cfg.PublicURL,
-	})
+	a, err := buildApp(ctx, cfg, st, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close(context.WithoutCancel(ctx))
 	log.Info("dockmaster starting", "version", version, "config", cfg)
-	return srv.ListenAndServe(ctx, cfg.Listen, cfg.TLSCert, cfg.TLSKey)
+	return a.server.ListenAndServe(ctx, cfg.Listen, cfg.TLSCert, cfg.TLSKey)
 }

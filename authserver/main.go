@@ -4,6 +4,8 @@
 //	dockmaster serve            run the server
 //	dockmaster migrate          apply database migrations and exit
 //	dockmaster admin bootstrap  create the first admin on an empty database
+//	dockmaster keys ...         list, rotate and export the token signing keys
+//	dockmaster dev              a registry with token auth + the server (make demo)
 //	dockmaster version          print the version
 package main
 
@@ -27,6 +29,9 @@ Usage:
   dockmaster migrate [flags]               apply database migrations and exit
   dockmaster admin bootstrap --username NAME [--password-file FILE] [flags]
                                            create the first admin; prints the secret once
+  dockmaster keys list|rotate|export-cert|export-jwks
+                                           manage the token signing keys
+  dockmaster dev                           a real registry with token auth + this server on SQLite (make demo)
   dockmaster version                       print the version
 
 Run "dockmaster serve -h" for the settings every command accepts.
@@ -62,6 +67,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return errUsage
 		}
 		return cmdBootstrap(ctx, args[2:], getenv, stdout)
+	case "keys":
+		return cmdKeys(ctx, args[1:], getenv, stdout, stderr)
+	case "dev":
+		return cmdDev(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "dockmaster", version)
 		return nil

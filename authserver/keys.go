@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/dockmaster/dockmaster/authserver/internal/token"
+)
+
+const keysUsage = `Usage:
+  dockmaster keys list                      the signing keys: kid, algorithm, created, retired
+  dockmaster keys rotate [--alg ES256]      add a new signing key; older keys stay published for one token lifetime
+  dockmaster keys export-cert [--out FILE]  PEM certificates of the published keys (the registry's auth.token.rootcertbundle)
+  dockmaster keys export-jwks [--out FILE]  the published keys as a JWKS (the registry's auth.token.jwks)
+
+Algorithms: ES256 (default), RS256, EdDSA. Every command also takes the database settings of "dockmaster serve".
+After a rotation, export the certificates again and restart or reload the registries before the old key's
+tokens expire: tokens carry x5c, so a registry verifies them against rootcertbundle.
+`
+
+func cmdKeys(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, keysUsage)
+		return errUsage
+	}
+	sub, args := args[0], args[1:]
+	var alg, out string
+	cfg, err := loadConfig("keys "+sub, args, getenv, stdout, func(fs *flag.FlagSet) {
+		switch sub {
+		case "rotate":
+			fs.StringVar(&alg, "alg", token.DefaultAlg, "algorithm of the new key: ES256, RS256 or EdDSA")
+		case "export-cert", "export-jwks":
+			fs.StringVar(&out, "out", "", "write to FILE instead of standard output")
+		}
+	})
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	settings, err := st.GetSettings(ctx)
+	if err != nil {
+		return err
+	}
+	kr := token.NewKeyring(keyStoreAdapter{st}, cfg.Issuer)
+	now := time.Now()
+	switch sub {
+	case "list":
+		keys, err := st.ListKeys(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "KID\tALG\tCREATED\tRETIRED")
+		for _, k := range keys {
+			retired := "-"
+			if !k.RetiredAt.IsZero() {
+				retired = k.RetiredAt.Format(time.RFC3339)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k.KID, k.Alg, k.CreatedAt.Format(time.RFC3339), retired)
+		}
+		return tw.Flush()
+	case "rotate":
+		k, err := kr.Rotate(ctx, alg, now)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "new signing key %s (%s); export the certificates again and reload the registries\n", k.KID, k.Alg)
+		return nil
+	case "export-cert", "export-jwks":
+		// The first export may come before the first start: make sure a key exists.
+		if _, err := kr.Ensure(ctx, token.DefaultAlg, now); err != nil {
+			return err
+		}
+	}
+	switch sub {
+	case "export-cert":
+		b, err := kr.CertBundle(ctx, now, settings.TokenLifetime)
+		if err != nil {
+			return err
+		}
+		return writeOut(stdout, out, b)
+	case "export-jwks":
+		b, err := kr.JWKS(ctx, now, settings.TokenLifetime)
+		if err != nil {
+			return err
+		}
+		return writeOut(stdout, out, b)
+	}
+	fmt.Fprintf(stderr, "unknown keys command %q\n\n%s", sub, keysUsage)
+	return errUsage
+}
+
+func writeOut(stdout io.Writer, path string, b []byte) error {
+	if path == "" {
+		_, err := stdout.Write(b)
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}
