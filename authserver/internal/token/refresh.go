@@ -23,32 +23,14 @@ const RefreshPrefix = "dmrt_"
 const DefaultRefreshLifetime = 30 * 24 * time.Hour
 
 // RefreshToken is the stored form of a refresh token: only the hash of the
-// secret is kept. A refresh token is bound to one subject and one service.
-type RefreshToken struct {
-	// ID identifies the row (random hex); never secret, safe to log.
-	ID string
-	// Hash is HashRefreshToken of the secret; the lookup key.
-	Hash string
-	// SubjectKind is "user" or "robot" (rbac.UserKind, rbac.RobotKind).
-	SubjectKind string
-	// Subject is the username or robot$name.
-	Subject string
-	// Service is the registry service (JWT aud) the token may be refreshed for.
-	Service string
-	// CredentialAt is the version of the credential the subject logged in
-	// with: the later of the user's PasswordChangedAt (robot's
-	// SecretChangedAt) and its CreatedAt at that moment. A later version in
-	// the store (password changed, secret rotated, subject re-created)
-	// kills the token.
-	CredentialAt time.Time
-	CreatedAt    time.Time
-	ExpiresAt    time.Time
-}
-
-// String never shows the hash.
-func (t RefreshToken) String() string {
-	return fmt.Sprintf("RefreshToken{ID:%s %s:%s service:%s expires:%s}", t.ID, t.SubjectKind, t.Subject, t.Service, t.ExpiresAt.Format(time.RFC3339))
-}
+// secret is kept; it is bound to one subject and one service. It is
+// store.RefreshToken itself, so the SQL stores implement RefreshStore as
+// they are. CredentialAt is the version of the credential the subject
+// logged in with: the later of the user's PasswordChangedAt (the robot's
+// SecretChangedAt) and its CreatedAt, in whole seconds. A later version in
+// the store (password changed, secret rotated, subject re-created) kills
+// the token.
+type RefreshToken = store.RefreshToken
 
 // RefreshStore keeps refresh tokens. Implementations must be safe for
 // concurrent use and return errors wrapping store.ErrNotFound for missing
