@@ -1,0 +1,169 @@
+package events
+
+import (
+	"encoding/json"
+	"fmt"
+	"mime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dockmaster/dockmaster/authserver/internal/store"
+)
+
+// ManifestMediaTypes are the Docker and OCI manifest and index media types:
+// events for anything else (blobs, layers, configs) are ignored.
+var ManifestMediaTypes = []string{
+	"application/vnd.oci.image.index.v1+json",
+	"application/vnd.oci.image.manifest.v1+json",
+	"application/vnd.docker.distribution.manifest.list.v2+json",
+	"application/vnd.docker.distribution.manifest.v2+json",
+	"application/vnd.docker.distribution.manifest.v1+prettyjws",
+	"application/vnd.docker.distribution.manifest.v1+json",
+}
+
+// IsManifestMediaType reports whether mt (parameters allowed) is one of
+// ManifestMediaTypes.
+func IsManifestMediaType(mt string) bool {
+	if base, _, err := mime.ParseMediaType(mt); err == nil {
+		mt = base
+	}
+	return slices.Contains(ManifestMediaTypes, strings.ToLower(strings.TrimSpace(mt)))
+}
+
+// Limits on what an event may carry; the registry's own limits are lower.
+const (
+	maxIDLength         = 256
+	maxRepositoryLength = 255
+	maxTagLength        = 128
+	maxDigestLength     = 256
+	maxActorLength      = 256
+)
+
+// wireEvent is the registry's notification event (distribution's
+// notifications.Event), reduced to the fields Dockmaster reads.
+type wireEvent struct {
+	ID        string    `json:"id"`
+	Timestamp time.Time `json:"timestamp"`
+	Action    string    `json:"action"`
+	Target    struct {
+		MediaType  string `json:"mediaType"`
+		Size       int64  `json:"size"`
+		Digest     string `json:"digest"`
+		Length     int64  `json:"length"`
+		Repository string `json:"repository"`
+		URL        string `json:"url"`
+		Tag        string `json:"tag"`
+	} `json:"target"`
+	Actor struct {
+		Name string `json:"name"`
+	} `json:"actor"`
+}
+
+// Skipped is an event of the envelope that is not applied, and why.
+type Skipped struct {
+	ID     string
+	Reason string
+}
+
+// DecodeEnvelope parses a notification envelope {"events": [...]}. Each
+// event is decoded on its own, so one bad event does not hide the others:
+// the ones to apply come back as RegistryEvents, the others as Skipped. The
+// error is for an envelope that is not JSON or has no events array.
+func DecodeEnvelope(body []byte) ([]store.RegistryEvent, []Skipped, error) {
+	var env struct {
+		Events []json.RawMessage `json:"events"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, nil, fmt.Errorf("envelope: %w", err)
+	}
+	if env.Events == nil {
+		return nil, nil, fmt.Errorf("envelope: no events")
+	}
+	var out []store.RegistryEvent
+	var skipped []Skipped
+	for i, raw := range env.Events {
+		var w wireEvent
+		if err := json.Unmarshal(raw, &w); err != nil {
+			skipped = append(skipped, Skipped{ID: fmt.Sprintf("#%d", i), Reason: "malformed event"})
+			continue
+		}
+		e, reason := convert(w)
+		if reason != "" {
+			skipped = append(skipped, Skipped{ID: truncate(w.ID, maxIDLength), Reason: reason})
+			continue
+		}
+		out = append(out, e)
+	}
+	return out, skipped, nil
+}
+
+// convert checks one event and turns it into a store event; a non-empty
+// reason says why it is ignored.
+func convert(w wireEvent) (store.RegistryEvent, string) {
+	t := w.Target
+	switch {
+	case w.ID == "" || len(w.ID) > maxIDLength:
+		return store.RegistryEvent{}, "missing or overlong id"
+	case t.Repository == "" || len(t.Repository) > maxRepositoryLength:
+		return store.RegistryEvent{}, "missing or overlong repository"
+	case len(t.Tag) > maxTagLength, len(t.Digest) > maxDigestLength:
+		return store.RegistryEvent{}, "overlong tag or digest"
+	case !printable(w.ID) || !printable(t.Repository) || !printable(t.Tag) || !printable(t.Digest):
+		return store.RegistryEvent{}, "control characters"
+	}
+	switch w.Action {
+	case store.ActionPush, store.ActionPull:
+		if !IsManifestMediaType(t.MediaType) {
+			return store.RegistryEvent{}, "not a manifest: " + truncate(t.MediaType, 100)
+		}
+		if t.Digest == "" {
+			return store.RegistryEvent{}, "manifest event without digest"
+		}
+	case store.ActionDelete:
+		// Deletes carry no media type; one that does must be a manifest.
+		if t.MediaType != "" && !IsManifestMediaType(t.MediaType) {
+			return store.RegistryEvent{}, "not a manifest: " + truncate(t.MediaType, 100)
+		}
+	default:
+		return store.RegistryEvent{}, "action not applied: " + truncate(w.Action, 20)
+	}
+	size := t.Size
+	if size <= 0 {
+		size = t.Length
+	}
+	if size < 0 {
+		size = 0
+	}
+	mt := t.MediaType
+	if base, _, err := mime.ParseMediaType(mt); err == nil {
+		mt = base
+	}
+	return store.RegistryEvent{
+		ID:         w.ID,
+		Action:     w.Action,
+		Repository: t.Repository,
+		Tag:        t.Tag,
+		Digest:     t.Digest,
+		MediaType:  mt,
+		Size:       size,
+		Actor:      truncate(w.Actor.Name, maxActorLength),
+		Timestamp:  w.Timestamp,
+	}, ""
+}
+
+func printable(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}
