@@ -8,14 +8,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 
-	"github.com/dockmaster/dockmaster/authserver/internal/api"
+	"github.com/dockmaster/dockmaster/authserver/internal/app"
 	"github.com/dockmaster/dockmaster/authserver/internal/config"
-	"github.com/dockmaster/dockmaster/authserver/internal/store"
-	"github.com/dockmaster/dockmaster/authserver/internal/store/postgres"
-	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlite"
 )
 
 // loadConfig parses a command's flags (extra ones registered by register)
@@ -44,29 +40,12 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// openStore opens the configured database and runs its migrations.
-func openStore(ctx context.Context, cfg config.Config) (fullStore, error) {
-	kind, dsn := cfg.DatabaseKind()
-	switch kind {
-	case "postgres":
-		return postgres.Open(ctx, dsn)
-	case "sqlite":
-		if dir := filepath.Dir(dsn); dir != "" {
-			if err := os.MkdirAll(dir, 0o700); err != nil {
-				return nil, fmt.Errorf("create the data directory for %s: %w", dsn, err)
-			}
-		}
-		return sqlite.Open(ctx, dsn)
-	}
-	return nil, fmt.Errorf("--database: unsupported database %q", cfg.Database)
-}
-
 func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := loadConfig("migrate", args, getenv, stdout, nil)
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := app.OpenStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -89,12 +68,12 @@ func cmdBootstrap(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := app.OpenStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	secret, err := bootstrapAdmin(ctx, st, username, password, cfg.BcryptCost)
+	secret, err := app.BootstrapAdmin(ctx, st, username, password, cfg.BcryptCost)
 	if err != nil {
 		return err
 	}
@@ -104,24 +83,6 @@ func cmdBootstrap(ctx context.Context, args []string, getenv func(string) string
 	}
 	fmt.Fprintf(stdout, "Created the first admin.\n  username: %s\n  password: %s\nThis password is shown once; store it now.\n", username, secret)
 	return nil
-}
-
-// adminsTeam owns the namespaces that registry events create.
-const adminsTeam = "admins"
-
-// bootstrapAdmin creates the first admin on an empty database, and the
-// admins team (owned by that admin) that owns namespaces first seen in
-// registry events.
-func bootstrapAdmin(ctx context.Context, st fullStore, username, password string, cost int) (string, error) {
-	secret, err := api.BootstrapAdmin(ctx, st, username, password, cost)
-	if err != nil {
-		return "", fmt.Errorf("bootstrap the first admin: %w", err)
-	}
-	team := store.Team{Name: adminsTeam, Description: "Administrators; owns namespaces first seen in registry pushes"}
-	if err := st.CreateTeam(ctx, team, username); err != nil && !errors.Is(err, store.ErrConflict) {
-		return "", fmt.Errorf("create the %s team: %w", adminsTeam, err)
-	}
-	return secret, nil
 }
 
 // readPassword takes the bootstrap password from a file or from
@@ -147,7 +108,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	st, err := openStore(ctx, cfg)
+	st, err := app.OpenStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -161,11 +122,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	fmt.Fprint(stdout, msg)
 
-	a, err := buildApp(ctx, cfg, st, log)
+	a, err := app.New(ctx, cfg, st, log)
 	if err != nil {
 		return err
 	}
 	defer a.Close(context.WithoutCancel(ctx))
 	log.Info("dockmaster starting", "version", version, "config", cfg)
-	return a.server.ListenAndServe(ctx, cfg.Listen, cfg.TLSCert, cfg.TLSKey)
+	return a.Server.ListenAndServe(ctx, cfg.Listen, cfg.TLSCert, cfg.TLSKey)
 }

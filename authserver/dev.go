@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dockmaster/dockmaster/authserver/internal/app"
 	"github.com/dockmaster/dockmaster/authserver/internal/config"
 	"github.com/dockmaster/dockmaster/authserver/internal/registryproc"
 )
@@ -52,7 +53,7 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	cfg.EventsSecret = config.Secret(secret)
 
-	st, err := openStore(ctx, cfg)
+	st, err := app.OpenStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -61,7 +62,7 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return err
 	}
-	a, err := buildApp(ctx, cfg, st, log)
+	a, err := app.New(ctx, cfg, st, log)
 	if err != nil {
 		return err
 	}
@@ -75,11 +76,11 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err := os.MkdirAll(regDir, 0o700); err != nil {
 		return err
 	}
-	bundle, err := a.keyring.CertBundle(ctx, time.Now(), settings.TokenLifetime)
+	bundle, err := a.Keyring.CertBundle(ctx, time.Now(), settings.TokenLifetime)
 	if err != nil {
 		return err
 	}
-	jwks, err := a.keyring.JWKS(ctx, time.Now(), settings.TokenLifetime)
+	jwks, err := a.Keyring.JWKS(ctx, time.Now(), settings.TokenLifetime)
 	if err != nil {
 		return err
 	}
@@ -98,7 +99,7 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- a.server.ListenAndServe(ctx, cfg.Listen, cfg.TLSCert, cfg.TLSKey) }()
+	go func() { serveErr <- a.Server.ListenAndServe(ctx, cfg.Listen, cfg.TLSCert, cfg.TLSKey) }()
 	if err := waitHTTP(ctx, "http://"+cfg.Listen+"/healthz", serveErr); err != nil {
 		return err
 	}
@@ -152,7 +153,7 @@ Ctrl-C stops the registry and the server.
 // ensureAdmin bootstraps the first admin on an empty database and returns
 // what to print about the admin's credentials (nothing when users exist:
 // there is no default password, and a secret is shown only once).
-func ensureAdmin(ctx context.Context, st fullStore, cfg config.Config, getenv func(string) string) (string, error) {
+func ensureAdmin(ctx context.Context, st app.Store, cfg config.Config, getenv func(string) string) (string, error) {
 	n, err := st.CountUsers(ctx)
 	if err != nil {
 		return "", fmt.Errorf("count users: %w", err)
@@ -162,7 +163,7 @@ func ensureAdmin(ctx context.Context, st fullStore, cfg config.Config, getenv fu
 		return "", nil
 	}
 	password := getenv("DOCKMASTER_ADMIN_PASSWORD")
-	secret, err := bootstrapAdmin(ctx, st, username, password, cfg.BcryptCost)
+	secret, err := app.BootstrapAdmin(ctx, st, username, password, cfg.BcryptCost)
 	if err != nil {
 		return "", err
 	}

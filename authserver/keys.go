@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/dockmaster/dockmaster/authserver/internal/app"
 	"github.com/dockmaster/dockmaster/authserver/internal/token"
 )
 
@@ -41,7 +42,7 @@ func cmdKeys(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := app.OpenStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -50,7 +51,7 @@ func cmdKeys(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	kr := token.NewKeyring(keyStoreAdapter{st}, cfg.Issuer)
+	kr := token.NewKeyring(app.KeyStore(st), cfg.Issuer)
 	now := time.Now()
 	switch sub {
 	case "list":

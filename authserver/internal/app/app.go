@@ -1,0 +1,186 @@
+// Package app composes Dockmaster's server from its parts: the store, the
+// REST API, the token service and the registry integration. main and the
+// end-to-end tests build the very same thing through it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/dockmaster/dockmaster/authserver/internal/api"
+	"github.com/dockmaster/dockmaster/authserver/internal/authn"
+	"github.com/dockmaster/dockmaster/authserver/internal/config"
+	"github.com/dockmaster/dockmaster/authserver/internal/events"
+	"github.com/dockmaster/dockmaster/authserver/internal/server"
+	"github.com/dockmaster/dockmaster/authserver/internal/store"
+	"github.com/dockmaster/dockmaster/authserver/internal/store/postgres"
+	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlite"
+	"github.com/dockmaster/dockmaster/authserver/internal/throttle"
+	"github.com/dockmaster/dockmaster/authserver/internal/token"
+)
+
+// Store is every part of the database the server uses; both the SQLite
+// and the PostgreSQL store implement all of it.
+type Store interface {
+	store.Store
+	store.TokenStore
+	store.RegistryStore
+}
+
+// App is the composed server with the parts its callers reach after wiring.
+type App struct {
+	Server   *server.Server
+	Keyring  *token.Keyring
+	Minter   *token.Minter
+	Endpoint *token.Endpoint
+	// Metrics is the Prometheus registry served at /metrics.
+	Metrics *prometheus.Registry
+	closers []func(context.Context) error
+}
+
+// Close flushes and releases what the app holds (audit queue, Redis).
+func (a *App) Close(ctx context.Context) {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		_ = a.closers[i](ctx)
+	}
+}
+
+// newKeyring returns the database-backed keyring with at least one active
+// signing key (generated on first start).
+func newKeyring(ctx context.Context, cfg config.Config, st Store) (*token.Keyring, error) {
+	kr := token.NewKeyring(keyStoreAdapter{st}, cfg.Issuer)
+	if _, err := kr.Ensure(ctx, token.DefaultAlg, time.Now()); err != nil {
+		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+	return kr, nil
+}
+
+// newLimiter is the failed-login throttle: Redis shared across replicas when
+// configured, else in process.
+func newLimiter(cfg config.Config) (throttle.Limiter, func(context.Context) error, error) {
+	if cfg.RedisURL == "" {
+		l, err := throttle.NewMemory(throttle.Config{})
+		return l, nil, err
+	}
+	opts, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--redis-url: %w", err)
+	}
+	rdb := redis.NewClient(opts)
+	l, err := throttle.NewRedis(rdb, "dockmaster:", throttle.Config{})
+	if err != nil {
+		rdb.Close()
+		return nil, nil, err
+	}
+	return l, func(context.Context) error { return rdb.Close() }, nil
+}
+
+// New wires the REST API, the token service and the registry integration
+// into one HTTP server over st.
+func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*App, error) {
+	a := &App{}
+	kr, err := newKeyring(ctx, cfg, st)
+	if err != nil {
+		return nil, err
+	}
+	minter, err := token.NewMinter(kr, token.MinterConfig{Issuer: cfg.Issuer})
+	if err != nil {
+		return nil, err
+	}
+	limiter, closeLimiter, err := newLimiter(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if closeLimiter != nil {
+		a.closers = append(a.closers, closeLimiter)
+	}
+	a.Keyring, a.Minter = kr, minter
+	auth := authn.New(st, authn.Options{BcryptCost: cfg.BcryptCost, Logger: log})
+	a.Metrics = prometheus.NewRegistry()
+	a.Server = server.New(server.Deps{
+		Registry:       a.Metrics,
+		Store:          st,
+		Auth:           auth,
+		Logger:         log,
+		MaxBodyBytes:   cfg.MaxBodyBytes,
+		BcryptCost:     cfg.BcryptCost,
+		TrustedProxies: cfg.TrustedProxies,
+		PublicURL:      cfg.PublicURL,
+		Extra: func(mux *http.ServeMux) {
+			a.Endpoint = token.NewEndpoint(token.EndpointDeps{
+				Store:           st,
+				Auth:            auth,
+				Keyring:         kr,
+				Minter:          minter,
+				Refresh:         refreshStoreAdapter{st},
+				Throttle:        limiter,
+				Service:         cfg.Service,
+				Realm:           cfg.PublicURL + "/auth/token",
+				CatalogSubjects: []string{SyncSubject},
+				Logger:          log,
+				ClientAddr:      server.ClientAddr,
+			})
+			a.Endpoint.Register(mux)
+			events.New(events.Deps{
+				Store:     st,
+				Secret:    cfg.EventsSecret.Reveal(),
+				MaxBody:   cfg.MaxBodyBytes,
+				OwnerTeam: AdminsTeam,
+				Logger:    log,
+				Metrics:   events.NewPrometheusMetrics(a.Metrics),
+			}).Register(mux)
+		},
+	})
+	a.closers = append(a.closers, a.Endpoint.Close)
+	return a, nil
+}
+
+// SyncSubject is the identity the catalog sync's tokens are minted for.
+const SyncSubject = "dockmaster-sync"
+
+// AdminsTeam owns the namespaces that registry events create.
+const AdminsTeam = "admins"
+
+// OpenStore opens the configured database and runs its migrations.
+func OpenStore(ctx context.Context, cfg config.Config) (Store, error) {
+	kind, dsn := cfg.DatabaseKind()
+	switch kind {
+	case "postgres":
+		return postgres.Open(ctx, dsn)
+	case "sqlite":
+		if dir := filepath.Dir(dsn); dir != "" {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("create the data directory for %s: %w", dsn, err)
+			}
+		}
+		return sqlite.Open(ctx, dsn)
+	}
+	return nil, fmt.Errorf("--database: unsupported database %q", cfg.Database)
+}
+
+// BootstrapAdmin creates the first admin on an empty database (returning
+// the generated secret when password is empty), and the admins team, owned
+// by that admin, that owns namespaces first seen in registry events.
+func BootstrapAdmin(ctx context.Context, st Store, username, password string, cost int) (string, error) {
+	secret, err := api.BootstrapAdmin(ctx, st, username, password, cost)
+	if err != nil {
+		return "", fmt.Errorf("bootstrap the first admin: %w", err)
+	}
+	team := store.Team{Name: AdminsTeam, Description: "Administrators; owns namespaces first seen in registry pushes"}
+	if err := st.CreateTeam(ctx, team, username); err != nil && !errors.Is(err, store.ErrConflict) {
+		return "", fmt.Errorf("create the %s team: %w", AdminsTeam, err)
+	}
+	return secret, nil
+}
+
+// KeyStore is the token package's key store over the database.
+func KeyStore(st store.TokenStore) token.KeyStore { return keyStoreAdapter{st} }
