@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/api"
@@ -106,6 +107,7 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 	a.Keyring, a.Minter = kr, minter
 	auth := authn.New(st, authn.Options{BcryptCost: cfg.BcryptCost, Logger: log})
 	a.Metrics = prometheus.NewRegistry()
+	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Server = server.New(server.Deps{
 		Registry:       a.Metrics,
 		Store:          st,
