@@ -58,6 +58,9 @@ type Reconcile struct {
 	// they changed after Snapshot.
 	Tags     []TagState
 	Snapshot time.Time
+	// KeepUnlisted turns deletions off: the listed tags are upserted and
+	// nothing else changes (a run whose other listings failed).
+	KeepUnlisted bool
 	// OwnerTeam owns a namespace that has to be created for the repository
 	// (private); empty or a missing team: the namespace is not created.
 	OwnerTeam string

@@ -466,7 +466,7 @@ func (s *Store) ReconcileRepository(ctx context.Context, r store.Reconcile) (sto
 			}
 		}
 		for name, tg := range current {
-			if listed[name] || tg.changedAt.After(at) {
+			if r.KeepUnlisted || listed[name] || tg.changedAt.After(at) {
 				continue
 			}
 			if err := removeTag(t, r.Repository, name, at); err != nil {

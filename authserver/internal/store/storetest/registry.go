@@ -414,6 +414,13 @@ func testReconcile(t *testing.T, s registryStore) {
 	apply(t, s, del(repo, "keep", "", 50), "")
 	sameNames(t, "tags after late events", tagsOf(t, s, repo), []string{"change=" + digestB, "keep=" + digestA, "new=" + digestC})
 
+	// KeepUnlisted upserts and deletes nothing.
+	res, err = s.ReconcileRepository(ctx(t), store.Reconcile{Repository: repo, Snapshot: at(102), KeepUnlisted: true,
+		Tags: []store.TagState{{Name: "keep", Digest: digestB, MediaType: ociMT, Size: 1}}})
+	ok(t, err)
+	eq(t, "keep unlisted", res, store.ReconcileResult{Updated: 1})
+	sameNames(t, "tags after keep unlisted", tagsOf(t, s, repo), []string{"change=" + digestB, "keep=" + digestB, "new=" + digestC})
+
 	// A repository new to the store, in a new namespace.
 	res, err = s.ReconcileRepository(ctx(t), store.Reconcile{Repository: "fresh/app", Snapshot: snap, OwnerTeam: "admins",
 		Tags: []store.TagState{{Name: "v1", Digest: digestA, MediaType: ociMT}}})

@@ -1,0 +1,51 @@
+package sync
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/dockmaster/dockmaster/authserver/internal/token"
+)
+
+// Minter is the part of token.Minter a MinterTokens uses.
+type Minter interface {
+	MintToken(ctx context.Context, c token.Claims) (token.Token, error)
+}
+
+// MinterTokens is a TokenSource that mints the sync's own tokens: the
+// server trusts itself, so there is no round trip to the token endpoint.
+// Main wires it with the server's Minter, the registry's service name and
+// a subject such as "dockmaster-sync".
+type MinterTokens struct {
+	Minter  Minter
+	Subject string
+	Service string
+}
+
+// Token mints one token granting exactly scopes ("type:name:actions", the
+// name may itself contain colons, e.g. a host:port).
+func (m MinterTokens) Token(ctx context.Context, scopes []string) (string, error) {
+	byName := map[string]int{}
+	var access []token.ResourceActions
+	for _, sc := range scopes {
+		first := strings.IndexByte(sc, ':')
+		last := strings.LastIndexByte(sc, ':')
+		if first <= 0 || last <= first+1 || last == len(sc)-1 {
+			return "", fmt.Errorf("malformed scope %q", sc)
+		}
+		typ, name, actions := sc[:first], sc[first+1:last], strings.Split(sc[last+1:], ",")
+		key := typ + ":" + name
+		if i, ok := byName[key]; ok {
+			access[i].Actions = append(access[i].Actions, actions...)
+			continue
+		}
+		byName[key] = len(access)
+		access = append(access, token.ResourceActions{Type: typ, Name: name, Actions: actions})
+	}
+	t, err := m.Minter.MintToken(ctx, token.Claims{Subject: m.Subject, Service: m.Service, Access: access})
+	if err != nil {
+		return "", err
+	}
+	return t.Raw, nil
+}
