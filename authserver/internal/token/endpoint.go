@@ -46,6 +46,7 @@ type Authenticator interface {
 const (
 	DefaultMaxRequestBytes = 64 << 10
 	DefaultAuditQueue      = 4096
+	DefaultAuditInterval   = 250 * time.Millisecond
 	// maxUsernameBytes: longer names can never authenticate (authn's limit),
 	// so they are refused before any backend is asked.
 	maxUsernameBytes = 256
@@ -91,6 +92,10 @@ type EndpointDeps struct {
 	// database (default 4096). When it is full, requests write their event
 	// themselves: slower, never lost.
 	AuditQueue int
+	// AuditInterval is how long the audit writer gathers events before it
+	// writes them, merging identical ones (default 250ms; negative: write
+	// as soon as the database is free).
+	AuditInterval time.Duration
 }
 
 // Endpoint is the registry token service: GET and POST /auth/token and the
@@ -138,7 +143,10 @@ func NewEndpoint(d EndpointDeps) *Endpoint {
 	for _, s := range d.CatalogSubjects {
 		e.catalog[s] = true
 	}
-	e.audit = newAuditor(d.Store, d.Logger, d.AuditQueue)
+	if d.AuditInterval == 0 {
+		d.AuditInterval = DefaultAuditInterval
+	}
+	e.audit = newAuditor(d.Store, d.Logger, d.AuditQueue, d.AuditInterval)
 	return e
 }
 

@@ -133,9 +133,10 @@ func contains(xs []string, x string) bool {
 // queue. When the queue is full the request writes its own event: slower
 // under overload, but no event is ever dropped.
 type auditor struct {
-	st  GrantStore
-	log *slog.Logger
-	ch  chan auditItem
+	st       GrantStore
+	log      *slog.Logger
+	ch       chan auditItem
+	interval time.Duration
 
 	mu     sync.RWMutex
 	closed bool
@@ -150,8 +151,8 @@ type auditItem struct {
 // auditWriteTimeout bounds one write, so a hung database cannot wedge the queue.
 const auditWriteTimeout = 10 * time.Second
 
-func newAuditor(st GrantStore, log *slog.Logger, size int) *auditor {
-	a := &auditor{st: st, log: log, ch: make(chan auditItem, size), done: make(chan struct{})}
+func newAuditor(st GrantStore, log *slog.Logger, size int, interval time.Duration) *auditor {
+	a := &auditor{st: st, log: log, ch: make(chan auditItem, size), interval: interval, done: make(chan struct{})}
 	go a.run()
 	return a
 }
@@ -159,27 +160,55 @@ func newAuditor(st GrantStore, log *slog.Logger, size int) *auditor {
 // maxAuditBatch bounds how many queued events one pass of the writer takes.
 const maxAuditBatch = 512
 
-// run writes queued events. When the database lags behind, it takes what has
-// queued up at once and writes events that are identical but for their time
-// (the same subject from the same address asking for the same thing: a CI
-// fleet, a retry loop) as one event whose Detail carries "count" and "last".
-// Nothing is dropped; under light load every event is written alone.
+// run writes queued events. It gathers what arrives within the batching
+// interval after an event (or until the batch is full, a flush is asked for,
+// or the queue closes) and writes events that are identical but for their
+// time — the same subject from the same address asking for the same thing:
+// a CI fleet, a retry loop, a benchmark — as one event whose Detail carries
+// "count" and "last". Nothing is dropped.
 func (a *auditor) run() {
 	defer close(a.done)
 	batch := make([]auditItem, 0, maxAuditBatch)
+	var timer *time.Timer
 	for it := range a.ch {
 		batch = append(batch[:0], it)
-	drain:
+		var deadline <-chan time.Time
+		if a.interval > 0 {
+			if timer == nil {
+				timer = time.NewTimer(a.interval)
+			} else {
+				timer.Reset(a.interval)
+			}
+			deadline = timer.C
+		}
+	gather:
 		for len(batch) < maxAuditBatch && batch[len(batch)-1].flush == nil {
+			if deadline == nil {
+				// No interval: take only what is already queued.
+				select {
+				case more, ok := <-a.ch:
+					if !ok {
+						break gather
+					}
+					batch = append(batch, more)
+				default:
+					break gather
+				}
+				continue
+			}
 			select {
 			case more, ok := <-a.ch:
 				if !ok {
-					break drain
+					break gather
 				}
 				batch = append(batch, more)
-			default:
-				break drain
+			case <-deadline:
+				deadline = nil
+				break gather
 			}
+		}
+		if timer != nil && deadline != nil && !timer.Stop() {
+			<-timer.C
 		}
 		a.writeBatch(batch)
 	}

@@ -48,9 +48,10 @@ type fx struct {
 }
 
 type fxOptions struct {
-	limiter throttle.Limiter
-	store   func(token.GrantStore) token.GrantStore
-	auth    func(token.Authenticator) token.Authenticator
+	auditInterval time.Duration
+	limiter       throttle.Limiter
+	store         func(token.GrantStore) token.GrantStore
+	auth          func(token.Authenticator) token.Authenticator
 }
 
 // countingAuth counts how often the backend is asked.
@@ -133,7 +134,7 @@ func newFx(t testing.TB, opts ...func(*fxOptions)) *fx {
 	f.auth = &countingAuth{next: a}
 	f.ep = token.NewEndpoint(token.EndpointDeps{
 		Store: gs, Auth: f.auth, Keyring: kr, Minter: m, Refresh: f.refresh, Throttle: f.limiter,
-		Service: service, Realm: realm, CatalogSubjects: []string{"robot$sync"},
+		Service: service, Realm: realm, CatalogSubjects: []string{"robot$sync"}, AuditInterval: o.auditInterval,
 		// Tests choose their source address; the server would use server.ClientAddr.
 		ClientAddr: func(r *http.Request) string {
 			if a := r.Header.Get("X-Test-Source"); a != "" {

@@ -721,6 +721,41 @@ func TestAudit(t *testing.T) {
 	}
 }
 
+// TestAuditCoalesces: identical events gathered in one interval become one
+// row with a count; none is lost.
+func TestAuditCoalesces(t *testing.T) {
+	f := newFx(t, func(o *fxOptions) { o.auditInterval = time.Minute })
+	ctx := context.Background()
+	const n = 20
+	for i := 0; i < n; i++ {
+		wantStatus(t, f.do(t, get("", "", "repository:pub/app:pull")), http.StatusOK)
+	}
+	wantStatus(t, f.do(t, get("bob", password, "repository:devs/app:pull")), http.StatusOK)
+	if err := f.ep.FlushAudit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	events, err := f.st.ListAudit(ctx, store.AuditFilter{Action: token.AuditAction, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := map[string]int{}
+	for _, e := range events {
+		var d struct {
+			Count int `json:"count"`
+		}
+		if err := json.Unmarshal([]byte(e.Detail), &d); err != nil {
+			t.Fatalf("detail %q: %v", e.Detail, err)
+		}
+		total[e.Actor] += max(d.Count, 1)
+	}
+	if total["anonymous"] != n || total["bob"] != 1 {
+		t.Fatalf("counted %v, want anonymous %d and bob 1", total, n)
+	}
+	if len(events) >= n {
+		t.Errorf("%d rows for %d identical events: nothing merged", len(events), n)
+	}
+}
+
 func TestNewEndpointPanicsOnMissingDeps(t *testing.T) {
 	defer func() {
 		if recover() == nil {
