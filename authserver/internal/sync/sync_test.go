@@ -611,7 +611,8 @@ func TestTokenAuth(t *testing.T) {
 	}
 }
 
-// The real registry's Link header is relative and percent-encoded.
+// A catalog name outside the registry grammar is refused (not put in a URL)
+// and makes the run incomplete.
 func TestBadRepositoryNames(t *testing.T) {
 	f, s := newFake(t), openStore(t)
 	seed(t, f, s)
