@@ -4,6 +4,7 @@
 //	dockmaster serve            run the server
 //	dockmaster migrate          apply database migrations and exit
 //	dockmaster admin bootstrap  create the first admin on an empty database
+//	dockmaster sync             reconcile with the registry's catalog (once or --every)
 //	dockmaster keys ...         list, rotate and export the token signing keys
 //	dockmaster dev              a registry with token auth + the server (make demo)
 //	dockmaster version          print the version
@@ -29,6 +30,8 @@ Usage:
   dockmaster migrate [flags]               apply database migrations and exit
   dockmaster admin bootstrap --username NAME [--password-file FILE] [flags]
                                            create the first admin; prints the secret once
+  dockmaster sync [--every 5m] [--force] [flags]
+                                           reconcile the database with the registry's catalog
   dockmaster keys list|rotate|export-cert|export-jwks
                                            manage the token signing keys
   dockmaster dev                           a real registry with token auth + this server on SQLite (make demo)
@@ -67,6 +70,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return errUsage
 		}
 		return cmdBootstrap(ctx, args[2:], getenv, stdout)
+	case "sync":
+		return cmdSync(ctx, args[1:], getenv, stdout, stderr)
 	case "keys":
 		return cmdKeys(ctx, args[1:], getenv, stdout, stderr)
 	case "dev":
