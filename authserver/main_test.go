@@ -1,0 +1,240 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dockmaster/dockmaster/authserver/internal/testutil/registry"
+	"github.com/dockmaster/dockmaster/internal/client"
+)
+
+// lockedBuffer collects a command's output while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func noEnv(string) string { return "" }
+
+// start runs a command of this binary in the background until the test ends.
+func start(t *testing.T, args ...string) (stdout *lockedBuffer, done <-chan error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out, errs := &lockedBuffer{}, &lockedBuffer{}
+	ch := make(chan error, 1)
+	go func() { ch <- run(ctx, args, noEnv, out, errs) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-ch:
+			if err != nil {
+				t.Logf("%s ended: %v", args[0], err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Errorf("%s did not stop within 20s", args[0])
+		}
+		if t.Failed() {
+			t.Logf("%s stderr:\n%s", args[0], errs.String())
+		}
+	})
+	return out, ch
+}
+
+// waitFor polls until cond holds or the bound passes.
+func waitFor(t *testing.T, what string, bound time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(bound)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", bound, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+var passwordRE = regexp.MustCompile(`password: (\S+)`)
+
+// printedPassword waits for the once-printed admin password.
+func printedPassword(t *testing.T, out *lockedBuffer, done <-chan error) string {
+	t.Helper()
+	var pw string
+	waitFor(t, "the admin password on stdout", 60*time.Second, func() bool {
+		select {
+		case err := <-done:
+			t.Fatalf("command ended early: %v", err)
+		default:
+		}
+		if m := passwordRE.FindStringSubmatch(out.String()); m != nil {
+			pw = m[1]
+			return true
+		}
+		return false
+	})
+	return pw
+}
+
+func TestServeBootstrapsOnceAndServes(t *testing.T) {
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	out, done := start(t, "serve", "--data-dir", dir, "--listen", addr)
+	pw := printedPassword(t, out, done)
+	if len(pw) < 16 {
+		t.Fatalf("generated password %q is too short", pw)
+	}
+	waitFor(t, "/readyz", 10*time.Second, func() bool {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	c, err := client.New("http://"+addr, client.WithBasic("admin", pw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	me, err := c.Me(context.Background())
+	if err != nil || !me.Admin || me.Name != "admin" {
+		t.Fatalf("me = %+v, %v", me, err)
+	}
+	if _, err := c.GetTeam(context.Background(), "admins"); err != nil {
+		t.Fatalf("the admins team that owns event-created namespaces: %v", err)
+	}
+	// A second bootstrap on the same database is refused and prints no secret.
+	var out2, errs2 bytes.Buffer
+	err = run(context.Background(), []string{"admin", "bootstrap", "--data-dir", dir, "--username", "other"}, noEnv, &out2, &errs2)
+	if err == nil || strings.Contains(out2.String(), "password:") {
+		t.Fatalf("second bootstrap: err=%v out=%q", err, out2.String())
+	}
+}
+
+func TestCommandErrorsNameTheSetting(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--listen", "nonsense"}, "--listen"},
+		{[]string{"sync", "--data-dir", t.TempDir()}, "--registry-url"},
+		{[]string{"serve", "--database", "mysql://x"}, "--database"},
+		{[]string{"bogus"}, ""},
+	} {
+		var out, errs bytes.Buffer
+		err := run(context.Background(), tc.args, noEnv, &out, &errs)
+		if err == nil {
+			t.Errorf("%v: no error", tc.args)
+			continue
+		}
+		if tc.want != "" && !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %q does not name %s", tc.args, err, tc.want)
+		}
+	}
+}
+
+// TestDevStack is `make demo` end to end: the real registry with token auth
+// and notifications, the printed admin, a crane push that shows up through
+// the REST API via events, and `dockmaster sync` against the same registry.
+func TestDevStack(t *testing.T) {
+	regBin := registry.Binary(t) // builds once, cached: dev would otherwise build it itself
+	crane := registry.Crane(t)
+	if regBin == "" || crane == "" {
+		t.Fatal("registry or crane missing")
+	}
+	dir := t.TempDir()
+	addr, regAddr := freeAddr(t), freeAddr(t)
+	out, done := start(t, "dev", "--data-dir", dir, "--listen", addr, "--registry-listen", regAddr)
+	pw := printedPassword(t, out, done)
+	waitFor(t, "the ready banner", 60*time.Second, func() bool { return strings.Contains(out.String(), "Dockmaster is running") })
+
+	_, regPort, _ := net.SplitHostPort(regAddr)
+	regHost := "localhost:" + regPort
+	home := t.TempDir()
+	craneRun := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(crane, args...)
+		cmd.Env = append(os.Environ(), "HOME="+home, "DOCKER_CONFIG="+filepath.Join(home, ".docker"))
+		b, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("crane %v: %v\n%s", args, err, b)
+		}
+		return string(b)
+	}
+	craneRun("auth", "login", regHost, "-u", "admin", "-p", pw)
+	layer := filepath.Join(t.TempDir(), "layer.tar")
+	writeLayer(t, layer)
+	craneRun("append", "-f", layer, "-t", regHost+"/demo/hello:1")
+
+	c, err := client.New("http://"+addr, client.WithBasic("admin", pw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "demo/hello:1 through the REST API (events)", 5*time.Second, func() bool {
+		tag, err := c.GetTag(context.Background(), "demo/hello", "1")
+		return err == nil && strings.HasPrefix(tag.Digest, "sha256:")
+	})
+	ns, err := c.GetNamespace(context.Background(), "demo")
+	if err != nil || ns.Team != "admins" || ns.Visibility != "private" {
+		t.Fatalf("namespace created by the push = %+v, %v", ns, err)
+	}
+
+	var syncOut, syncErr bytes.Buffer
+	err = run(context.Background(), []string{"sync", "--data-dir", dir, "--registry-url", "http://" + regAddr}, noEnv, &syncOut, &syncErr)
+	if err != nil {
+		t.Fatalf("sync: %v\n%s", err, syncErr.String())
+	}
+	if !strings.Contains(syncOut.String(), "1 repositories, 1 tags listed") {
+		t.Fatalf("sync report = %q", syncOut.String())
+	}
+}
+
+// writeLayer writes a one-file tar archive, a valid image layer.
+func writeLayer(t *testing.T, path string) {
+	t.Helper()
+	content := []byte("hello from dockmaster\n")
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	if err := tw.WriteHeader(&tar.Header{Name: "hello.txt", Mode: 0o644, Size: int64(len(content))}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tw.Write(content); err != nil {
+		t.Fatal(err)
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
