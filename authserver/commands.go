@@ -15,7 +15,7 @@ import (
 )
 
 // loadConfig parses a command's flags (extra ones registered by register)
-// together with every setting; -h prints the settings and returns errUsage.
+// together with every setting; -h prints the settings and returns errHelp.
 func loadConfig(name string, args []string, getenv func(string) string, out io.Writer, register func(*flag.FlagSet)) (config.Config, error) {
 	fs := flag.NewFlagSet("dockmaster "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -27,7 +27,7 @@ func loadConfig(name string, args []string, getenv func(string) string, out io.W
 		fmt.Fprintf(out, "Usage: dockmaster %s [flags]\n\nFlags (each also DOCKMASTER_<NAME> in the environment and <name> in the --config YAML file):\n", name)
 		fs.SetOutput(out)
 		fs.PrintDefaults()
-		return cfg, errUsage
+		return cfg, errHelp
 	}
 	return cfg, err
 }

@@ -44,15 +44,22 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
-	if err != nil {
-		if !errors.Is(err, errUsage) {
-			fmt.Fprintln(os.Stderr, "dockmaster:", err)
-		}
+	switch {
+	case err == nil, errors.Is(err, errHelp):
+	case errors.Is(err, errUsage):
 		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "dockmaster:", err)
+		os.Exit(1)
 	}
 }
 
-var errUsage = errors.New("usage")
+// errUsage: the usage was printed because the command line was wrong;
+// errHelp: because it was asked for.
+var (
+	errUsage = errors.New("usage")
+	errHelp  = errors.New("help")
+)
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
