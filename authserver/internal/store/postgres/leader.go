@@ -16,7 +16,7 @@ func (s *Store) TryLock(ctx context.Context, name string) (release func(), ok bo
 	h := fnv.New64a()
 	io.WriteString(h, "dockmaster-leader:"+name)
 	key := int64(h.Sum64())
-	conn, err := s.pool.Acquire(ctx)
+	conn, err := s.db.pool.Acquire(ctx)
 	if err != nil {
 		return nil, false, fmt.Errorf("leader lock %s: %w", name, mapErr(err))
 	}

@@ -3,8 +3,6 @@ package postgres_test
 import (
 	"context"
 	"errors"
-	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -77,25 +75,11 @@ func TestUnavailable(t *testing.T) {
 	}
 }
 
-// The method bodies are shared with the sqlite package; the copies must not
-// drift.
-func TestSharedFilesIdentical(t *testing.T) {
-	for _, f := range []string{"common.go", "users.go", "teams.go", "namespaces.go", "permissions.go",
-		"robots.go", "tokens.go", "keys.go", "settings.go", "repositories.go", "audit.go"} {
-		pg, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lite, err := os.ReadFile("../sqlite/" + f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		norm := func(b []byte) string {
-			s := strings.ReplaceAll(string(b), "package postgres\n", "package sqlite\n")
-			return strings.NewReplacer("with the sqlite package", "with the postgres package").Replace(s)
-		}
-		if norm(pg) != norm(lite) {
-			t.Errorf("%s differs from ../sqlite/%s: copy it (changing only the package clause)", f, f)
-		}
+func BenchmarkReads(b *testing.B) {
+	s, err := postgres.Open(b.Context(), pgtest.URL(b))
+	if err != nil {
+		b.Fatal(err)
 	}
+	defer s.Close()
+	storetest.BenchmarkReads(b, s)
 }

@@ -42,7 +42,7 @@ func (s *Store) TryLock(ctx context.Context, name string) (release func(), ok bo
 // lockKey names the database: its file, or this Store for an in-memory one.
 func (s *Store) lockKey(ctx context.Context) (string, error) {
 	var file string
-	err := s.reader.QueryRowContext(ctx, `SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&file)
+	err := s.db.reader.QueryRowContext(ctx, `SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&file)
 	if err != nil {
 		return "", fmt.Errorf("leader lock: %w", mapErr(err))
 	}

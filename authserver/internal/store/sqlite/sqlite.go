@@ -5,8 +5,8 @@
 // so another process writing the same file waits (busy_timeout) rather than
 // failing midway through a transaction.
 //
-// The methods' bodies (users.go, teams.go, ...) are shared verbatim with the
-// postgres package; only this file and the migrations are dialect specific.
+// The data methods are sqlstore's, shared with the postgres package; this
+// package opens the file, migrates it and supplies the dialect (dialect.go).
 package sqlite
 
 import (
@@ -21,24 +21,31 @@ import (
 	"strings"
 	"time"
 
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
-
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
+	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlstore"
 )
 
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Store is the SQLite implementation of store.Store.
+// core is the shared implementation; the alias keeps the embedded field
+// unexported.
+type core = sqlstore.Store
+
+// Store is the SQLite implementation of store.Store, store.TokenStore and
+// store.RegistryStore.
 type Store struct {
-	writer *sql.DB
-	reader *sql.DB
+	*core
+	db *dialect
 	// Now is the clock used for timestamps the caller leaves zero.
 	Now func() time.Time
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store         = (*Store)(nil)
+	_ store.TokenStore    = (*Store)(nil)
+	_ store.RegistryStore = (*Store)(nil)
+)
 
 // Open opens (creating if needed) the database file at path and runs the
 // embedded migrations. ":memory:" gives a private in-memory database.
@@ -68,7 +75,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxLifetime(0)
 	writer.SetConnMaxIdleTime(0)
-	s := &Store{writer: writer, reader: writer, Now: time.Now}
+	d := &dialect{writer: writer, reader: writer}
 	if !memory {
 		reader, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 		if err != nil {
@@ -77,8 +84,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		}
 		reader.SetMaxOpenConns(4)
 		reader.SetMaxIdleConns(4)
-		s.reader = reader
+		d.reader = reader
 	}
+	s := &Store{db: d, Now: time.Now}
+	s.core = sqlstore.New(d, func() time.Time { return s.Now() })
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -96,7 +105,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return err
 	}
 	sort.Strings(names)
-	tx, err := s.writer.BeginTx(ctx, nil)
+	tx, err := s.db.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", mapErr(err))
 	}
@@ -127,7 +136,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return fmt.Errorf("migrate %s: %w", version, mapErr(err))
 		}
 	}
-	if err := seedSettings(&dbtx{ctx: ctx, tx: tx}, s.Now()); err != nil {
+	if err := sqlstore.SeedSettings(s.db, &dbtx{ctx: ctx, tx: tx}, s.Now()); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -138,150 +147,15 @@ func (s *Store) Migrate(ctx context.Context) error {
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.reader.PingContext(ctx); err != nil {
+	if err := s.db.reader.PingContext(ctx); err != nil {
 		return fmt.Errorf("ping: %w", mapErr(err))
 	}
 	var one int
-	if err := s.reader.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+	if err := s.db.reader.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
 		return fmt.Errorf("ping: %w", mapErr(err))
 	}
 	return nil
 }
 
 // Close closes both pools.
-func (s *Store) Close() error {
-	err := s.writer.Close()
-	if s.reader != s.writer {
-		err = errors.Join(err, s.reader.Close())
-	}
-	return err
-}
-
-func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
-
-// write runs fn in one IMMEDIATE transaction on the writer connection.
-func (s *Store) write(ctx context.Context, fn func(*dbtx) error) error {
-	return s.run(ctx, s.writer, fn)
-}
-
-// read runs fn in one read transaction; in WAL mode readers see a snapshot
-// and never wait for the writer.
-func (s *Store) read(ctx context.Context, fn func(*dbtx) error) error {
-	return s.run(ctx, s.reader, fn)
-}
-
-func (s *Store) run(ctx context.Context, db *sql.DB, fn func(*dbtx) error) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return mapErr(err)
-	}
-	defer tx.Rollback()
-	if err := fn(&dbtx{ctx: ctx, tx: tx}); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return mapErr(err)
-	}
-	return nil
-}
-
-// dbtx is the small query API the shared method bodies use. Queries use ?
-// placeholders.
-type dbtx struct {
-	ctx context.Context
-	tx  *sql.Tx
-}
-
-func (t *dbtx) exec(q string, args ...any) (int64, error) {
-	res, err := t.tx.ExecContext(t.ctx, q, args...)
-	if err != nil {
-		return 0, mapErr(err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, mapErr(err)
-	}
-	return n, nil
-}
-
-// get scans the first row of q into dest; errNoRows when there is none.
-func (t *dbtx) get(q string, args []any, dest ...any) error {
-	err := t.tx.QueryRowContext(t.ctx, q, args...).Scan(dest...)
-	if errors.Is(err, sql.ErrNoRows) {
-		return errNoRows
-	}
-	return mapErr(err)
-}
-
-// query calls each for every row; each scans with the function it is given.
-func (t *dbtx) query(q string, args []any, each func(scan func(dest ...any) error) error) error {
-	rows, err := t.tx.QueryContext(t.ctx, q, args...)
-	if err != nil {
-		return mapErr(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := each(rows.Scan); err != nil {
-			return mapErr(err)
-		}
-	}
-	return mapErr(rows.Err())
-}
-
-// errNoRows is what get returns for an empty result.
-var errNoRows = errors.New("no rows")
-
-// mapErr turns driver errors into the store's sentinels, keeping the
-// original for the message.
-func mapErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	var e *sqlite.Error
-	if errors.As(err, &e) {
-		switch e.Code() {
-		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			return fmt.Errorf("%w: %w", store.ErrConflict, err)
-		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-			return fmt.Errorf("%w: %w", store.ErrNotFound, err)
-		}
-		switch e.Code() & 0xff {
-		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR:
-			return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
-		}
-	}
-	if errors.Is(err, sql.ErrConnDone) {
-		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
-	}
-	return err
-}
-
-// ts is a time as stored: Unix microseconds, NULL for the zero time.
-func ts(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UTC().UnixMicro()
-}
-
-// tsScan scans a stored time into *t (UTC; zero for NULL).
-func tsScan(t *time.Time) any { return (*timeScanner)(t) }
-
-type timeScanner time.Time
-
-func (d *timeScanner) Scan(v any) error {
-	switch v := v.(type) {
-	case nil:
-		*d = timeScanner(time.Time{})
-	case int64:
-		*d = timeScanner(time.UnixMicro(v).UTC())
-	default:
-		return fmt.Errorf("unexpected time value %T", v)
-	}
-	return nil
-}
-
-// lock serializes transactions that check a rule spanning several rows
-// (last owner, last admin). The writer connection already serializes every
-// write transaction, so there is nothing to do here.
-func (t *dbtx) lock(key string) error { return nil }
+func (s *Store) Close() error { return s.db.close() }

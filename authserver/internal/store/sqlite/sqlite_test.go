@@ -57,3 +57,12 @@ func TestMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func BenchmarkReads(b *testing.B) {
+	s, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "dockmaster.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchmarkReads(b, s)
+}

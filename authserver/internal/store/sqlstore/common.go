@@ -1,7 +1,4 @@
-// Code shared verbatim with the postgres package; keep the copies identical
-// (a test in postgres checks). Dialect hooks live in sqlite.go / postgres.go.
-
-package sqlite
+package sqlstore
 
 import (
 	"errors"
@@ -84,7 +81,7 @@ func orNow(t, now time.Time) time.Time {
 func (t *dbtx) exists(q string, args ...any) (bool, error) {
 	var one int
 	err := t.get(q, args, &one)
-	if errors.Is(err, errNoRows) {
+	if errors.Is(err, ErrNoRows) {
 		return false, nil
 	}
 	return err == nil, err

@@ -1,6 +1,4 @@
-// Shared verbatim with the postgres package.
-
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -73,7 +71,7 @@ func (s *Store) GetPermission(ctx context.Context, namespace string, kind rbac.S
 		return err
 	})
 	id := store.Permission{Namespace: namespace, Kind: kind, Name: name}
-	if errors.Is(err, errNoRows) {
+	if errors.Is(err, ErrNoRows) {
 		return p, fmt.Errorf("%s: %w", permissionName(id), store.ErrNotFound)
 	}
 	if err != nil {

@@ -1,6 +1,4 @@
-// Shared verbatim with the sqlite package.
-
-package postgres
+package sqlstore
 
 import (
 	"context"
@@ -137,7 +135,7 @@ func (s *Store) GetRefreshTokenByHash(ctx context.Context, hash string) (store.R
 		})
 		return err
 	})
-	if errors.Is(err, errNoRows) {
+	if errors.Is(err, ErrNoRows) {
 		return rt, fmt.Errorf("refresh token by hash: %w", store.ErrNotFound)
 	}
 	if err != nil {

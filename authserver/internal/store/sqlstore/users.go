@@ -1,6 +1,4 @@
-// Shared verbatim with the sqlite package.
-
-package postgres
+package sqlstore
 
 import (
 	"context"
@@ -28,7 +26,7 @@ func getUser(t *dbtx, username string) (store.User, error) {
 	err := t.get(`SELECT `+userCols+` FROM users WHERE username = ?`, []any{username},
 		&u.Username, &u.Email, &u.DisplayName, &u.PasswordHash, &u.Admin, &u.Enabled, &u.Bot,
 		tsScan(&u.PasswordChangedAt), tsScan(&u.CreatedAt), tsScan(&u.UpdatedAt))
-	if errors.Is(err, errNoRows) {
+	if errors.Is(err, ErrNoRows) {
 		return u, fmt.Errorf("user %q: %w", username, store.ErrNotFound)
 	}
 	if err != nil {
@@ -205,7 +203,7 @@ func (s *Store) DeleteUser(ctx context.Context, username string) error {
 		var ns string
 		err = t.get(`SELECT name FROM namespaces WHERE owner = ?`, []any{username}, &ns)
 		switch {
-		case errors.Is(err, errNoRows):
+		case errors.Is(err, ErrNoRows):
 		case err != nil:
 			return fmt.Errorf("user %q: %w", username, err)
 		default:

@@ -1,6 +1,4 @@
-// Shared verbatim with the postgres package.
-
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -23,7 +21,7 @@ func getTeam(t *dbtx, name string) (store.Team, error) {
 	tm, err := scanTeam(func(dest ...any) error {
 		return t.get(`SELECT `+teamCols+` FROM teams WHERE name = ?`, []any{name}, dest...)
 	})
-	if errors.Is(err, errNoRows) {
+	if errors.Is(err, ErrNoRows) {
 		return tm, fmt.Errorf("team %q: %w", name, store.ErrNotFound)
 	}
 	if err != nil {
@@ -167,7 +165,7 @@ func getMember(t *dbtx, team, username string) (store.Member, error) {
 	m, err := scanMember(func(dest ...any) error {
 		return t.get(`SELECT `+memberCols+` FROM members WHERE team = ? AND username = ?`, []any{team, username}, dest...)
 	})
-	if errors.Is(err, errNoRows) {
+	if errors.Is(err, ErrNoRows) {
 		return m, fmt.Errorf("team %q member %q: %w", team, username, store.ErrNotFound)
 	}
 	if err != nil {

@@ -1,6 +1,4 @@
-// Shared verbatim with the postgres package.
-
-package postgres
+package sqlstore
 
 import (
 	"context"
@@ -11,8 +9,6 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 )
-
-var _ store.RegistryStore = (*Store)(nil)
 
 // Every change to one repository (events, sync) first takes this lock, so the
 // read-compare-write steps below cannot interleave on PostgreSQL; SQLite's
@@ -31,7 +27,7 @@ func tagVersion(t *dbtx, repo, tag string) (version, error) {
 	var v version
 	err := t.get(`SELECT changed_at, deleted FROM tag_versions WHERE repository = ? AND name = ?`,
 		[]any{repo, tag}, tsScan(&v.changedAt), &v.deleted)
-	if errors.Is(err, errNoRows) {
+	if errors.Is(err, ErrNoRows) {
 		return v, nil
 	}
 	v.found = err == nil
@@ -49,7 +45,7 @@ func repositoryVersion(t *dbtx, repo string) (version, error) {
 	var v version
 	err := t.get(`SELECT changed_at, deleted_at FROM repository_versions WHERE name = ?`,
 		[]any{repo}, tsScan(&v.changedAt), tsScan(&v.deletedAt))
-	if errors.Is(err, errNoRows) {
+	if errors.Is(err, ErrNoRows) {
 		return v, nil
 	}
 	v.found = err == nil
@@ -80,7 +76,7 @@ func manifestDeletedAt(t *dbtx, repo, digest string) (time.Time, error) {
 	var at time.Time
 	err := t.get(`SELECT deleted_at FROM manifest_tombstones WHERE repository = ? AND digest = ?`,
 		[]any{repo, digest}, tsScan(&at))
-	if errors.Is(err, errNoRows) {
+	if errors.Is(err, ErrNoRows) {
 		return time.Time{}, nil
 	}
 	return at, err

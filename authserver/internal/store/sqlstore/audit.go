@@ -1,6 +1,4 @@
-// Shared verbatim with the sqlite package.
-
-package postgres
+package sqlstore
 
 import (
 	"context"

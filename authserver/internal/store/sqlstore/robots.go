@@ -1,6 +1,4 @@
-// Shared verbatim with the postgres package.
-
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -113,7 +111,7 @@ func (s *Store) getRobot(ctx context.Context, what, cond string, arg any) (store
 		r, err = getRobotWhere(t, cond, arg)
 		return err
 	})
-	if errors.Is(err, errNoRows) {
+	if errors.Is(err, ErrNoRows) {
 		return r, fmt.Errorf("%s: %w", what, store.ErrNotFound)
 	}
 	if err != nil {

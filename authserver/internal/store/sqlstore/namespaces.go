@@ -1,6 +1,4 @@
-// Shared verbatim with the postgres package.
-
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -25,7 +23,7 @@ func getNamespace(t *dbtx, name string) (store.Namespace, error) {
 	n, err := scanNamespace(func(dest ...any) error {
 		return t.get(`SELECT `+namespaceCols+` FROM namespaces WHERE name = ?`, []any{name}, dest...)
 	})
-	if errors.Is(err, errNoRows) {
+	if errors.Is(err, ErrNoRows) {
 		return n, fmt.Errorf("namespace %q: %w", name, store.ErrNotFound)
 	}
 	if err != nil {

@@ -1,6 +1,4 @@
-// Shared verbatim with the postgres package.
-
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -70,7 +68,7 @@ func (s *Store) GetRepository(ctx context.Context, name string) (store.Repositor
 		})
 		return err
 	})
-	if errors.Is(err, errNoRows) {
+	if errors.Is(err, ErrNoRows) {
 		return r, fmt.Errorf("repository %q: %w", name, store.ErrNotFound)
 	}
 	if err != nil {
@@ -152,7 +150,7 @@ func (s *Store) GetTag(ctx context.Context, repo, tag string) (store.Tag, error)
 		})
 		return err
 	})
-	if errors.Is(err, errNoRows) {
+	if errors.Is(err, ErrNoRows) {
 		return tg, fmt.Errorf("repository %q tag %q: %w", repo, tag, store.ErrNotFound)
 	}
 	if err != nil {

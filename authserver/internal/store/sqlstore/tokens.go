@@ -1,6 +1,4 @@
-// Shared verbatim with the sqlite package.
-
-package postgres
+package sqlstore
 
 import (
 	"context"
@@ -47,7 +45,7 @@ func (s *Store) GetTokenByHash(ctx context.Context, hash string) (store.Token, e
 		})
 		return err
 	})
-	if errors.Is(err, errNoRows) {
+	if errors.Is(err, ErrNoRows) {
 		return tk, fmt.Errorf("token by hash: %w", store.ErrNotFound)
 	}
 	if err != nil {

@@ -1,0 +1,206 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/dockmaster/dockmaster/authserver/internal/store"
+	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlstore"
+)
+
+// dialect is PostgreSQL's sqlstore.Dialect: transactions on the pgx pool,
+// retried when they lose a serialization race or a deadlock.
+type dialect struct {
+	pool *pgxpool.Pool
+}
+
+var _ sqlstore.Dialect = (*dialect)(nil)
+
+// maxAttempts bounds retries of transactions that lost a serialization
+// race or a deadlock.
+const maxAttempts = 5
+
+func (d *dialect) Write(ctx context.Context, fn func(sqlstore.Tx) error) error {
+	return d.run(ctx, pgx.TxOptions{}, fn)
+}
+
+func (d *dialect) Read(ctx context.Context, fn func(sqlstore.Tx) error) error {
+	return d.run(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly}, fn)
+}
+
+func (d *dialect) run(ctx context.Context, opts pgx.TxOptions, fn func(sqlstore.Tx) error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = d.runOnce(ctx, opts, fn)
+		if !retryable(err) || attempt == maxAttempts || ctx.Err() != nil {
+			return err
+		}
+		time.Sleep(time.Duration(attempt) * 10 * time.Millisecond)
+	}
+}
+
+func (d *dialect) runOnce(ctx context.Context, opts pgx.TxOptions, fn func(sqlstore.Tx) error) error {
+	tx, err := d.pool.BeginTx(ctx, opts)
+	if err != nil {
+		return mapErr(err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if err := fn(&dbtx{ctx: ctx, tx: tx}); err != nil {
+		return err
+	}
+	return mapErr(tx.Commit(ctx))
+}
+
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// Time stores a time as a TIMESTAMPTZ in UTC, with the column's microseconds.
+func (*dialect) Time(t time.Time) any { return t.UTC().Truncate(time.Microsecond) }
+
+// ScanTime reads a TIMESTAMPTZ (or NULL) into *t.
+func (*dialect) ScanTime(t *time.Time) any { return (*timeScanner)(t) }
+
+type timeScanner time.Time
+
+// ScanTimestamptz implements pgtype.TimestamptzScanner.
+func (d *timeScanner) ScanTimestamptz(v pgtype.Timestamptz) error {
+	if !v.Valid {
+		*d = timeScanner(time.Time{})
+		return nil
+	}
+	*d = timeScanner(v.Time.UTC())
+	return nil
+}
+
+// dbtx is a pgx transaction as a sqlstore.Tx; queries are rebound from ?
+// placeholders to $n.
+type dbtx struct {
+	ctx context.Context
+	tx  pgx.Tx
+}
+
+// Lock takes a transaction-scoped advisory lock on key.
+func (t *dbtx) Lock(key string) error {
+	h := fnv.New64a()
+	io.WriteString(h, key)
+	if _, err := t.tx.Exec(t.ctx, `SELECT pg_advisory_xact_lock($1)`, int64(h.Sum64())); err != nil {
+		return fmt.Errorf("lock %s: %w", key, mapErr(err))
+	}
+	return nil
+}
+
+func (t *dbtx) Exec(q string, args ...any) (int64, error) {
+	tag, err := t.tx.Exec(t.ctx, rebind(q), args...)
+	if err != nil {
+		return 0, mapErr(err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+func (t *dbtx) Get(q string, args []any, dest ...any) error {
+	return scanRow(t.tx.QueryRow(t.ctx, rebind(q), args...), dest)
+}
+
+func (t *dbtx) Query(q string, args []any, each func(scan func(dest ...any) error) error) error {
+	rows, err := t.tx.Query(t.ctx, rebind(q), args...)
+	return scanRows(rows, err, each)
+}
+
+func scanRow(row pgx.Row, dest []any) error {
+	err := row.Scan(dest...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return sqlstore.ErrNoRows
+	}
+	return mapErr(err)
+}
+
+func scanRows(rows pgx.Rows, err error, each func(scan func(dest ...any) error) error) error {
+	if err != nil {
+		return mapErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows.Scan); err != nil {
+			return mapErr(err)
+		}
+	}
+	return mapErr(rows.Err())
+}
+
+// rebind turns ? placeholders into $1, $2, ... outside quoted text.
+func rebind(q string) string {
+	if !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	var quote byte
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '?':
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// mapErr turns driver errors into the store's sentinels, keeping the
+// original for the message.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == "23505": // unique_violation
+			return fmt.Errorf("%w: %w", store.ErrConflict, err)
+		case pe.Code == "23503": // foreign_key_violation: a referenced object is missing
+			return fmt.Errorf("%w: %w", store.ErrNotFound, err)
+		case strings.HasPrefix(pe.Code, "08"), // connection exception
+			strings.HasPrefix(pe.Code, "57P"), // shutdown, cannot connect now
+			pe.Code == "53300":                // too many connections
+			return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+		}
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		if pgconn.Timeout(err) && errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+		}
+		return err
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	if errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		pgconn.SafeToRetry(err) {
+		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+	}
+	return err
+}

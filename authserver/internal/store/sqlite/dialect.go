@@ -1,0 +1,157 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/dockmaster/dockmaster/authserver/internal/store"
+	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlstore"
+)
+
+// dialect is SQLite's sqlstore.Dialect: writes on the single writer
+// connection (each transaction IMMEDIATE), reads on the reader pool.
+type dialect struct {
+	writer *sql.DB
+	// reader is the writer itself for an in-memory database.
+	reader *sql.DB
+}
+
+var _ sqlstore.Dialect = (*dialect)(nil)
+
+func (d *dialect) close() error {
+	err := d.writer.Close()
+	if d.reader != d.writer {
+		err = errors.Join(err, d.reader.Close())
+	}
+	return err
+}
+
+// Write runs fn in one IMMEDIATE transaction on the writer connection.
+func (d *dialect) Write(ctx context.Context, fn func(sqlstore.Tx) error) error {
+	return run(ctx, d.writer, fn)
+}
+
+// Read runs fn in one read transaction; in WAL mode readers see a snapshot
+// and never wait for the writer.
+func (d *dialect) Read(ctx context.Context, fn func(sqlstore.Tx) error) error {
+	return run(ctx, d.reader, fn)
+}
+
+func run(ctx context.Context, db *sql.DB, fn func(sqlstore.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr(err)
+	}
+	defer tx.Rollback()
+	if err := fn(&dbtx{ctx: ctx, tx: tx}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return mapErr(err)
+	}
+	return nil
+}
+
+// Time stores a time as Unix microseconds.
+func (*dialect) Time(t time.Time) any { return t.UTC().UnixMicro() }
+
+// ScanTime reads Unix microseconds (or NULL) into *t.
+func (*dialect) ScanTime(t *time.Time) any { return (*timeScanner)(t) }
+
+type timeScanner time.Time
+
+func (d *timeScanner) Scan(v any) error {
+	switch v := v.(type) {
+	case nil:
+		*d = timeScanner(time.Time{})
+	case int64:
+		*d = timeScanner(time.UnixMicro(v).UTC())
+	default:
+		return fmt.Errorf("unexpected time value %T", v)
+	}
+	return nil
+}
+
+// dbtx is a database/sql transaction as a sqlstore.Tx. SQLite takes the ?
+// placeholders as they are.
+type dbtx struct {
+	ctx context.Context
+	tx  *sql.Tx
+}
+
+func (t *dbtx) Exec(q string, args ...any) (int64, error) {
+	res, err := t.tx.ExecContext(t.ctx, q, args...)
+	if err != nil {
+		return 0, mapErr(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, mapErr(err)
+	}
+	return n, nil
+}
+
+func (t *dbtx) Get(q string, args []any, dest ...any) error {
+	return scanRow(t.tx.QueryRowContext(t.ctx, q, args...), dest)
+}
+
+func (t *dbtx) Query(q string, args []any, each func(scan func(dest ...any) error) error) error {
+	rows, err := t.tx.QueryContext(t.ctx, q, args...)
+	return scanRows(rows, err, each)
+}
+
+// Lock does nothing: the writer connection already serializes every write
+// transaction.
+func (t *dbtx) Lock(key string) error { return nil }
+
+func scanRow(row *sql.Row, dest []any) error {
+	err := row.Scan(dest...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sqlstore.ErrNoRows
+	}
+	return mapErr(err)
+}
+
+func scanRows(rows *sql.Rows, err error, each func(scan func(dest ...any) error) error) error {
+	if err != nil {
+		return mapErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows.Scan); err != nil {
+			return mapErr(err)
+		}
+	}
+	return mapErr(rows.Err())
+}
+
+// mapErr turns driver errors into the store's sentinels, keeping the
+// original for the message.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *sqlite.Error
+	if errors.As(err, &e) {
+		switch e.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("%w: %w", store.ErrConflict, err)
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return fmt.Errorf("%w: %w", store.ErrNotFound, err)
+		}
+		switch e.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR:
+			return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+		}
+	}
+	if errors.Is(err, sql.ErrConnDone) {
+		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+	}
+	return err
+}

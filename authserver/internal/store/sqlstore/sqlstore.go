@@ -1,0 +1,143 @@
+// Package sqlstore is the one implementation of store.Store, store.TokenStore
+// and store.RegistryStore's data methods over SQL. The sqlite and postgres
+// packages open their database, run their own migrations and supply a
+// Dialect: how to run a transaction and a query, what errors mean, how times
+// are stored. Everything else (the rules, the SQL) lives here once.
+//
+// Queries are written with ? placeholders in SQL that both dialects accept;
+// the dialect rebinds them if it needs to.
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Dialect is what differs between the databases.
+type Dialect interface {
+	// Read runs fn in one read-only transaction: every query in it sees the
+	// same snapshot.
+	Read(ctx context.Context, fn func(Tx) error) error
+	// Write runs fn in one write transaction and commits when fn returns nil.
+	// Rules spanning several rows are serialized with Tx.Lock.
+	Write(ctx context.Context, fn func(Tx) error) error
+
+	// Time encodes a non-zero time for storage (the zero time is stored as
+	// NULL without asking).
+	Time(t time.Time) any
+	// ScanTime returns a scan destination that decodes a stored time into
+	// *t: UTC, zero for NULL.
+	ScanTime(t *time.Time) any
+}
+
+// Tx is one transaction as the method bodies see it. Errors are already mapped to the store's sentinels.
+type Tx interface {
+	// Exec runs q and returns the number of rows it affected.
+	Exec(q string, args ...any) (int64, error)
+	// Get scans the first row of q into dest; ErrNoRows when there is none.
+	Get(q string, args []any, dest ...any) error
+	// Query calls each for every row of q with the function that scans it.
+	Query(q string, args []any, each func(scan func(dest ...any) error) error) error
+	// Lock takes a lock on key that lasts until the transaction ends, so two
+	// transactions checking the same rule (last owner, last admin) take
+	// turns. A dialect whose writes are already serialized does nothing.
+	Lock(key string) error
+}
+
+// ErrNoRows is what Tx.Get returns for an empty result.
+var ErrNoRows = errors.New("no rows")
+
+// Store implements the store interfaces' data methods over a Dialect. The
+// dialect packages embed it and add Ping, Close, Migrate and TryLock.
+type Store struct {
+	d     Dialect
+	clock func() time.Time
+}
+
+// New returns the Store running on d; clock gives the time for timestamps
+// the caller leaves zero.
+func New(d Dialect, clock func() time.Time) *Store {
+	return &Store{d: d, clock: clock}
+}
+
+// SeedSettings inserts store.DefaultSettings unless the settings row exists;
+// migrations call it inside their transaction t.
+func SeedSettings(d Dialect, t Tx, now time.Time) error {
+	return seedSettings(&dbtx{tx: t, d: d}, now.UTC().Truncate(time.Microsecond))
+}
+
+// now is the stored precision of the clock.
+func (s *Store) now() time.Time { return s.clock().UTC().Truncate(time.Microsecond) }
+
+func (s *Store) write(ctx context.Context, fn func(*dbtx) error) error {
+	return s.d.Write(ctx, func(t Tx) error { return fn(&dbtx{tx: t, d: s.d}) })
+}
+
+func (s *Store) read(ctx context.Context, fn func(*dbtx) error) error {
+	return s.d.Read(ctx, func(t Tx) error { return fn(&dbtx{tx: t, d: s.d}) })
+}
+
+// dbtx is the query API of the method bodies: the dialect's Tx, with the
+// stored form of timestamps (see ts and tsScan) filled in.
+type dbtx struct {
+	tx Tx
+	d  Dialect
+}
+
+func (t *dbtx) exec(q string, args ...any) (int64, error) {
+	return t.tx.Exec(q, t.args(args)...)
+}
+
+// get scans the first row of q into dest; ErrNoRows when there is none.
+func (t *dbtx) get(q string, args []any, dest ...any) error {
+	return t.tx.Get(q, t.args(args), t.dests(dest)...)
+}
+
+// query calls each for every row; each scans with the function it is given.
+func (t *dbtx) query(q string, args []any, each func(scan func(dest ...any) error) error) error {
+	return t.tx.Query(q, t.args(args), func(scan func(dest ...any) error) error {
+		return each(func(dest ...any) error { return scan(t.dests(dest)...) })
+	})
+}
+
+func (t *dbtx) lock(key string) error { return t.tx.Lock(key) }
+
+// stamp is a timestamp argument (from ts) that the dialect has yet to encode.
+type stamp time.Time
+
+// stampDest is a timestamp destination (from tsScan) that the dialect has
+// yet to wrap.
+type stampDest *time.Time
+
+// ts is a time argument as stored: NULL for the zero time.
+func ts(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return stamp(t)
+}
+
+// tsScan is a destination for a stored time: UTC, zero for NULL.
+func tsScan(t *time.Time) any { return stampDest(t) }
+
+// args encodes the timestamps among args, in place: the slices are the
+// callers' own (variadic or literal), and encoding twice is harmless.
+func (t *dbtx) args(args []any) []any {
+	for i, a := range args {
+		if v, ok := a.(stamp); ok {
+			args[i] = t.d.Time(time.Time(v))
+		}
+	}
+	return args
+}
+
+// dests wraps the timestamp destinations among dest, in place.
+func (t *dbtx) dests(dest []any) []any {
+	for i, a := range dest {
+		if p, ok := a.(stampDest); ok {
+			dest[i] = t.d.ScanTime(p)
+		}
+	}
+	return dest
+}
