@@ -1,0 +1,275 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Figure 5, the cron sync: `dockmaster sync` against a registry holding
+// syncRepos × syncTags, next to crane listing the same catalog.
+const (
+	syncRepos       = 2000
+	syncTags        = 5
+	registryPkg     = "github.com/distribution/distribution/v3/cmd/registry"
+	registryVersion = "v3.1.2"
+	cranePkg        = "github.com/google/go-containerregistry/cmd/crane"
+	craneVersion    = "v0.22.1"
+)
+
+// syncAvailable reports whether the binary has a usable `sync` command.
+func (b *bench) syncAvailable(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	out, _ := exec.CommandContext(ctx, b.bin, "sync", "-h").CombinedOutput()
+	return strings.Contains(string(out), "dockmaster sync")
+}
+
+func (b *bench) syncFigure(ctx context.Context) error {
+	if !b.syncAvailable(ctx) {
+		b.add(row{figure: "5. cron sync", value: "not available"})
+		b.notes = append(b.notes, "cron sync: this build has no `dockmaster sync` command; figure 5 not measured")
+		return nil
+	}
+	if err := b.measureSync(ctx); err != nil {
+		b.logf("sync figure: %v", err)
+		b.add(row{figure: "5. cron sync", value: "not measured: " + firstLine(err.Error())})
+	}
+	return nil
+}
+
+// tool returns a cached `go install`ed binary, as registryproc.Tool does
+// (same cache, so a binary built by the tests is reused).
+func tool(ctx context.Context, name, pkg, version string) (string, error) {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(base, "dockmaster", "bin")
+	final := filepath.Join(dir, name+"-"+version)
+	if _, err := os.Stat(final); err == nil {
+		return final, nil
+	}
+	gobin, err := os.MkdirTemp("", "bench-gobin-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(gobin)
+	fmt.Fprintf(os.Stderr, "bench: building %s@%s (once) ...\n", pkg, version)
+	cmd := exec.CommandContext(ctx, "go", "install", pkg+"@"+version)
+	cmd.Env = append(os.Environ(), "GOBIN="+gobin, "GOFLAGS=-mod=mod")
+	cmd.Dir = os.TempDir()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go install %s@%s: %w\n%s", pkg, version, err, out)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	if err := os.Rename(filepath.Join(gobin, filepath.Base(pkg)), final); err != nil {
+		return "", err
+	}
+	return final, nil
+}
+
+func (b *bench) measureSync(ctx context.Context) error {
+	regBin, err := tool(ctx, "registry", registryPkg, registryVersion)
+	if err != nil {
+		return err
+	}
+	crane, err := tool(ctx, "crane", cranePkg, craneVersion)
+	if err != nil {
+		return err
+	}
+	base, _ := os.UserCacheDir()
+	storage := filepath.Join(base, "dockmaster", fmt.Sprintf("bench-registry-%s-%dx%d", registryVersion, syncRepos, syncTags))
+	seeded := filepath.Join(storage, ".seeded")
+	if err := os.MkdirAll(storage, 0o755); err != nil {
+		return err
+	}
+	reg, err := b.startRegistry(regBin, storage)
+	if err != nil {
+		return err
+	}
+	defer reg.stop()
+	if _, err := os.Stat(seeded); err != nil {
+		b.logf("seeding the registry with %d repositories × %d tags (once; cached in %s) ...", syncRepos, syncTags, storage)
+		t0 := time.Now()
+		if err := seedRegistry(ctx, reg.url, syncRepos, syncTags, 16); err != nil {
+			return err
+		}
+		b.logf("seeded in %s", time.Since(t0).Round(time.Second))
+		if err := os.WriteFile(seeded, []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o644); err != nil {
+			return err
+		}
+	}
+
+	// crane: catalog + ls of every repository (sequential, as a script would).
+	host := strings.TrimPrefix(reg.url, "http://")
+	t0 := time.Now()
+	out, err := exec.CommandContext(ctx, crane, "catalog", "--insecure", host).Output()
+	if err != nil {
+		return fmt.Errorf("crane catalog: %w", err)
+	}
+	repos := strings.Fields(string(out))
+	for _, r := range repos {
+		if err := exec.CommandContext(ctx, crane, "ls", "--insecure", host+"/"+r).Run(); err != nil {
+			return fmt.Errorf("crane ls %s: %w", r, err)
+		}
+	}
+	craneTime := time.Since(t0)
+	b.logf("crane catalog + ls of %d repositories: %s", len(repos), craneTime.Round(time.Millisecond))
+
+	dataDir := filepath.Join(b.tmp, "sync-data")
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return err
+	}
+	run := func() (time.Duration, error) {
+		cmd := exec.CommandContext(ctx, b.bin, "sync", "--data-dir", dataDir, "--registry-url", reg.url)
+		cmd.Env = append(os.Environ(), "DOCKMASTER_ADMIN_PASSWORD="+b.adminPW)
+		t := time.Now()
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return 0, fmt.Errorf("dockmaster sync: %w\n%s", err, out)
+		}
+		return time.Since(t), nil
+	}
+	full, err := run()
+	if err != nil {
+		return err
+	}
+	again, err := run()
+	if err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name string
+		d    time.Duration
+	}{{"full", full}, {"no change", again}} {
+		ratio := full.Seconds() / craneTime.Seconds()
+		if f.name != "full" {
+			ratio = again.Seconds() / craneTime.Seconds()
+		}
+		b.add(row{figure: fmt.Sprintf("5. cron sync %d×%d, %s run", syncRepos, syncTags, f.name),
+			value: f.d.Round(time.Millisecond).String(), ref: "crane " + craneTime.Round(time.Millisecond).String(),
+			pct: fmt.Sprintf("%.0f %%", 100*ratio), target: "≤ 1.5× crane", pass: ptr(ratio <= 1.5)})
+	}
+	return nil
+}
+
+// startRegistry runs the registry without auth on storage, pinned to the
+// server core.
+func (b *bench) startRegistry(bin, storage string) (*proc, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	cfg := fmt.Sprintf(`version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: %s
+  delete:
+    enabled: true
+http:
+  addr: %s
+`, storage, addr)
+	path := filepath.Join(b.tmp, "registry.yml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		return nil, err
+	}
+	p, err := startProc("registry", "http://"+addr, "/v2/", filepath.Join(b.tmp, "registry.log"), nil,
+		pinned(b.o.serverCore, bin, "serve", path))
+	if err != nil {
+		return nil, err
+	}
+	b.procs = append(b.procs, p)
+	return p, nil
+}
+
+// seedRegistry pushes repos × tags tiny OCI manifests (one config blob per
+// repository, no layers) with workers in parallel.
+func seedRegistry(ctx context.Context, url string, repos, tags, workers int) error {
+	jobs := make(chan int)
+	errs := make(chan error, workers)
+	var wg sync.WaitGroup
+	hc := &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				if err := seedRepo(ctx, hc, url, fmt.Sprintf("bench/repo-%04d", i), tags); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	var err error
+loop:
+	for i := range repos {
+		select {
+		case jobs <- i:
+		case err = <-errs:
+			break loop
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if err == nil {
+		select {
+		case err = <-errs:
+		default:
+		}
+	}
+	return err
+}
+
+func seedRepo(ctx context.Context, hc *http.Client, url, repo string, tags int) error {
+	config := fmt.Appendf(nil, `{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},"config":{"Labels":{"repo":%q}}}`, repo)
+	cd := digestOf(config)
+	if err := put(ctx, hc, http.MethodPost, url+"/v2/"+repo+"/blobs/uploads/?digest="+cd, "application/octet-stream", config, http.StatusCreated); err != nil {
+		return err
+	}
+	for t := range tags {
+		m := fmt.Appendf(nil, `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":%q,"size":%d},"layers":[],"annotations":{"tag":"%d"}}`, cd, len(config), t)
+		if err := put(ctx, hc, http.MethodPut, fmt.Sprintf("%s/v2/%s/manifests/v%d", url, repo, t), "application/vnd.oci.image.manifest.v1+json", m, http.StatusCreated); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func put(ctx context.Context, hc *http.Client, method, url, ct string, body []byte, want int) error {
+	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", ct)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 2048))
+	if resp.StatusCode != want {
+		return fmt.Errorf("%s %s: status %d: %s", method, url, resp.StatusCode, msg)
+	}
+	return nil
+}
+
+func digestOf(b []byte) string {
+	s := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(s[:])
+}
