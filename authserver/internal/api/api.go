@@ -29,6 +29,11 @@ type Deps struct {
 	ClientAddr func(*http.Request) string
 	// PublicURL is advertised as the server of the OpenAPI document.
 	PublicURL string
+	// Registry, when set, is where repository and tag deletes act first
+	// (the database follows once the registry has deleted). Nil: no
+	// registry is configured and deletes change the database only, so a
+	// later catalog sync brings back what the registry still has.
+	Registry Registry
 }
 
 // API holds the handlers.
@@ -40,6 +45,7 @@ type API struct {
 	cost       int
 	clientAddr func(*http.Request) string
 	publicURL  string
+	reg        Registry
 	routes     []Route
 	probe      *http.ServeMux // the same patterns, to tell 404 from 405
 	openapi    []byte
@@ -49,7 +55,7 @@ type API struct {
 func New(d Deps) *API {
 	a := &API{
 		st: d.Store, auth: d.Auth, log: d.Logger, now: d.Now, cost: d.BcryptCost,
-		clientAddr: d.ClientAddr, publicURL: d.PublicURL,
+		clientAddr: d.ClientAddr, publicURL: d.PublicURL, reg: d.Registry,
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
@@ -73,6 +79,11 @@ func New(d Deps) *API {
 	a.openapi = a.buildOpenAPI()
 	return a
 }
+
+// UseRegistry sets Deps.Registry on an API already built (server.New
+// builds it from its own deps); call it before serving. A nil r turns the
+// registry off.
+func (a *API) UseRegistry(r Registry) { a.reg = r }
 
 // Register builds the API from d and mounts every route on mux.
 func Register(mux *http.ServeMux, d Deps) *API {

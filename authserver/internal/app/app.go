@@ -21,6 +21,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
 	"github.com/dockmaster/dockmaster/authserver/internal/config"
 	"github.com/dockmaster/dockmaster/authserver/internal/events"
+	"github.com/dockmaster/dockmaster/authserver/internal/registryclient"
 	"github.com/dockmaster/dockmaster/authserver/internal/server"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/authserver/internal/store/postgres"
@@ -45,7 +46,10 @@ type App struct {
 	Endpoint *token.Endpoint
 	// Metrics is the Prometheus registry served at /metrics.
 	Metrics *prometheus.Registry
-	closers []func(context.Context) error
+	// Registry is the client for the registry's API (nil without
+	// --registry-url); the REST API's deletes go through it.
+	Registry *registryclient.Client
+	closers  []func(context.Context) error
 }
 
 // Close flushes and releases what the app holds (audit queue, Redis).
@@ -143,11 +147,36 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		},
 	})
 	a.closers = append(a.closers, a.Endpoint.Close)
+	if cfg.RegistryURL != "" {
+		reg, err := registryclient.New(cfg.RegistryURL, registryclient.Options{Tokens: SyncTokens(minter, cfg.Service)})
+		if err != nil {
+			a.Close(ctx)
+			return nil, fmt.Errorf("--registry-url: %w", err)
+		}
+		a.Registry = reg
+		// Deletes through the REST API act on the registry first.
+		a.Server.API().UseRegistry(reg)
+	}
 	return a, nil
 }
 
-// SyncSubject is the identity the catalog sync's tokens are minted for.
+// SyncSubject is the identity the server's own registry tokens (catalog
+// sync, deletes through the REST API) are minted for.
 const SyncSubject = "dockmaster-sync"
+
+// SyncAllowed is all SyncSubject is ever granted: the catalog, reading
+// and deleting manifests. Never push: the server writes nothing into the
+// registry.
+var SyncAllowed = map[string][]string{
+	"registry":   {"*"},
+	"repository": {"pull", "delete"},
+}
+
+// SyncTokens mints SyncSubject's tokens for service directly with minter
+// (no round trip to the token endpoint), narrowed to SyncAllowed.
+func SyncTokens(minter registryclient.Minter, service string) registryclient.MinterTokens {
+	return registryclient.MinterTokens{Minter: minter, Subject: SyncSubject, Service: service, Allowed: SyncAllowed}
+}
 
 // AdminsTeam owns the namespaces that registry events create.
 const AdminsTeam = "admins"

@@ -21,6 +21,7 @@ import (
 	gosync "sync"
 	"time"
 
+	"github.com/dockmaster/dockmaster/authserver/internal/registryclient"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 )
 
@@ -35,9 +36,13 @@ type Store interface {
 // TokenSource gives registry tokens for the sync's own identity. A token is
 // asked for many scopes at once ("registry:catalog:*",
 // "repository:<name>:pull", ...) and is reused until near its expiry.
-type TokenSource interface {
-	Token(ctx context.Context, scopes []string) (string, error)
-}
+type TokenSource = registryclient.TokenSource
+
+// MinterTokens mints the sync's own tokens; see registryclient.MinterTokens.
+type MinterTokens = registryclient.MinterTokens
+
+// Minter is the part of token.Minter a MinterTokens uses.
+type Minter = registryclient.Minter
 
 // Metrics receives each run's report (optional).
 type Metrics interface {
@@ -72,6 +77,10 @@ var (
 // Deps configure a Syncer.
 type Deps struct {
 	Store Store
+	// Registry, when set, is the client to list with (main shares the
+	// one the REST API deletes with, app.App.Registry); RegistryURL,
+	// Tokens and HTTPClient are then unused.
+	Registry *registryclient.Client
 	// RegistryURL is the registry's base URL (http://host:port).
 	RegistryURL string
 	// Tokens answers the registry's 401 challenges; nil for a registry
@@ -125,7 +134,7 @@ type Report struct {
 // Syncer runs the reconciliation.
 type Syncer struct {
 	d   Deps
-	reg *registryClient
+	reg *registryclient.Client
 	err error // from New: a bad RegistryURL
 }
 
@@ -153,21 +162,16 @@ func New(d Deps) *Syncer {
 		d.LockName = DefaultLockName
 	}
 	if d.HTTPClient == nil {
-		d.HTTPClient = &http.Client{
-			Transport: &http.Transport{
-				Proxy:                 http.ProxyFromEnvironment,
-				MaxIdleConnsPerHost:   d.Concurrency,
-				IdleConnTimeout:       90 * time.Second,
-				TLSHandshakeTimeout:   10 * time.Second,
-				ResponseHeaderTimeout: d.RequestTimeout,
-			},
-			// The registry's answers are read as they are; a redirect to
-			// elsewhere would carry the token away.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
+		d.HTTPClient = registryclient.NewHTTPClient(d.Concurrency, d.RequestTimeout)
 	}
 	s := &Syncer{d: d}
-	s.reg, s.err = newRegistryClient(d.RegistryURL, d.HTTPClient, d.Tokens, d.Now, d.RequestTimeout)
+	if d.Registry != nil {
+		s.reg = d.Registry
+		return s
+	}
+	s.reg, s.err = registryclient.New(d.RegistryURL, registryclient.Options{
+		Tokens: d.Tokens, HTTPClient: d.HTTPClient, Now: d.Now, Timeout: d.RequestTimeout, PageSize: d.PageSize,
+	})
 	return s
 }
 
@@ -176,6 +180,7 @@ type listing struct {
 	name string
 	tags []store.TagState
 	err  error
+	skip bool // nothing to write (empty and unknown)
 }
 
 // Run reconciles once. It returns the report with ErrIncomplete or
@@ -213,7 +218,7 @@ func (s *Syncer) Run(ctx context.Context) (rep Report, err error) {
 
 	var problems []error
 	complete := true
-	names, err := s.reg.catalog(ctx, s.d.PageSize)
+	names, err := s.reg.Catalog(ctx, s.d.PageSize)
 	if err != nil {
 		// Without the whole catalog nothing can be told apart from gone;
 		// the events keep the store current until a later run succeeds.
@@ -245,9 +250,20 @@ func (s *Syncer) Run(ctx context.Context) (rep Report, err error) {
 		listed[n] = true
 	}
 	var gone []string
+	knownNames := make(map[string]bool, len(known))
 	for _, r := range known {
+		knownNames[r.Name] = true
 		if !listed[r.Name] {
 			gone = append(gone, r.Name)
+		}
+	}
+	// The registry keeps listing a repository whose manifests were all
+	// deleted (its directory stays): one with no tags that the store does
+	// not have is not adopted, or every repository deleted through the
+	// REST API would come back, empty, at the next run.
+	for i := range listings {
+		if l := &listings[i]; l.err == nil && len(l.tags) == 0 && !knownNames[l.name] {
+			l.skip = true
 		}
 	}
 	deletions := complete
@@ -296,8 +312,8 @@ func (s *Syncer) listAll(ctx context.Context, names []string) []listing {
 		if i%scopeBatch == 0 {
 			scopes = append(scopes, nil)
 		}
-		if len(name) <= maxNameLength && repoNameRE.MatchString(name) {
-			scopes[i/scopeBatch] = append(scopes[i/scopeBatch], pullScope(name))
+		if registryclient.ValidRepository(name) {
+			scopes[i/scopeBatch] = append(scopes[i/scopeBatch], registryclient.PullScope(name))
 		}
 	}
 	work := make(chan int)
@@ -332,30 +348,30 @@ func (s *Syncer) listAll(ctx context.Context, names []string) []listing {
 
 func (s *Syncer) listRepository(ctx context.Context, name string, scopes []string) listing {
 	l := listing{name: name}
-	if len(name) > maxNameLength || !repoNameRE.MatchString(name) {
+	if !registryclient.ValidRepository(name) {
 		l.err = fmt.Errorf("repository %q: not a valid repository name", truncate(name, 80))
 		return l
 	}
-	tags, err := s.reg.tags(ctx, name, s.d.PageSize, scopes)
+	tags, err := s.reg.ListTags(ctx, name, s.d.PageSize, scopes)
 	if err != nil {
 		l.err = err
 		return l
 	}
 	l.tags = make([]store.TagState, 0, len(tags))
 	for _, tag := range tags {
-		if !tagNameRE.MatchString(tag) {
+		if !registryclient.ValidTag(tag) {
 			l.err = fmt.Errorf("repository %q: invalid tag %q", name, truncate(tag, 80))
 			return l
 		}
-		ts, err := s.reg.manifest(ctx, name, tag, scopes)
-		if errors.Is(err, errGone) {
+		m, err := s.reg.HeadManifest(ctx, name, tag, scopes)
+		if errors.Is(err, registryclient.ErrNotFound) {
 			continue // deleted between the tag list and now: the registry says so
 		}
 		if err != nil {
 			l.err = err
 			return l
 		}
-		l.tags = append(l.tags, ts)
+		l.tags = append(l.tags, store.TagState{Name: tag, Digest: m.Digest, MediaType: m.MediaType, Size: m.Size})
 	}
 	return l
 }
@@ -403,7 +419,7 @@ func (s *Syncer) apply(ctx context.Context, listings []listing, gone []string, d
 		}
 	}
 	for _, l := range listings {
-		if l.err != nil {
+		if l.err != nil || l.skip {
 			continue
 		}
 		if !submit(func() {

@@ -643,3 +643,30 @@ func TestRunEvery(t *testing.T) {
 		t.Fatalf("%d runs in 300ms at 50ms", n)
 	}
 }
+
+// The registry keeps listing a repository whose manifests were all deleted
+// (e.g. through the REST API, which also deletes the row): an empty
+// repository the store does not have is not adopted; one it has keeps its
+// row and loses its tags.
+func TestEmptyRepositories(t *testing.T) {
+	f, s := newFake(t), openStore(t)
+	seed(t, f, s)
+	f.remove("a/app", "v1")
+	f.remove("a/app", "v2") // known: stays, empty
+	f.mu.Lock()
+	f.repos["deleted/app"] = map[string]string{} // unknown: not adopted
+	f.mu.Unlock()
+	rep, err := newSyncer(s, f, nil).Run(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.RepositoriesAdded != 0 || rep.Deleted != 2 || rep.Repositories != 6 {
+		t.Fatalf("report %+v", rep)
+	}
+	if _, err := s.GetRepository(t.Context(), "deleted/app"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("empty repository adopted: %v", err)
+	}
+	if _, err := s.GetRepository(t.Context(), "a/app"); err != nil {
+		t.Fatalf("known empty repository: %v", err)
+	}
+}

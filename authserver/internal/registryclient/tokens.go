@@ -1,8 +1,9 @@
-package sync
+package registryclient
 
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/token"
@@ -13,7 +14,7 @@ type Minter interface {
 	MintToken(ctx context.Context, c token.Claims) (token.Token, error)
 }
 
-// MinterTokens is a TokenSource that mints the sync's own tokens: the
+// MinterTokens is a TokenSource that mints the server's own tokens: the
 // server trusts itself, so there is no round trip to the token endpoint.
 // Main wires it with the server's Minter, the registry's service name and
 // a subject such as "dockmaster-sync".
@@ -21,10 +22,15 @@ type MinterTokens struct {
 	Minter  Minter
 	Subject string
 	Service string
+	// Allowed, when not nil, is every action the subject may be granted,
+	// by resource type ("repository": {"pull", "delete"}); other actions
+	// asked for are left out of the token, as the token endpoint leaves out
+	// what a caller may not do. Nil grants whatever is asked.
+	Allowed map[string][]string
 }
 
-// Token mints one token granting exactly scopes ("type:name:actions", the
-// name may itself contain colons, e.g. a host:port).
+// Token mints one token granting scopes ("type:name:actions", the name may
+// itself contain colons, e.g. a host:port), narrowed to Allowed.
 func (m MinterTokens) Token(ctx context.Context, scopes []string) (string, error) {
 	byName := map[string]int{}
 	var access []token.ResourceActions
@@ -35,9 +41,19 @@ func (m MinterTokens) Token(ctx context.Context, scopes []string) (string, error
 			return "", fmt.Errorf("malformed scope %q", sc)
 		}
 		typ, name, actions := sc[:first], sc[first+1:last], strings.Split(sc[last+1:], ",")
+		if m.Allowed != nil {
+			actions = slices.DeleteFunc(actions, func(a string) bool { return !slices.Contains(m.Allowed[typ], a) })
+			if len(actions) == 0 {
+				continue
+			}
+		}
 		key := typ + ":" + name
 		if i, ok := byName[key]; ok {
-			access[i].Actions = append(access[i].Actions, actions...)
+			for _, a := range actions {
+				if !slices.Contains(access[i].Actions, a) {
+					access[i].Actions = append(access[i].Actions, a)
+				}
+			}
 			continue
 		}
 		byName[key] = len(access)
