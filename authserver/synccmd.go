@@ -57,7 +57,7 @@ func cmdSync(ctx context.Context, args []string, getenv func(string) string, std
 	syncer := dsync.New(dsync.Deps{
 		Store:       st,
 		RegistryURL: cfg.RegistryURL,
-		Tokens:      dsync.MinterTokens{Minter: minter, Subject: app.SyncSubject, Service: cfg.Service},
+		Tokens:      app.SyncTokens(minter, cfg.Service),
 		Logger:      log,
 		OwnerTeam:   app.AdminsTeam,
 		Force:       force,

@@ -59,10 +59,14 @@ func (a *App) Close(ctx context.Context) {
 	}
 }
 
+// keyListTTL is how long a replica reuses the key list before reading it
+// again: a key rotated in elsewhere signs here at most that much later.
+const keyListTTL = 5 * time.Second
+
 // newKeyring returns the database-backed keyring with at least one active
 // signing key (generated on first start).
 func newKeyring(ctx context.Context, cfg config.Config, st Store) (*token.Keyring, error) {
-	kr := token.NewKeyring(keyStoreAdapter{st}, cfg.Issuer)
+	kr := token.NewKeyring(keyStoreAdapter{st}, cfg.Issuer).CacheList(keyListTTL)
 	if _, err := kr.Ensure(ctx, token.DefaultAlg, time.Now()); err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}

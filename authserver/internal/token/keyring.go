@@ -52,17 +52,61 @@ type Keyring struct {
 
 	mu     sync.Mutex
 	parsed map[string]*Key // by kid; the key material of a kid never changes
+
+	// listTTL > 0 reuses the store's key list that long (see CacheList).
+	listTTL  time.Duration
+	listed   []StoredKey
+	listedAt time.Time
+	now      func() time.Time
+}
+
+// CacheList makes the keyring reuse the store's key list for ttl instead of
+// reading it for every token. A key rotated in by another replica then
+// starts signing here up to ttl later; the old key stays published far
+// longer than that, so nothing fails meanwhile. Rotate on this keyring
+// clears the cache at once.
+func (kr *Keyring) CacheList(ttl time.Duration) *Keyring {
+	kr.mu.Lock()
+	defer kr.mu.Unlock()
+	kr.listTTL = ttl
+	return kr
+}
+
+// list returns the stored keys, from the cache while it is fresh.
+func (kr *Keyring) list(ctx context.Context) ([]StoredKey, error) {
+	kr.mu.Lock()
+	if kr.listTTL > 0 && kr.listed != nil && kr.now().Sub(kr.listedAt) < kr.listTTL {
+		l := kr.listed
+		kr.mu.Unlock()
+		return l, nil
+	}
+	kr.mu.Unlock()
+	stored, err := kr.store.ListKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	kr.mu.Lock()
+	kr.listed, kr.listedAt = stored, kr.now()
+	kr.mu.Unlock()
+	return stored, nil
+}
+
+// forget drops the cached key list.
+func (kr *Keyring) forget() {
+	kr.mu.Lock()
+	kr.listed = nil
+	kr.mu.Unlock()
 }
 
 // NewKeyring returns a keyring over store; issuer is the CN of the
 // certificates of keys it generates.
 func NewKeyring(store KeyStore, issuer string) *Keyring {
-	return &Keyring{store: store, issuer: issuer, parsed: map[string]*Key{}}
+	return &Keyring{store: store, issuer: issuer, parsed: map[string]*Key{}, now: time.Now}
 }
 
 // keys lists and parses every stored key, newest first.
 func (kr *Keyring) keys(ctx context.Context) ([]*Key, error) {
-	stored, err := kr.store.ListKeys(ctx)
+	stored, err := kr.list(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("token: list keys: %w", err)
 	}
@@ -127,6 +171,8 @@ func (kr *Keyring) Rotate(ctx context.Context, alg string, now time.Time) (*Key,
 	}
 	// Keep the new key strictly the newest even if now repeats.
 	sk.CreatedAt = now
+	kr.forget()
+	defer kr.forget()
 	before, err := kr.keys(ctx)
 	if err != nil {
 		return nil, err
