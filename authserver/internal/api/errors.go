@@ -55,10 +55,6 @@ func notFound(format string, args ...any) *Error {
 	return &Error{Status: http.StatusNotFound, Code: codeNotFound, Message: fmt.Sprintf(format, args...)}
 }
 
-func conflict(format string, args ...any) *Error {
-	return &Error{Status: http.StatusConflict, Code: codeConflict, Message: fmt.Sprintf(format, args...)}
-}
-
 // errUnauthenticated is the one answer to missing and bad credentials alike,
 // so callers cannot tell an unknown user from a wrong password.
 var errUnauthenticated = &Error{

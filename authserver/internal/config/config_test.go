@@ -381,6 +381,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		"%v":        fmt.Sprintf("%v", c),
 		"%+v":       fmt.Sprintf("%+v", c),
 		"%#v":       fmt.Sprintf("%#v", c),
+		//lint:ignore S1025 the point is what %s prints
 		"%s secret": fmt.Sprintf("%s", c.EventsSecret),
 		"%#v sec":   fmt.Sprintf("%#v", c.EventsSecret),
 		"slog":      logs.String(),
