@@ -9,6 +9,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -22,8 +23,14 @@ import (
 
 // dialect is PostgreSQL's sqlstore.Dialect: transactions on the pgx pool,
 // retried when they lose a serialization race or a deadlock.
+//
+// Statements need no caching here: pgx's default exec mode,
+// QueryExecModeCacheStatement, prepares each SQL text once per connection
+// (up to 512 of them) unless the URL sets default_query_exec_mode.
 type dialect struct {
 	pool *pgxpool.Pool
+	// rebound holds ReadOne's SQL texts rebound to $n (original to rebound).
+	rebound sync.Map
 }
 
 var _ sqlstore.Dialect = (*dialect)(nil)
@@ -38,6 +45,23 @@ func (d *dialect) Write(ctx context.Context, fn func(sqlstore.Tx) error) error {
 
 func (d *dialect) Read(ctx context.Context, fn func(sqlstore.Tx) error) error {
 	return d.run(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly}, fn)
+}
+
+// ReadOne runs fn's one query straight on the pool: one round trip instead
+// of BEGIN, query and COMMIT. A single statement reads one snapshot even
+// in READ COMMITTED.
+func (d *dialect) ReadOne(ctx context.Context, fn func(sqlstore.Tx) error) error {
+	return fn(&poolTx{ctx: ctx, d: d})
+}
+
+// rebindOnce is rebind for ReadOne's fixed set of SQL texts, remembered.
+func (d *dialect) rebindOnce(q string) string {
+	if r, ok := d.rebound.Load(q); ok {
+		return r.(string)
+	}
+	r := rebind(q)
+	d.rebound.Store(q, r)
+	return r
 }
 
 func (d *dialect) run(ctx context.Context, opts pgx.TxOptions, fn func(sqlstore.Tx) error) error {
@@ -117,6 +141,28 @@ func (t *dbtx) Get(q string, args []any, dest ...any) error {
 
 func (t *dbtx) Query(q string, args []any, each func(scan func(dest ...any) error) error) error {
 	rows, err := t.tx.Query(t.ctx, rebind(q), args...)
+	return scanRows(rows, err, each)
+}
+
+// poolTx is ReadOne's sqlstore.Tx: reads on the pool, each its own
+// implicit transaction.
+type poolTx struct {
+	ctx context.Context
+	d   *dialect
+}
+
+var errReadOnly = errors.New("postgres: write outside a transaction")
+
+func (t *poolTx) Exec(string, ...any) (int64, error) { return 0, errReadOnly }
+
+func (t *poolTx) Lock(string) error { return errReadOnly }
+
+func (t *poolTx) Get(q string, args []any, dest ...any) error {
+	return scanRow(t.d.pool.QueryRow(t.ctx, t.d.rebindOnce(q), args...), dest)
+}
+
+func (t *poolTx) Query(q string, args []any, each func(scan func(dest ...any) error) error) error {
+	rows, err := t.d.pool.Query(t.ctx, t.d.rebindOnce(q), args...)
 	return scanRows(rows, err, each)
 }
 

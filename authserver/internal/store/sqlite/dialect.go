@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -20,12 +21,22 @@ type dialect struct {
 	writer *sql.DB
 	// reader is the writer itself for an in-memory database.
 	reader *sql.DB
+	// stmts holds ReadOne's statements (SQL text to *sql.Stmt), prepared
+	// on the reader pool once: database/sql then prepares each on a
+	// connection the first time it runs there and reuses it, so SQLite
+	// parses a hot lookup once per connection instead of once per call.
+	stmts sync.Map
 }
 
 var _ sqlstore.Dialect = (*dialect)(nil)
 
 func (d *dialect) close() error {
-	err := d.writer.Close()
+	var err error
+	d.stmts.Range(func(_, st any) bool {
+		err = errors.Join(err, st.(*sql.Stmt).Close())
+		return true
+	})
+	err = errors.Join(err, d.writer.Close())
 	if d.reader != d.writer {
 		err = errors.Join(err, d.reader.Close())
 	}
@@ -41,6 +52,29 @@ func (d *dialect) Write(ctx context.Context, fn func(sqlstore.Tx) error) error {
 // and never wait for the writer.
 func (d *dialect) Read(ctx context.Context, fn func(sqlstore.Tx) error) error {
 	return run(ctx, d.reader, fn)
+}
+
+// ReadOne runs fn's one query as a prepared statement on the reader pool,
+// outside an explicit transaction; in WAL mode the statement reads one
+// snapshot on its own.
+func (d *dialect) ReadOne(ctx context.Context, fn func(sqlstore.Tx) error) error {
+	return fn(&stmtTx{ctx: ctx, d: d})
+}
+
+// stmt returns the prepared statement for q, preparing it on first use.
+func (d *dialect) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := d.stmts.Load(q); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := d.reader.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	if prev, loaded := d.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
 }
 
 func run(ctx context.Context, db *sql.DB, fn func(sqlstore.Tx) error) error {
@@ -109,6 +143,35 @@ func (t *dbtx) Query(q string, args []any, each func(scan func(dest ...any) erro
 // Lock does nothing: the writer connection already serializes every write
 // transaction.
 func (t *dbtx) Lock(key string) error { return nil }
+
+// stmtTx is ReadOne's sqlstore.Tx: reads through cached statements.
+type stmtTx struct {
+	ctx context.Context
+	d   *dialect
+}
+
+var errReadOnly = errors.New("sqlite: write outside a transaction")
+
+func (t *stmtTx) Exec(string, ...any) (int64, error) { return 0, errReadOnly }
+
+func (t *stmtTx) Lock(string) error { return errReadOnly }
+
+func (t *stmtTx) Get(q string, args []any, dest ...any) error {
+	st, err := t.d.stmt(t.ctx, q)
+	if err != nil {
+		return err
+	}
+	return scanRow(st.QueryRowContext(t.ctx, args...), dest)
+}
+
+func (t *stmtTx) Query(q string, args []any, each func(scan func(dest ...any) error) error) error {
+	st, err := t.d.stmt(t.ctx, q)
+	if err != nil {
+		return err
+	}
+	rows, err := st.QueryContext(t.ctx, args...)
+	return scanRows(rows, err, each)
+}
 
 func scanRow(row *sql.Row, dest []any) error {
 	err := row.Scan(dest...)

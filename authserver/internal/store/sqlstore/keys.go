@@ -23,7 +23,7 @@ func scanKey(scan func(...any) error) (store.SigningKey, error) {
 // ListKeys returns every signing key, oldest first.
 func (s *Store) ListKeys(ctx context.Context) ([]store.SigningKey, error) {
 	out := []store.SigningKey{}
-	err := s.read(ctx, func(t *dbtx) error {
+	err := s.readOne(ctx, func(t *dbtx) error {
 		return t.query(`SELECT `+keyCols+` FROM signing_keys ORDER BY created_at, kid`, nil,
 			func(scan func(...any) error) error {
 				k, err := scanKey(scan)
@@ -129,7 +129,7 @@ func (s *Store) GetRefreshTokenByHash(ctx context.Context, hash string) (store.R
 	if hash == "" {
 		return rt, fmt.Errorf("refresh token by hash: %w", store.ErrNotFound)
 	}
-	err := s.read(ctx, func(t *dbtx) (err error) {
+	err := s.readOne(ctx, func(t *dbtx) (err error) {
 		rt, err = scanRefreshToken(func(dest ...any) error {
 			return t.get(`SELECT `+refreshCols+` FROM refresh_tokens WHERE hash = ?`, []any{hash}, dest...)
 		})

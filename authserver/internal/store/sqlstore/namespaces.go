@@ -88,7 +88,7 @@ func (s *Store) CreateNamespace(ctx context.Context, n store.Namespace) error {
 // GetNamespace returns one namespace.
 func (s *Store) GetNamespace(ctx context.Context, name string) (store.Namespace, error) {
 	var n store.Namespace
-	err := s.read(ctx, func(t *dbtx) (err error) {
+	err := s.readOne(ctx, func(t *dbtx) (err error) {
 		n, err = getNamespace(t, name)
 		return err
 	})

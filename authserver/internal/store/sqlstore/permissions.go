@@ -63,7 +63,7 @@ func (s *Store) CreatePermission(ctx context.Context, p store.Permission) error 
 // GetPermission returns one grant.
 func (s *Store) GetPermission(ctx context.Context, namespace string, kind rbac.SubjectKind, name string) (store.Permission, error) {
 	var p store.Permission
-	err := s.read(ctx, func(t *dbtx) (err error) {
+	err := s.readOne(ctx, func(t *dbtx) (err error) {
 		p, err = scanPermission(func(dest ...any) error {
 			return t.get(`SELECT `+permissionCols+` FROM permissions WHERE namespace = ? AND kind = ? AND name = ?`,
 				[]any{namespace, string(kind), name}, dest...)
@@ -131,46 +131,60 @@ func (s *Store) DeletePermission(ctx context.Context, namespace string, kind rba
 	})
 }
 
+// rolesOfUser is RolesOn's one statement for a user: the namespace's row
+// (team, owner), then one row per role from membership of the owning team,
+// grants to the user and grants to the user's teams. One statement needs no
+// transaction to see one snapshot.
+const rolesOfUser = `
+	SELECT 'namespace', coalesce(team, ''), coalesce(owner, '') FROM namespaces WHERE name = ?
+	UNION ALL
+	SELECT 'role', m.role, '' FROM members m JOIN namespaces n ON n.team = m.team
+	WHERE n.name = ? AND m.username = ?
+	UNION ALL
+	SELECT 'role', role, '' FROM permissions WHERE namespace = ? AND kind = 'user' AND name = ?
+	UNION ALL
+	SELECT 'role', p.role, '' FROM permissions p JOIN members m ON m.team = p.name
+	WHERE p.namespace = ? AND p.kind = 'team' AND m.username = ?`
+
+// rolesOfGrantee is RolesOn's statement for a team or robot: the
+// namespace's row, then the grants to it.
+const rolesOfGrantee = `
+	SELECT 'namespace', coalesce(team, ''), coalesce(owner, '') FROM namespaces WHERE name = ?
+	UNION ALL
+	SELECT 'role', role, '' FROM permissions WHERE namespace = ? AND kind = ? AND name = ?`
+
 // RolesOn gathers every role that applies to the subject on the namespace,
 // lowest first and without duplicates.
 func (s *Store) RolesOn(ctx context.Context, namespace string, kind rbac.SubjectKind, name string) ([]rbac.Role, error) {
-	set := map[rbac.Role]bool{}
-	collect := func(scan func(...any) error) error {
-		var r string
-		err := scan(&r)
-		set[rbac.Role(r)] = true
-		return err
+	q, args := rolesOfGrantee, []any{namespace, namespace, string(kind), name}
+	if kind == rbac.UserKind {
+		q, args = rolesOfUser, []any{namespace, namespace, name, namespace, name, namespace, name}
 	}
-	err := s.read(ctx, func(t *dbtx) error {
-		ns, err := getNamespace(t, namespace)
-		if err != nil {
-			return err
-		}
-		switch kind {
-		case rbac.UserKind:
-			if ns.Owner != "" && ns.Owner == name {
+	set := map[rbac.Role]bool{}
+	found := false
+	err := s.readOne(ctx, func(t *dbtx) error {
+		return t.query(q, args, func(scan func(...any) error) error {
+			var what, a, b string
+			if err := scan(&what, &a, &b); err != nil {
+				return err
+			}
+			if what == "role" {
+				set[rbac.Role(a)] = true
+				return nil
+			}
+			found = true
+			team, owner := a, b
+			switch {
+			case kind == rbac.UserKind && owner != "" && owner == name,
+				kind == rbac.TeamKind && team != "" && team == name:
 				set[rbac.RoleOwner] = true
 			}
-			return t.query(`
-				SELECT role FROM members WHERE team = ? AND username = ?
-				UNION
-				SELECT role FROM permissions WHERE namespace = ? AND kind = 'user' AND name = ?
-				UNION
-				SELECT p.role FROM permissions p JOIN members m ON m.team = p.name
-				WHERE p.namespace = ? AND p.kind = 'team' AND m.username = ?`,
-				[]any{ns.Team, name, namespace, name, namespace, name}, collect)
-		case rbac.TeamKind:
-			if ns.Team != "" && ns.Team == name {
-				set[rbac.RoleOwner] = true
-			}
-			return t.query(`SELECT role FROM permissions WHERE namespace = ? AND kind = 'team' AND name = ?`,
-				[]any{namespace, name}, collect)
-		case rbac.RobotKind:
-			return t.query(`SELECT role FROM permissions WHERE namespace = ? AND kind = 'robot' AND name = ?`,
-				[]any{namespace, name}, collect)
-		}
-		return nil
+			return nil
+		})
 	})
+	if err == nil && !found {
+		err = fmt.Errorf("namespace %q: %w", namespace, store.ErrNotFound)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("roles of %s %q on %q: %w", kind, name, namespace, err)
 	}

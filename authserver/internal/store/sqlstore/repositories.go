@@ -62,7 +62,7 @@ func (s *Store) PutTag(ctx context.Context, tg store.Tag) error {
 // GetRepository returns one repository.
 func (s *Store) GetRepository(ctx context.Context, name string) (store.Repository, error) {
 	var r store.Repository
-	err := s.read(ctx, func(t *dbtx) (err error) {
+	err := s.readOne(ctx, func(t *dbtx) (err error) {
 		r, err = scanRepository(func(dest ...any) error {
 			return t.get(`SELECT `+repositoryCols+` FROM repositories WHERE name = ?`, []any{name}, dest...)
 		})
@@ -144,7 +144,7 @@ func (s *Store) DeleteRepository(ctx context.Context, name string) error {
 // GetTag returns one tag.
 func (s *Store) GetTag(ctx context.Context, repo, tag string) (store.Tag, error) {
 	var tg store.Tag
-	err := s.read(ctx, func(t *dbtx) (err error) {
+	err := s.readOne(ctx, func(t *dbtx) (err error) {
 		tg, err = scanTag(func(dest ...any) error {
 			return t.get(`SELECT `+tagCols+` FROM tags WHERE repository = ? AND name = ?`, []any{repo, tag}, dest...)
 		})

@@ -21,24 +21,43 @@ func scanRobot(scan func(...any) error) (store.Robot, error) {
 	return r, err
 }
 
-// getRobotWhere returns the robot matching cond (with one argument) and its
-// access.
+// robotWithAccess selects a robot (by a condition on r) with one row per
+// namespace it has access to, or a single row with an empty namespace.
+const robotWithAccess = `SELECT r.name, r.description, coalesce(r.team, ''), r.secret_hash, r.enabled,
+	r.expires_at, r.created_by, r.created_at, r.updated_at, r.secret_changed_at,
+	coalesce(p.namespace, ''), coalesce(p.role, '')
+	FROM robots r LEFT JOIN permissions p ON p.kind = 'robot' AND p.robot_name = r.name
+	WHERE `
+
+// getRobotWhere returns the robot matching cond (on r, with one argument)
+// and its access, in one statement; ErrNoRows when there is none. Should
+// cond match several robots, the first one's rows are kept.
 func getRobotWhere(t *dbtx, cond string, arg any) (store.Robot, error) {
-	r, err := scanRobot(func(dest ...any) error {
-		return t.get(`SELECT `+robotCols+` FROM robots WHERE `+cond, []any{arg}, dest...)
-	})
-	if err != nil {
-		return r, err
-	}
-	err = t.query(`SELECT namespace, role FROM permissions WHERE kind = 'robot' AND name = ? ORDER BY namespace`,
-		[]any{r.Name}, func(scan func(...any) error) error {
+	var r store.Robot
+	found := false
+	err := t.query(robotWithAccess+cond+` ORDER BY r.name, p.namespace`, []any{arg},
+		func(scan func(...any) error) error {
+			var row store.Robot
 			var a store.Access
 			var role string
-			err := scan(&a.Namespace, &role)
-			a.Role = rbac.Role(role)
-			r.Access = append(r.Access, a)
-			return err
+			if err := scan(&row.Name, &row.Description, &row.Team, &row.SecretHash, &row.Enabled,
+				tsScan(&row.ExpiresAt), &row.CreatedBy, tsScan(&row.CreatedAt), tsScan(&row.UpdatedAt),
+				tsScan(&row.SecretChangedAt), &a.Namespace, &role); err != nil {
+				return err
+			}
+			if !found {
+				r, found = row, true
+				r.Access = []store.Access{}
+			}
+			if row.Name == r.Name && a.Namespace != "" {
+				a.Role = rbac.Role(role)
+				r.Access = append(r.Access, a)
+			}
+			return nil
 		})
+	if err == nil && !found {
+		err = ErrNoRows
+	}
 	return r, err
 }
 
@@ -107,7 +126,7 @@ func (s *Store) CreateRobot(ctx context.Context, r store.Robot) error {
 
 func (s *Store) getRobot(ctx context.Context, what, cond string, arg any) (store.Robot, error) {
 	var r store.Robot
-	err := s.read(ctx, func(t *dbtx) (err error) {
+	err := s.readOne(ctx, func(t *dbtx) (err error) {
 		r, err = getRobotWhere(t, cond, arg)
 		return err
 	})
@@ -122,7 +141,7 @@ func (s *Store) getRobot(ctx context.Context, what, cond string, arg any) (store
 
 // GetRobot returns one robot with its access sorted by namespace.
 func (s *Store) GetRobot(ctx context.Context, name string) (store.Robot, error) {
-	return s.getRobot(ctx, fmt.Sprintf("robot %q", name), "name = ?", name)
+	return s.getRobot(ctx, fmt.Sprintf("robot %q", name), "r.name = ?", name)
 }
 
 // GetRobotBySecretHash finds a robot by the hash of its secret.
@@ -130,7 +149,7 @@ func (s *Store) GetRobotBySecretHash(ctx context.Context, hash string) (store.Ro
 	if hash == "" {
 		return store.Robot{}, fmt.Errorf("robot by secret: %w", store.ErrNotFound)
 	}
-	return s.getRobot(ctx, "robot by secret", "secret_hash = ?", hash)
+	return s.getRobot(ctx, "robot by secret", "r.secret_hash = ?", hash)
 }
 
 // ListRobots pages robots by name, each with its access.

@@ -27,7 +27,7 @@ func (s *Store) GetSettings(ctx context.Context) (store.Settings, error) {
 	var st store.Settings
 	var policy string
 	var seconds int64
-	err := s.read(ctx, func(t *dbtx) error {
+	err := s.readOne(ctx, func(t *dbtx) error {
 		return t.get(`SELECT push_policy, anonymous_pull, delete_enabled, contributors_may_delete, team_creation,
 			namespace_creation, token_lifetime_seconds, updated_at FROM settings WHERE id = 1`, nil,
 			&policy, &st.AnonymousPull, &st.DeleteEnabled, &st.ContributorsMayDelete, &st.TeamCreation,

@@ -22,6 +22,12 @@ type Dialect interface {
 	// Write runs fn in one write transaction and commits when fn returns nil.
 	// Rules spanning several rows are serialized with Tx.Lock.
 	Write(ctx context.Context, fn func(Tx) error) error
+	// ReadOne runs fn, which makes exactly one query (Tx.Get or Tx.Query),
+	// without an explicit transaction: a single SELECT sees one snapshot on
+	// its own, and skipping BEGIN/COMMIT is most of the cost of a lookup.
+	// The SQL text is always one of a fixed set (the Store's hot lookups),
+	// so the dialect may prepare each once and keep it.
+	ReadOne(ctx context.Context, fn func(Tx) error) error
 
 	// Time encodes a non-zero time for storage (the zero time is stored as
 	// NULL without asking).
@@ -31,7 +37,8 @@ type Dialect interface {
 	ScanTime(t *time.Time) any
 }
 
-// Tx is one transaction as the method bodies see it. Errors are already mapped to the store's sentinels.
+// Tx is one transaction (under ReadOne, one statement) as the method bodies
+// see it. Errors are already mapped to the store's sentinels.
 type Tx interface {
 	// Exec runs q and returns the number of rows it affected.
 	Exec(q string, args ...any) (int64, error)
@@ -78,30 +85,65 @@ func (s *Store) read(ctx context.Context, fn func(*dbtx) error) error {
 	return s.d.Read(ctx, func(t Tx) error { return fn(&dbtx{tx: t, d: s.d}) })
 }
 
+// readOne is read for an fn that makes a single query whose SQL text is a
+// constant; see Dialect.ReadOne.
+func (s *Store) readOne(ctx context.Context, fn func(*dbtx) error) error {
+	return s.d.ReadOne(ctx, func(t Tx) error { return fn(&dbtx{tx: t, d: s.d, single: true}) })
+}
+
 // dbtx is the query API of the method bodies: the dialect's Tx, with the
 // stored form of timestamps (see ts and tsScan) filled in.
 type dbtx struct {
 	tx Tx
 	d  Dialect
+	// single: under readOne, which allows one query and no writes.
+	single, used bool
+}
+
+// errNotSingle is a bug in this package: readOne given an fn that makes
+// more than one query, or writes.
+var errNotSingle = errors.New("sqlstore: more than one statement outside a transaction")
+
+// next counts a statement against readOne's limit of one read.
+func (t *dbtx) next(write bool) error {
+	if t.single && (write || t.used) {
+		return errNotSingle
+	}
+	t.used = true
+	return nil
 }
 
 func (t *dbtx) exec(q string, args ...any) (int64, error) {
+	if err := t.next(true); err != nil {
+		return 0, err
+	}
 	return t.tx.Exec(q, t.args(args)...)
 }
 
 // get scans the first row of q into dest; ErrNoRows when there is none.
 func (t *dbtx) get(q string, args []any, dest ...any) error {
+	if err := t.next(false); err != nil {
+		return err
+	}
 	return t.tx.Get(q, t.args(args), t.dests(dest)...)
 }
 
 // query calls each for every row; each scans with the function it is given.
 func (t *dbtx) query(q string, args []any, each func(scan func(dest ...any) error) error) error {
+	if err := t.next(false); err != nil {
+		return err
+	}
 	return t.tx.Query(q, t.args(args), func(scan func(dest ...any) error) error {
 		return each(func(dest ...any) error { return scan(t.dests(dest)...) })
 	})
 }
 
-func (t *dbtx) lock(key string) error { return t.tx.Lock(key) }
+func (t *dbtx) lock(key string) error {
+	if err := t.next(true); err != nil {
+		return err
+	}
+	return t.tx.Lock(key)
+}
 
 // stamp is a timestamp argument (from ts) that the dialect has yet to encode.
 type stamp time.Time

@@ -80,7 +80,7 @@ func (s *Store) CreateTeam(ctx context.Context, tm store.Team, owner string) err
 // GetTeam returns one team.
 func (s *Store) GetTeam(ctx context.Context, name string) (store.Team, error) {
 	var tm store.Team
-	err := s.read(ctx, func(t *dbtx) (err error) {
+	err := s.readOne(ctx, func(t *dbtx) (err error) {
 		tm, err = getTeam(t, name)
 		return err
 	})
@@ -212,7 +212,7 @@ func (s *Store) AddMember(ctx context.Context, m store.Member) error {
 // GetMember returns one membership.
 func (s *Store) GetMember(ctx context.Context, team, username string) (store.Member, error) {
 	var m store.Member
-	err := s.read(ctx, func(t *dbtx) (err error) {
+	err := s.readOne(ctx, func(t *dbtx) (err error) {
 		m, err = getMember(t, team, username)
 		return err
 	})

@@ -39,7 +39,7 @@ func (s *Store) GetTokenByHash(ctx context.Context, hash string) (store.Token, e
 	if hash == "" {
 		return tk, fmt.Errorf("token by hash: %w", store.ErrNotFound)
 	}
-	err := s.read(ctx, func(t *dbtx) (err error) {
+	err := s.readOne(ctx, func(t *dbtx) (err error) {
 		tk, err = scanToken(func(dest ...any) error {
 			return t.get(`SELECT `+tokenCols+` FROM tokens WHERE hash = ?`, []any{hash}, dest...)
 		})

@@ -38,7 +38,7 @@ func getUser(t *dbtx, username string) (store.User, error) {
 // CountUsers counts all users.
 func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	var n int
-	err := s.read(ctx, func(t *dbtx) error {
+	err := s.readOne(ctx, func(t *dbtx) error {
 		return t.get(`SELECT count(*) FROM users`, nil, &n)
 	})
 	if err != nil {
@@ -90,7 +90,7 @@ func createPersonalNamespace(t *dbtx, username string, at time.Time) error {
 // GetUser returns one user.
 func (s *Store) GetUser(ctx context.Context, username string) (store.User, error) {
 	var u store.User
-	err := s.read(ctx, func(t *dbtx) (err error) {
+	err := s.readOne(ctx, func(t *dbtx) (err error) {
 		u, err = getUser(t, username)
 		return err
 	})
