@@ -96,14 +96,21 @@ type EndpointDeps struct {
 	// writes them, merging identical ones (default 250ms; negative: write
 	// as soon as the database is free).
 	AuditInterval time.Duration
+	// SettingsTTL is how long token requests reuse the site settings they
+	// read (0: read them per request). Call InvalidateSettings after a
+	// change so it applies at once on this replica; other replicas see it
+	// within the TTL. The app uses DefaultSettingsTTL.
+	SettingsTTL time.Duration
 }
 
 // Endpoint is the registry token service: GET and POST /auth/token and the
 // JWKS. Create it with NewEndpoint and Close it to flush the audit queue.
 type Endpoint struct {
-	d       EndpointDeps
-	catalog map[string]bool
-	audit   *auditor
+	d        EndpointDeps
+	catalog  map[string]bool
+	audit    *auditor
+	settings *settingsCache
+	access   NamespaceAccessor // nil: GetNamespace, then RolesOn
 
 	mu      sync.Mutex
 	minters map[time.Duration]*Minter
@@ -147,6 +154,8 @@ func NewEndpoint(d EndpointDeps) *Endpoint {
 		d.AuditInterval = DefaultAuditInterval
 	}
 	e.audit = newAuditor(d.Store, d.Logger, d.AuditQueue, d.AuditInterval)
+	e.access, _ = d.Store.(NamespaceAccessor)
+	e.settings = &settingsCache{get: d.Store.GetSettings, ttl: d.SettingsTTL, now: time.Now}
 	return e
 }
 
@@ -329,7 +338,7 @@ func (e *Endpoint) serve(w http.ResponseWriter, r *http.Request, tr *tokenReques
 		return
 	}
 
-	settings, err := e.d.Store.GetSettings(ctx)
+	settings, err := e.settings.load(ctx)
 	if err != nil {
 		e.refuse(w, r, tr, unavailable(fmt.Errorf("get settings: %w", err)))
 		return

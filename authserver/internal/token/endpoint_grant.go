@@ -87,6 +87,18 @@ func (g *granter) repository(ctx context.Context, name string, requested []strin
 		d = nsDecision{target: rbac.Target{Namespace: ns, Kind: rbac.KindGlobal}, rolesKnown: true}
 	case global:
 		d = nsDecision{target: rbac.Target{Namespace: ns, Kind: rbac.KindGlobal}, rolesKnown: true}
+	case g.e.access != nil && (g.subject.Kind == rbac.UserKind || g.subject.Kind == rbac.RobotKind):
+		// One statement for the namespace and the subject's roles on it.
+		n, roles, err := g.e.access.NamespaceAccess(ctx, ns, g.subject.Kind, g.subject.Name)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			d = nsDecision{target: rbac.Target{Namespace: ns, Exists: false}, rolesKnown: true}
+		case err != nil:
+			return nil, fmt.Errorf("namespace and roles %q: %w", ns, err)
+		default:
+			d = nsDecision{target: rbac.Target{Namespace: ns, Kind: n.Kind(), Visibility: n.Visibility, Exists: true,
+				Role: rbac.Highest(roles...)}, rolesKnown: true}
+		}
 	default:
 		n, err := g.e.d.Store.GetNamespace(ctx, ns)
 		switch {
@@ -113,6 +125,12 @@ func (g *granter) repository(ctx context.Context, name string, requested []strin
 	}
 	g.byNS[ns] = d
 	return d.allowed, nil
+}
+
+// NamespaceAccessor is an optional part of a GrantStore: the namespace and
+// a subject's roles on it in one read (*sqlite.Store and *postgres.Store).
+type NamespaceAccessor interface {
+	NamespaceAccess(ctx context.Context, namespace string, kind rbac.SubjectKind, name string) (store.Namespace, []rbac.Role, error)
 }
 
 // pullOnly reports whether requested asks for nothing but pull.

@@ -57,8 +57,16 @@ func (d *dialect) Read(ctx context.Context, fn func(sqlstore.Tx) error) error {
 // ReadOne runs fn's one query as a prepared statement on the reader pool,
 // outside an explicit transaction; in WAL mode the statement reads one
 // snapshot on its own.
+//
+// The statement runs under a context that is never cancelled: these are
+// point lookups of microseconds that a WAL reader never waits on, and the
+// driver would otherwise start a goroutine per query to watch ctx. A ctx
+// already done still fails before the query.
 func (d *dialect) ReadOne(ctx context.Context, fn func(sqlstore.Tx) error) error {
-	return fn(&stmtTx{ctx: ctx, d: d})
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return fn(&stmtTx{ctx: context.WithoutCancel(ctx), d: d})
 }
 
 // stmt returns the prepared statement for q, preparing it on first use.

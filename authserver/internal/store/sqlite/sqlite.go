@@ -47,6 +47,9 @@ var (
 	_ store.RegistryStore = (*Store)(nil)
 )
 
+// readerConns is the size of the reader pool.
+const readerConns = 64
+
 // Open opens (creating if needed) the database file at path and runs the
 // embedded migrations. ":memory:" gives a private in-memory database.
 func Open(ctx context.Context, path string) (*Store, error) {
@@ -82,8 +85,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 			writer.Close()
 			return nil, fmt.Errorf("sqlite %s: %w", path, err)
 		}
-		reader.SetMaxOpenConns(4)
-		reader.SetMaxIdleConns(4)
+		// WAL readers do not block each other or the writer; enough of them
+		// that concurrent requests do not queue for a connection
+		// (database/sql hands a freed one to a random waiter, which is
+		// where long tails come from).
+		reader.SetMaxOpenConns(readerConns)
+		reader.SetMaxIdleConns(readerConns)
 		d.reader = reader
 	}
 	s := &Store{db: d, Now: time.Now}

@@ -132,40 +132,50 @@ func (s *Store) DeletePermission(ctx context.Context, namespace string, kind rba
 }
 
 // rolesOfUser is RolesOn's one statement for a user: the namespace's row
-// (team, owner), then one row per role from membership of the owning team,
-// grants to the user and grants to the user's teams. One statement needs no
-// transaction to see one snapshot.
+// (team, owner, visibility), then one row per role from membership of the
+// owning team, grants to the user and grants to the user's teams. One
+// statement needs no transaction to see one snapshot.
 const rolesOfUser = `
-	SELECT 'namespace', coalesce(team, ''), coalesce(owner, '') FROM namespaces WHERE name = ?
+	SELECT 'namespace', coalesce(team, ''), coalesce(owner, ''), visibility FROM namespaces WHERE name = ?
 	UNION ALL
-	SELECT 'role', m.role, '' FROM members m JOIN namespaces n ON n.team = m.team
+	SELECT 'role', m.role, '', '' FROM members m JOIN namespaces n ON n.team = m.team
 	WHERE n.name = ? AND m.username = ?
 	UNION ALL
-	SELECT 'role', role, '' FROM permissions WHERE namespace = ? AND kind = 'user' AND name = ?
+	SELECT 'role', role, '', '' FROM permissions WHERE namespace = ? AND kind = 'user' AND name = ?
 	UNION ALL
-	SELECT 'role', p.role, '' FROM permissions p JOIN members m ON m.team = p.name
+	SELECT 'role', p.role, '', '' FROM permissions p JOIN members m ON m.team = p.name
 	WHERE p.namespace = ? AND p.kind = 'team' AND m.username = ?`
 
 // rolesOfGrantee is RolesOn's statement for a team or robot: the
 // namespace's row, then the grants to it.
 const rolesOfGrantee = `
-	SELECT 'namespace', coalesce(team, ''), coalesce(owner, '') FROM namespaces WHERE name = ?
+	SELECT 'namespace', coalesce(team, ''), coalesce(owner, ''), visibility FROM namespaces WHERE name = ?
 	UNION ALL
-	SELECT 'role', role, '' FROM permissions WHERE namespace = ? AND kind = ? AND name = ?`
+	SELECT 'role', role, '', '' FROM permissions WHERE namespace = ? AND kind = ? AND name = ?`
 
 // RolesOn gathers every role that applies to the subject on the namespace,
 // lowest first and without duplicates.
 func (s *Store) RolesOn(ctx context.Context, namespace string, kind rbac.SubjectKind, name string) ([]rbac.Role, error) {
+	_, roles, err := s.NamespaceAccess(ctx, namespace, kind, name)
+	return roles, err
+}
+
+// NamespaceAccess returns the namespace (name, team, owner and visibility
+// only) and every role the subject has on it, lowest first, in one
+// statement: what the token endpoint needs to decide on a repository.
+// A missing namespace is ErrNotFound.
+func (s *Store) NamespaceAccess(ctx context.Context, namespace string, kind rbac.SubjectKind, name string) (store.Namespace, []rbac.Role, error) {
 	q, args := rolesOfGrantee, []any{namespace, namespace, string(kind), name}
 	if kind == rbac.UserKind {
 		q, args = rolesOfUser, []any{namespace, namespace, name, namespace, name, namespace, name}
 	}
 	set := map[rbac.Role]bool{}
 	found := false
+	ns := store.Namespace{Name: namespace}
 	err := s.readOne(ctx, func(t *dbtx) error {
 		return t.query(q, args, func(scan func(...any) error) error {
-			var what, a, b string
-			if err := scan(&what, &a, &b); err != nil {
+			var what, a, b, c string
+			if err := scan(&what, &a, &b, &c); err != nil {
 				return err
 			}
 			if what == "role" {
@@ -173,10 +183,10 @@ func (s *Store) RolesOn(ctx context.Context, namespace string, kind rbac.Subject
 				return nil
 			}
 			found = true
-			team, owner := a, b
+			ns.Team, ns.Owner, ns.Visibility = a, b, rbac.Visibility(c)
 			switch {
-			case kind == rbac.UserKind && owner != "" && owner == name,
-				kind == rbac.TeamKind && team != "" && team == name:
+			case kind == rbac.UserKind && ns.Owner != "" && ns.Owner == name,
+				kind == rbac.TeamKind && ns.Team != "" && ns.Team == name:
 				set[rbac.RoleOwner] = true
 			}
 			return nil
@@ -186,7 +196,7 @@ func (s *Store) RolesOn(ctx context.Context, namespace string, kind rbac.Subject
 		err = fmt.Errorf("namespace %q: %w", namespace, store.ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("roles of %s %q on %q: %w", kind, name, namespace, err)
+		return store.Namespace{}, nil, fmt.Errorf("roles of %s %q on %q: %w", kind, name, namespace, err)
 	}
-	return sortRoles(set), nil
+	return ns, sortRoles(set), nil
 }
