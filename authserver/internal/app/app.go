@@ -116,9 +116,16 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 	auth := authn.New(st, authn.Options{BcryptCost: cfg.BcryptCost, Logger: log})
 	a.Metrics = prometheus.NewRegistry()
 	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.Metrics.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "dockmaster_password_checks_total",
+		Help: "Password hash (bcrypt) compares run, the dummy compares for unknown users included; verified passwords are cached.",
+	}, func() float64 { return float64(auth.PasswordChecks()) }))
+	var recv *events.Receiver
 	a.Server = server.New(server.Deps{
-		Registry:       a.Metrics,
-		Store:          st,
+		Registry: a.Metrics,
+		// The REST API's settings changes drop the token endpoint's cached
+		// settings at once.
+		Store:          settingsNotifier{Store: st, changed: func() { a.Endpoint.InvalidateSettings() }},
 		Auth:           auth,
 		Logger:         log,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
@@ -138,19 +145,26 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 				CatalogSubjects: []string{SyncSubject},
 				Logger:          log,
 				ClientAddr:      server.ClientAddr,
+				// Another replica's settings change applies here within
+				// this TTL; this replica's at once (settingsNotifier).
+				SettingsTTL: token.DefaultSettingsTTL,
 			})
 			a.Endpoint.Register(mux)
-			events.New(events.Deps{
+			recv = events.New(events.Deps{
 				Store:     st,
 				Secret:    cfg.EventsSecret.Reveal(),
 				MaxBody:   cfg.MaxBodyBytes,
 				OwnerTeam: AdminsTeam,
 				Logger:    log,
 				Metrics:   events.NewPrometheusMetrics(a.Metrics),
-			}).Register(mux)
+				// Group commit: SQLite has one writer; PostgreSQL takes a
+				// few transactions at once.
+				BatchWorkers: eventWriters(cfg),
+			})
+			recv.Register(mux)
 		},
 	})
-	a.closers = append(a.closers, a.Endpoint.Close)
+	a.closers = append(a.closers, a.Endpoint.Close, recv.Close)
 	if cfg.RegistryURL != "" {
 		reg, err := registryclient.New(cfg.RegistryURL, registryclient.Options{Tokens: SyncTokens(minter, cfg.Service)})
 		if err != nil {
@@ -162,6 +176,29 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		a.Server.API().UseRegistry(reg)
 	}
 	return a, nil
+}
+
+// eventWriters is how many event transactions run at once.
+func eventWriters(cfg config.Config) int {
+	if kind, _ := cfg.DatabaseKind(); kind == "postgres" {
+		return 4
+	}
+	return 1
+}
+
+// settingsNotifier is the store as the REST API sees it: a successful
+// UpdateSettings also calls changed.
+type settingsNotifier struct {
+	Store
+	changed func()
+}
+
+func (s settingsNotifier) UpdateSettings(ctx context.Context, st store.Settings) error {
+	err := s.Store.UpdateSettings(ctx, st)
+	// Even after an error the write may have committed; dropping the
+	// cache costs one read.
+	s.changed()
+	return err
 }
 
 // SyncSubject is the identity the server's own registry tokens (catalog

@@ -73,12 +73,21 @@ type Deps struct {
 	Timeout time.Duration
 	// Metrics is optional.
 	Metrics Metrics
+	// BatchWindow is how long the group commit waits for more requests
+	// after the first (only when Store is a BatchStore); 0 means
+	// DefaultBatchWindow, negative turns the group commit off.
+	BatchWindow time.Duration
+	// BatchWorkers is how many transactions may be in flight at once
+	// (default 1: one writer, as SQLite has).
+	BatchWorkers int
 }
 
 // Receiver is the notification endpoint.
 type Receiver struct {
 	d    Deps
 	want [sha256.Size]byte // SHA-256 of the expected Authorization value
+	// batch is the group commit; nil: each event in its own transaction.
+	batch *batcher
 }
 
 // New returns a receiver; see Deps for the defaults.
@@ -95,11 +104,29 @@ func New(d Deps) *Receiver {
 	if d.Timeout <= 0 {
 		d.Timeout = DefaultTimeout
 	}
+	if d.BatchWindow == 0 {
+		d.BatchWindow = DefaultBatchWindow
+	}
+	if d.BatchWorkers <= 0 {
+		d.BatchWorkers = 1
+	}
 	r := &Receiver{d: d}
 	if d.Secret != "" {
 		r.want = sha256.Sum256([]byte("Bearer " + d.Secret))
 	}
+	if bs, ok := d.Store.(BatchStore); ok && d.BatchWindow > 0 {
+		r.batch = newBatcher(bs, d.OwnerTeam, d.BatchWindow, DefaultBatchEvents, d.BatchWorkers, d.Timeout)
+	}
 	return r
+}
+
+// Close stops the group commit's workers; requests still arriving are
+// applied on their own goroutines.
+func (r *Receiver) Close(context.Context) error {
+	if r.batch != nil {
+		r.batch.close()
+	}
+	return nil
 }
 
 // Register mounts POST /registry/events on mux.
@@ -172,11 +199,30 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(req.Context(), r.d.Timeout)
 	defer cancel()
-	for _, e := range evs {
-		if e.Timestamp.IsZero() {
-			e.Timestamp = r.d.Now()
+	for i := range evs {
+		if evs[i].Timestamp.IsZero() {
+			evs[i].Timestamp = r.d.Now()
 		}
-		applied, err := r.d.Store.ApplyEvent(ctx, e, r.d.OwnerTeam)
+	}
+	var batched []bool
+	if r.batch != nil && len(evs) > 0 {
+		// Group commit: 2xx only once the transaction holding these
+		// events has committed.
+		if batched, err = r.batch.apply(ctx, evs); err != nil {
+			r.count(OutcomeUnavailable)
+			log.ErrorContext(req.Context(), "registry events: store failed", "events", len(evs), "err", err)
+			w.Header().Set("Retry-After", "1")
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "store unavailable"})
+			return
+		}
+	}
+	for i, e := range evs {
+		var applied bool
+		if batched != nil {
+			applied = batched[i]
+		} else {
+			applied, err = r.d.Store.ApplyEvent(ctx, e, r.d.OwnerTeam)
+		}
 		if err != nil {
 			// Not durable: the registry must retry (events already applied
 			// from this envelope are deduplicated by id then).

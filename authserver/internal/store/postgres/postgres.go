@@ -50,6 +50,9 @@ var (
 	_ store.RegistryStore = (*Store)(nil)
 )
 
+// DefaultMaxConns is the pool size unless the URL sets pool_max_conns.
+const DefaultMaxConns = 24
+
 // Open connects to the database at url (postgres://...) and runs the
 // embedded migrations. A database that cannot be reached yields
 // store.ErrUnavailable.
@@ -57,6 +60,11 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse url: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		// pgx's default, max(4, NumCPU), queues a busy server's requests
+		// in front of the pool; the URL's pool_max_conns still wins.
+		cfg.MaxConns = DefaultMaxConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
@@ -191,44 +192,101 @@ type tagRow struct {
 
 // ApplyEvent records e.ID and applies e once; see store.RegistryStore.
 func (s *Store) ApplyEvent(ctx context.Context, e store.RegistryEvent, ownerTeam string) (bool, error) {
-	if e.ID == "" || e.Repository == "" {
-		return false, errors.New("registry event: id and repository are required")
+	if err := checkEvent(e); err != nil {
+		return false, err
 	}
 	now := s.now()
-	at := orNow(e.Timestamp, now)
 	var applied bool
-	err := s.write(ctx, func(t *dbtx) error {
-		applied = false
-		n, err := t.exec(`INSERT INTO registry_events (id, action, repository, received_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (id) DO NOTHING`, e.ID, e.Action, e.Repository, ts(now))
-		if err != nil || n == 0 {
-			return err
-		}
-		applied = true
-		if err := lockRepository(t, e.Repository); err != nil {
-			return err
-		}
-		switch e.Action {
-		case store.ActionPush:
-			return applyPush(t, e, at, now, ownerTeam)
-		case store.ActionPull:
-			return applyPull(t, e, at)
-		case store.ActionDelete:
-			switch {
-			case e.Tag != "":
-				return applyTagDelete(t, e.Repository, e.Tag, at)
-			case e.Digest != "":
-				return applyManifestDelete(t, e.Repository, e.Digest, at)
-			default:
-				return applyRepositoryDelete(t, e.Repository, at)
-			}
-		}
-		return nil // other actions: only the id is kept
+	err := s.write(ctx, func(t *dbtx) (err error) {
+		applied, err = applyEvent(t, e, now, ownerTeam)
+		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("registry event %q: %w", e.ID, err)
 	}
 	return applied, nil
+}
+
+// ApplyEvents is ApplyEvent for many events in one transaction (group
+// commit): either all of them are durable when it returns nil, or none is.
+// They are applied in order, each id once — also when an id appears twice
+// in evs. applied[i] tells whether evs[i] was new.
+func (s *Store) ApplyEvents(ctx context.Context, evs []store.RegistryEvent, ownerTeam string) ([]bool, error) {
+	for _, e := range evs {
+		if err := checkEvent(e); err != nil {
+			return nil, err
+		}
+	}
+	// The repositories' locks are taken up front in one order, so two
+	// batches touching the same repositories cannot deadlock (PostgreSQL).
+	repos := make([]string, 0, len(evs))
+	for _, e := range evs {
+		repos = append(repos, e.Repository)
+	}
+	slices.Sort(repos)
+	repos = slices.Compact(repos)
+	now := s.now()
+	applied := make([]bool, len(evs))
+	err := s.write(ctx, func(t *dbtx) error {
+		clear(applied)
+		for _, r := range repos {
+			if err := lockRepository(t, r); err != nil {
+				return err
+			}
+		}
+		for i, e := range evs {
+			a, err := applyEvent(t, e, now, ownerTeam)
+			if err != nil {
+				return fmt.Errorf("registry event %q: %w", e.ID, err)
+			}
+			applied[i] = a
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("registry events (%d): %w", len(evs), err)
+	}
+	return applied, nil
+}
+
+func checkEvent(e store.RegistryEvent) error {
+	if e.ID == "" || e.Repository == "" {
+		return errors.New("registry event: id and repository are required")
+	}
+	return nil
+}
+
+// applyEvent records e.ID and, when it is new, applies e in t.
+func applyEvent(t *dbtx, e store.RegistryEvent, now time.Time, ownerTeam string) (bool, error) {
+	at := orNow(e.Timestamp, now)
+	n, err := t.exec(`INSERT INTO registry_events (id, action, repository, received_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (id) DO NOTHING`, e.ID, e.Action, e.Repository, ts(now))
+	if err != nil || n == 0 {
+		return false, err
+	}
+	if err := lockRepository(t, e.Repository); err != nil {
+		return false, err
+	}
+	switch e.Action {
+	case store.ActionPush:
+		err = applyPush(t, e, at, now, ownerTeam)
+	case store.ActionPull:
+		err = applyPull(t, e, at)
+	case store.ActionDelete:
+		switch {
+		case e.Tag != "":
+			err = applyTagDelete(t, e.Repository, e.Tag, at)
+		case e.Digest != "":
+			err = applyManifestDelete(t, e.Repository, e.Digest, at)
+		default:
+			err = applyRepositoryDelete(t, e.Repository, at)
+		}
+	}
+	// other actions: only the id is kept
+	if err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 func applyPush(t *dbtx, e store.RegistryEvent, at, now time.Time, ownerTeam string) error {

@@ -98,6 +98,9 @@ type dbtx struct {
 	d  Dialect
 	// single: under readOne, which allows one query and no writes.
 	single, used bool
+	// locked: the keys Lock was called with in this transaction (a lock is
+	// held until the transaction ends, so once is enough).
+	locked map[string]bool
 }
 
 // errNotSingle is a bug in this package: readOne given an fn that makes
@@ -142,7 +145,17 @@ func (t *dbtx) lock(key string) error {
 	if err := t.next(true); err != nil {
 		return err
 	}
-	return t.tx.Lock(key)
+	if t.locked[key] {
+		return nil
+	}
+	if err := t.tx.Lock(key); err != nil {
+		return err
+	}
+	if t.locked == nil {
+		t.locked = map[string]bool{}
+	}
+	t.locked[key] = true
+	return nil
 }
 
 // stamp is a timestamp argument (from ts) that the dialect has yet to encode.

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -25,6 +26,7 @@ func runRegistry(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RegistryEventsDedupeConcurrent", testEventsDedupeConcurrent},
 		{"RegistryEventsReordering", testEventsReordering},
 		{"RegistryEventsConcurrentRepository", testEventsConcurrentRepository},
+		{"RegistryEventsBatch", testEventsBatch},
 		{"RegistryState", testRegistryState},
 		{"RegistryReconcile", testReconcile},
 		{"RegistryReconcileSnapshotGuard", testReconcileSnapshotGuard},
@@ -307,7 +309,7 @@ func testEventsReordering(t *testing.T, s registryStore) {
 			}
 			got := tagsOf(t, s, repo)
 			if sc.want == nil {
-				if got != nil && len(got) > 0 {
+				if len(got) > 0 {
 					t.Errorf("%s, order %v: tags %q, want the repository gone", sc.name, perm, got)
 				}
 				continue
@@ -564,4 +566,70 @@ func testLeaderLock(t *testing.T, s registryStore) {
 	ok(t, err)
 	eq(t, "TryLock after release", got, true)
 	release()
+}
+
+// batchStore is the group-commit method both stores have.
+type batchStore interface {
+	ApplyEvents(ctx context.Context, evs []store.RegistryEvent, ownerTeam string) ([]bool, error)
+}
+
+// testEventsBatch: ApplyEvents applies in order, each id once (within the
+// batch too, and against earlier transactions), concurrent batches over
+// the same repositories converge, and a bad event fails the whole batch.
+func testEventsBatch(t *testing.T, s registryStore) {
+	bs, isBS := s.RegistryStore.(batchStore)
+	if !isBS {
+		t.Skipf("%T has no ApplyEvents", s.RegistryStore)
+	}
+	p1 := push("batch/app", "v1", digestA, 1)
+	p2 := push("batch/app", "v1", digestB, 2)
+	before := push("batch/other", "v1", digestA, 1)
+	apply(t, s, before, "")
+	got, err := bs.ApplyEvents(ctx(t), []store.RegistryEvent{p1, p2, p1, before, pull("batch/app", "v1", 3)}, "")
+	ok(t, err)
+	if want := []bool{true, true, false, false, true}; !slices.Equal(got, want) {
+		t.Fatalf("applied %v, want %v", got, want)
+	}
+	if tags := tagsOf(t, s, "batch/app"); !slices.Equal(tags, []string{"v1=" + digestB}) {
+		t.Fatalf("tags %q, want v1 at B", tags)
+	}
+	if again := apply(t, s, p2, ""); again {
+		t.Fatal("an id applied in a batch was applied again")
+	}
+
+	// All or nothing.
+	bad := push("batch/bad", "v1", digestA, 1)
+	bad.ID = ""
+	good := push("batch/good", "v1", digestA, 1)
+	if _, err := bs.ApplyEvents(ctx(t), []store.RegistryEvent{good, bad}, ""); err == nil {
+		t.Fatal("a batch with an invalid event: no error")
+	}
+	if tags := tagsOf(t, s, "batch/good"); tags != nil {
+		t.Fatalf("a failed batch left %q", tags)
+	}
+
+	// Concurrent batches over the same repositories, in opposite orders.
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			evs := []store.RegistryEvent{push("batch/x", fmt.Sprintf("t%d", i), digestA, 10+i),
+				push("batch/y", fmt.Sprintf("t%d", i), digestB, 10+i)}
+			if i%2 == 1 {
+				evs[0], evs[1] = evs[1], evs[0]
+			}
+			_, err := bs.ApplyEvents(ctx(t), evs, "")
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		ok(t, err)
+	}
+	if n := len(tagsOf(t, s, "batch/x")) + len(tagsOf(t, s, "batch/y")); n != 16 {
+		t.Fatalf("%d tags after concurrent batches, want 16", n)
+	}
 }
