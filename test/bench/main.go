@@ -74,6 +74,7 @@ type options struct {
 	profileDir   string
 	skipPostgres bool
 	skipSync     bool
+	syncOnly     bool
 	serverCore   int
 	src          string
 	loadCore     int
@@ -90,6 +91,7 @@ func cmdRun(ctx context.Context, args []string) error {
 	fs.StringVar(&o.profileDir, "profile", "", "write CPU profiles of the server under test (one per figure) into this directory")
 	fs.BoolVar(&o.skipPostgres, "skip-postgres", false, "skip the PostgreSQL event figure")
 	fs.BoolVar(&o.skipSync, "skip-sync", false, "skip the cron sync figure")
+	fs.BoolVar(&o.syncOnly, "sync-only", false, "measure only the cron sync figure")
 	fs.StringVar(&o.src, "src", "", "module directory to build ./authserver from (default: this checkout)")
 	fs.IntVar(&o.serverCore, "server-core", 0, "CPU core of the server under test (-1: no pinning)")
 	fs.IntVar(&o.loadCore, "load-core", 1, "CPU core of the load generator (-1: no pinning)")

@@ -133,21 +133,37 @@ func (b *bench) measureSync(ctx context.Context) error {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return err
 	}
-	run := func() (time.Duration, error) {
+	// run syncs once and checks the report it prints: every repository
+	// and tag listed, and added (first run) or left alone (second run).
+	run := func(wantAdded int) (time.Duration, error) {
 		cmd := exec.CommandContext(ctx, b.bin, "sync", "--data-dir", dataDir, "--registry-url", reg.url)
 		cmd.Env = append(os.Environ(), "DOCKMASTER_ADMIN_PASSWORD="+b.adminPW)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		t := time.Now()
-		out, err := cmd.CombinedOutput()
+		err := cmd.Run()
+		d := time.Since(t)
 		if err != nil {
-			return 0, fmt.Errorf("dockmaster sync: %w\n%s", err, out)
+			return 0, fmt.Errorf("dockmaster sync: %w\n%s%s", err, stdout.Bytes(), stderr.Bytes())
 		}
-		return time.Since(t), nil
+		report := strings.TrimSpace(stdout.String())
+		b.logf("dockmaster sync (%s): %s", d.Round(time.Millisecond), report)
+		var nRepos, nTags, added, updated, deleted int
+		if _, err := fmt.Sscanf(report, "sync: %d repositories, %d tags listed; tags +%d ~%d -%d;",
+			&nRepos, &nTags, &added, &updated, &deleted); err != nil {
+			return 0, fmt.Errorf("dockmaster sync: unexpected report %q: %w", report, err)
+		}
+		if nRepos != len(repos) || nTags != syncRepos*syncTags || added != wantAdded || updated != 0 || deleted != 0 {
+			return 0, fmt.Errorf("dockmaster sync: report %q, want %d repositories, %d tags listed, +%d ~0 -0",
+				report, len(repos), syncRepos*syncTags, wantAdded)
+		}
+		return d, nil
 	}
-	full, err := run()
+	full, err := run(syncRepos * syncTags)
 	if err != nil {
 		return err
 	}
-	again, err := run()
+	again, err := run(0)
 	if err != nil {
 		return err
 	}
@@ -239,7 +255,9 @@ loop:
 func seedRepo(ctx context.Context, hc *http.Client, url, repo string, tags int) error {
 	config := fmt.Appendf(nil, `{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},"config":{"Labels":{"repo":%q}}}`, repo)
 	cd := digestOf(config)
-	if err := put(ctx, hc, http.MethodPost, url+"/v2/"+repo+"/blobs/uploads/?digest="+cd, "application/octet-stream", config, http.StatusCreated); err != nil {
+	// distribution v3 does not take a monolithic POST: open an upload
+	// session, then PUT the blob to it.
+	if err := uploadBlob(ctx, hc, url, repo, cd, config); err != nil {
 		return err
 	}
 	for t := range tags {
@@ -249,6 +267,30 @@ func seedRepo(ctx context.Context, hc *http.Client, url, repo string, tags int) 
 		}
 	}
 	return nil
+}
+
+func uploadBlob(ctx context.Context, hc *http.Client, base, repo, digest string, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v2/"+repo+"/blobs/uploads/", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		return fmt.Errorf("POST %s blob upload: status %d", repo, resp.StatusCode)
+	}
+	loc, err := resp.Location()
+	if err != nil {
+		return fmt.Errorf("POST %s blob upload: %w", repo, err)
+	}
+	q := loc.Query()
+	q.Set("digest", digest)
+	loc.RawQuery = q.Encode()
+	return put(ctx, hc, http.MethodPut, loc.String(), "application/octet-stream", body, http.StatusCreated)
 }
 
 func put(ctx context.Context, hc *http.Client, method, url, ct string, body []byte, want int) error {
