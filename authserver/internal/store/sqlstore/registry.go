@@ -85,24 +85,36 @@ func manifestDeletedAt(t *dbtx, repo, digest string) (time.Time, error) {
 
 // pushAllowed reports whether a push (or a listed tag) at time at is newer
 // than every delete recorded for the repository, the manifest and the tag,
-// and than the tag's last change. Equal times keep what is recorded.
+// and than the tag's last change. Equal times keep what is recorded. The
+// three records are read in one statement.
 func pushAllowed(t *dbtx, repo, tag, digest string, at time.Time) (bool, version, error) {
-	rv, err := repositoryVersion(t, repo)
-	if err != nil || (rv.found && !at.After(rv.deletedAt)) {
+	var repoDeleted, manifestDeleted time.Time
+	var tv version
+	var tagRows int
+	err := t.get(`SELECT
+		(SELECT deleted_at FROM repository_versions WHERE name = ?),
+		(SELECT deleted_at FROM manifest_tombstones WHERE repository = ? AND digest = ?),
+		(SELECT count(*) FROM tag_versions WHERE repository = ? AND name = ?),
+		(SELECT changed_at FROM tag_versions WHERE repository = ? AND name = ?),
+		coalesce((SELECT deleted FROM tag_versions WHERE repository = ? AND name = ?), FALSE)`,
+		[]any{repo, repo, digest, repo, tag, repo, tag, repo, tag},
+		tsScan(&repoDeleted), tsScan(&manifestDeleted), &tagRows, tsScan(&tv.changedAt), &tv.deleted)
+	if err != nil {
 		return false, version{}, err
 	}
-	if digest != "" {
-		del, err := manifestDeletedAt(t, repo, digest)
-		if err != nil || !at.After(del) {
-			return false, version{}, err
-		}
+	// A missing record reads as the zero time: older than any change.
+	if !at.After(repoDeleted) {
+		return false, version{}, nil
+	}
+	if digest != "" && !at.After(manifestDeleted) {
+		return false, version{}, nil
 	}
 	if tag == "" {
 		return true, version{}, nil
 	}
-	tv, err := tagVersion(t, repo, tag)
-	if err != nil || (tv.found && !at.After(tv.changedAt)) {
-		return false, tv, err
+	tv.found = tagRows > 0
+	if tv.found && !at.After(tv.changedAt) {
+		return false, tv, nil
 	}
 	return true, tv, nil
 }
