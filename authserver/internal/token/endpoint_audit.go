@@ -130,93 +130,117 @@ func contains(xs []string, x string) bool {
 }
 
 // auditor writes audit events off the request path through a bounded
-// queue. When the queue is full the request writes its own event: slower
+// buffer. When the buffer is full the request writes its own event: slower
 // under overload, but no event is ever dropped.
+//
+// Recording appends under a mutex and wakes the writer only when the buffer
+// was empty or has become full: a goroutine wake-up per request would, on a
+// busy single-core server, make every request's goroutine wait behind the
+// writer's.
 type auditor struct {
 	st       GrantStore
 	log      *slog.Logger
-	ch       chan auditItem
+	size     int
 	interval time.Duration
+	wake     chan struct{} // capacity 1: something for the writer to do
+	done     chan struct{}
 
-	mu     sync.RWMutex
-	closed bool
-	done   chan struct{}
+	mu       sync.Mutex
+	buf      []store.AuditEvent
+	spare    []store.AuditEvent
+	closed   bool
+	recorded uint64 // events ever buffered
+	written  uint64 // of those, written (or failed and logged)
+	waiters  []auditWaiter
 }
 
-type auditItem struct {
-	e     store.AuditEvent
-	flush chan struct{} // set for a flush marker instead of an event
+// auditWaiter is a flush waiting until written reaches upTo.
+type auditWaiter struct {
+	upTo uint64
+	done chan struct{}
 }
 
 // auditWriteTimeout bounds one write, so a hung database cannot wedge the queue.
 const auditWriteTimeout = 10 * time.Second
 
 func newAuditor(st GrantStore, log *slog.Logger, size int, interval time.Duration) *auditor {
-	a := &auditor{st: st, log: log, ch: make(chan auditItem, size), interval: interval, done: make(chan struct{})}
+	a := &auditor{st: st, log: log, size: size, interval: interval,
+		wake: make(chan struct{}, 1), done: make(chan struct{})}
 	go a.run()
 	return a
 }
 
-// maxAuditBatch bounds how many queued events one pass of the writer takes.
+// maxAuditBatch is how many buffered events make the writer start at once
+// instead of waiting out the interval.
 const maxAuditBatch = 512
 
-// run writes queued events. It gathers what arrives within the batching
-// interval after an event (or until the batch is full, a flush is asked for,
-// or the queue closes) and writes events that are identical but for their
-// time — the same subject from the same address asking for the same thing:
-// a CI fleet, a retry loop, a benchmark — as one event whose Detail carries
-// "count" and "last". Nothing is dropped.
+func (a *auditor) signal() {
+	select {
+	case a.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run writes buffered events. It gathers what arrives within the batching
+// interval after the first event (or until maxAuditBatch are buffered, a
+// flush is asked for, or the auditor closes) and writes events that are
+// identical but for their time — the same subject from the same address
+// asking for the same thing: a CI fleet, a retry loop, a benchmark — as one
+// event whose Detail carries "count" and "last". Nothing is dropped.
 func (a *auditor) run() {
 	defer close(a.done)
-	batch := make([]auditItem, 0, maxAuditBatch)
 	var timer *time.Timer
-	for it := range a.ch {
-		batch = append(batch[:0], it)
-		var deadline <-chan time.Time
-		if a.interval > 0 {
+	for {
+		a.mu.Lock()
+		for len(a.buf) == 0 && !a.closed && len(a.waiters) == 0 {
+			a.mu.Unlock()
+			<-a.wake
+			a.mu.Lock()
+		}
+		urgent := a.closed || len(a.waiters) > 0 || len(a.buf) >= maxAuditBatch
+		a.mu.Unlock()
+		if !urgent && a.interval > 0 {
 			if timer == nil {
 				timer = time.NewTimer(a.interval)
 			} else {
 				timer.Reset(a.interval)
 			}
-			deadline = timer.C
-		}
-	gather:
-		for len(batch) < maxAuditBatch && batch[len(batch)-1].flush == nil {
-			if deadline == nil {
-				// No interval: take only what is already queued.
-				select {
-				case more, ok := <-a.ch:
-					if !ok {
-						break gather
-					}
-					batch = append(batch, more)
-				default:
-					break gather
-				}
-				continue
-			}
 			select {
-			case more, ok := <-a.ch:
-				if !ok {
-					break gather
-				}
-				batch = append(batch, more)
-			case <-deadline:
-				deadline = nil
-				break gather
+			case <-timer.C:
+			case <-a.wake: // full, flush or close
+				timer.Stop()
 			}
 		}
-		if timer != nil && deadline != nil && !timer.Stop() {
-			<-timer.C
-		}
+		a.mu.Lock()
+		batch, upTo, closed := a.buf, a.recorded, a.closed
+		a.buf, a.spare = a.spare[:0], nil
+		a.mu.Unlock()
+
 		a.writeBatch(batch)
+
+		a.mu.Lock()
+		a.spare = batch[:0]
+		a.written = upTo
+		keep := a.waiters[:0]
+		for _, w := range a.waiters {
+			if w.upTo <= a.written {
+				close(w.done)
+			} else {
+				keep = append(keep, w)
+			}
+		}
+		a.waiters = keep
+		finished := closed && len(a.buf) == 0
+		a.mu.Unlock()
+		if finished {
+			return
+		}
 	}
 }
 
 type auditKey struct{ actor, source, action, object, outcome, detail string }
 
-func (a *auditor) writeBatch(batch []auditItem) {
+func (a *auditor) writeBatch(batch []store.AuditEvent) {
 	type group struct {
 		ev    store.AuditEvent
 		count int
@@ -224,11 +248,7 @@ func (a *auditor) writeBatch(batch []auditItem) {
 	}
 	var order []auditKey
 	groups := map[auditKey]*group{}
-	for _, it := range batch {
-		if it.flush != nil {
-			continue
-		}
-		ev := it.e
+	for _, ev := range batch {
 		k := auditKey{ev.Actor, ev.Source, ev.Action, ev.Object, ev.Outcome, ev.Detail}
 		if g, ok := groups[k]; ok {
 			g.count++
@@ -247,11 +267,6 @@ func (a *auditor) writeBatch(batch []auditItem) {
 		}
 		a.write(context.Background(), ev)
 	}
-	for _, it := range batch {
-		if it.flush != nil {
-			close(it.flush)
-		}
-	}
 }
 
 func (a *auditor) write(ctx context.Context, ev store.AuditEvent) {
@@ -265,35 +280,33 @@ func (a *auditor) write(ctx context.Context, ev store.AuditEvent) {
 }
 
 func (a *auditor) record(ctx context.Context, ev store.AuditEvent) {
-	a.mu.RLock()
-	if !a.closed {
-		select {
-		case a.ch <- auditItem{e: ev}:
-			a.mu.RUnlock()
-			return
-		default:
-		}
+	a.mu.Lock()
+	if a.closed || len(a.buf) >= a.size {
+		a.mu.Unlock()
+		a.write(ctx, ev)
+		return
 	}
-	a.mu.RUnlock()
-	a.write(ctx, ev)
+	a.buf = append(a.buf, ev)
+	a.recorded++
+	n := len(a.buf)
+	a.mu.Unlock()
+	if n == 1 || n == maxAuditBatch {
+		a.signal()
+	}
 }
 
 func (a *auditor) flush(ctx context.Context) error {
-	marker := make(chan struct{})
-	a.mu.RLock()
-	if a.closed {
-		a.mu.RUnlock()
+	a.mu.Lock()
+	if a.closed || a.written >= a.recorded {
+		a.mu.Unlock()
 		return nil
 	}
+	w := auditWaiter{upTo: a.recorded, done: make(chan struct{})}
+	a.waiters = append(a.waiters, w)
+	a.mu.Unlock()
+	a.signal()
 	select {
-	case a.ch <- auditItem{flush: marker}:
-	case <-ctx.Done():
-		a.mu.RUnlock()
-		return ctx.Err()
-	}
-	a.mu.RUnlock()
-	select {
-	case <-marker:
+	case <-w.done:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -302,11 +315,9 @@ func (a *auditor) flush(ctx context.Context) error {
 
 func (a *auditor) close(ctx context.Context) error {
 	a.mu.Lock()
-	if !a.closed {
-		a.closed = true
-		close(a.ch)
-	}
+	a.closed = true
 	a.mu.Unlock()
+	a.signal()
 	select {
 	case <-a.done:
 		return nil
