@@ -2,6 +2,8 @@ package events
 
 import (
 	"context"
+	"hash/fnv"
+	"io"
 	"sync"
 	"time"
 
@@ -36,7 +38,8 @@ type batchReq struct {
 
 // batcher collects requests for up to window (or maxEvents events) and
 // applies them in one transaction; workers batches may be in flight at
-// once.
+// once. A request goes to the worker of its first event's repository, so
+// concurrent batches rarely wait for each other's repository locks.
 type batcher struct {
 	st        BatchStore
 	owner     string
@@ -44,7 +47,7 @@ type batcher struct {
 	maxEvents int
 	timeout   time.Duration
 
-	reqs chan *batchReq
+	reqs []chan *batchReq // one per worker
 	quit chan struct{}
 	wg   sync.WaitGroup
 	once sync.Once
@@ -52,12 +55,24 @@ type batcher struct {
 
 func newBatcher(st BatchStore, owner string, window time.Duration, maxEvents, workers int, timeout time.Duration) *batcher {
 	b := &batcher{st: st, owner: owner, window: window, maxEvents: maxEvents, timeout: timeout,
-		reqs: make(chan *batchReq), quit: make(chan struct{})}
+		quit: make(chan struct{})}
 	for range workers {
+		ch := make(chan *batchReq)
+		b.reqs = append(b.reqs, ch)
 		b.wg.Add(1)
-		go b.work()
+		go b.work(ch)
 	}
 	return b
+}
+
+// queue is the channel of the worker that takes evs.
+func (b *batcher) queue(evs []store.RegistryEvent) chan *batchReq {
+	if len(b.reqs) == 1 {
+		return b.reqs[0]
+	}
+	h := fnv.New32a()
+	io.WriteString(h, evs[0].Repository)
+	return b.reqs[h.Sum32()%uint32(len(b.reqs))]
 }
 
 // apply hands evs to a batch and waits until it committed or failed, or
@@ -66,7 +81,7 @@ func newBatcher(st BatchStore, owner string, window time.Duration, maxEvents, wo
 func (b *batcher) apply(ctx context.Context, evs []store.RegistryEvent) ([]bool, error) {
 	r := &batchReq{ctx: ctx, evs: evs, done: make(chan struct{})}
 	select {
-	case b.reqs <- r:
+	case b.queue(evs) <- r:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case <-b.quit:
@@ -87,14 +102,14 @@ func (b *batcher) close() {
 	b.wg.Wait()
 }
 
-func (b *batcher) work() {
+func (b *batcher) work(reqs chan *batchReq) {
 	defer b.wg.Done()
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {
 		var first *batchReq
 		select {
-		case first = <-b.reqs:
+		case first = <-reqs:
 		case <-b.quit:
 			return
 		}
@@ -104,7 +119,7 @@ func (b *batcher) work() {
 	collect:
 		for n < b.maxEvents {
 			select {
-			case r := <-b.reqs:
+			case r := <-reqs:
 				batch = append(batch, r)
 				n += len(r.evs)
 			case <-timer.C:

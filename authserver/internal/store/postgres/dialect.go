@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -127,6 +128,44 @@ func (t *dbtx) Lock(key string) error {
 	return nil
 }
 
+// LockAll takes the transaction-scoped advisory locks of keys in one
+// statement, in the order of their lock ids (the same order in every
+// transaction, so overlapping sets cannot deadlock).
+func (t *dbtx) LockAll(keys []string) error {
+	ids := make([]int64, 0, len(keys))
+	for _, k := range keys {
+		h := fnv.New64a()
+		io.WriteString(h, k)
+		ids = append(ids, int64(h.Sum64()))
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if _, err := t.tx.Exec(t.ctx, `SELECT count(pg_advisory_xact_lock(id))
+		FROM (SELECT id FROM unnest($1::bigint[]) WITH ORDINALITY AS u(id, n) ORDER BY n) AS ordered`, ids); err != nil {
+		return fmt.Errorf("lock %d keys: %w", len(keys), mapErr(err))
+	}
+	return nil
+}
+
+// ExecBatch sends the statements as one pgx.Batch: one round trip.
+func (t *dbtx) ExecBatch(stmts []sqlstore.Stmt) error {
+	var b pgx.Batch
+	for _, st := range stmts {
+		b.Queue(rebind(st.Q), st.Args...)
+	}
+	br := t.tx.SendBatch(t.ctx, &b)
+	var err error
+	for range stmts {
+		if _, err = br.Exec(); err != nil {
+			break
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return mapErr(err)
+}
+
 func (t *dbtx) Exec(q string, args ...any) (int64, error) {
 	tag, err := t.tx.Exec(t.ctx, rebind(q), args...)
 	if err != nil {
@@ -156,6 +195,10 @@ var errReadOnly = errors.New("postgres: write outside a transaction")
 func (t *poolTx) Exec(string, ...any) (int64, error) { return 0, errReadOnly }
 
 func (t *poolTx) Lock(string) error { return errReadOnly }
+
+func (t *poolTx) LockAll([]string) error { return errReadOnly }
+
+func (t *poolTx) ExecBatch([]sqlstore.Stmt) error { return errReadOnly }
 
 func (t *poolTx) Get(q string, args []any, dest ...any) error {
 	return scanRow(t.d.pool.QueryRow(t.ctx, t.d.rebindOnce(q), args...), dest)

@@ -152,6 +152,20 @@ func (t *dbtx) Query(q string, args []any, each func(scan func(dest ...any) erro
 // transaction.
 func (t *dbtx) Lock(key string) error { return nil }
 
+// LockAll does nothing either.
+func (t *dbtx) LockAll([]string) error { return nil }
+
+// ExecBatch runs the statements one after the other: SQLite is in process,
+// there is no round trip to save.
+func (t *dbtx) ExecBatch(stmts []sqlstore.Stmt) error {
+	for _, st := range stmts {
+		if _, err := t.Exec(st.Q, st.Args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // stmtTx is ReadOne's sqlstore.Tx: reads through cached statements.
 type stmtTx struct {
 	ctx context.Context
@@ -163,6 +177,10 @@ var errReadOnly = errors.New("sqlite: write outside a transaction")
 func (t *stmtTx) Exec(string, ...any) (int64, error) { return 0, errReadOnly }
 
 func (t *stmtTx) Lock(string) error { return errReadOnly }
+
+func (t *stmtTx) LockAll([]string) error { return errReadOnly }
+
+func (t *stmtTx) ExecBatch([]sqlstore.Stmt) error { return errReadOnly }
 
 func (t *stmtTx) Get(q string, args []any, dest ...any) error {
 	st, err := t.d.stmt(t.ctx, q)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
@@ -14,7 +15,9 @@ import (
 // Every change to one repository (events, sync) first takes this lock, so the
 // read-compare-write steps below cannot interleave on PostgreSQL; SQLite's
 // single writer serializes them anyway.
-func lockRepository(t *dbtx, name string) error { return t.lock("registry-repository:" + name) }
+func lockRepository(t *dbtx, name string) error { return t.lock(repositoryLockKey(name)) }
+
+func repositoryLockKey(name string) string { return "registry-repository:" + name }
 
 // version is what is recorded about a tag, repository or manifest.
 type version struct {
@@ -36,10 +39,15 @@ func tagVersion(t *dbtx, repo, tag string) (version, error) {
 }
 
 func setTagVersion(t *dbtx, repo, tag string, at time.Time, deleted bool) error {
-	_, err := t.exec(`INSERT INTO tag_versions (repository, name, changed_at, deleted) VALUES (?, ?, ?, ?)
-		ON CONFLICT (repository, name) DO UPDATE SET changed_at = excluded.changed_at, deleted = excluded.deleted`,
-		repo, tag, ts(at), deleted)
+	st := setTagVersionStmt(repo, tag, at, deleted)
+	_, err := t.exec(st.Q, st.Args...)
 	return err
+}
+
+func setTagVersionStmt(repo, tag string, at time.Time, deleted bool) Stmt {
+	return Stmt{Q: `INSERT INTO tag_versions (repository, name, changed_at, deleted) VALUES (?, ?, ?, ?)
+		ON CONFLICT (repository, name) DO UPDATE SET changed_at = excluded.changed_at, deleted = excluded.deleted`,
+		Args: []any{repo, tag, ts(at), deleted}}
 }
 
 func repositoryVersion(t *dbtx, repo string) (version, error) {
@@ -56,21 +64,25 @@ func repositoryVersion(t *dbtx, repo string) (version, error) {
 // touchRepositoryVersion moves the repository's changed_at (and, for a
 // repository delete, deleted_at) forward to at; it never moves them back.
 func touchRepositoryVersion(t *dbtx, repo string, at time.Time, deleted bool) error {
-	v, err := repositoryVersion(t, repo)
-	if err != nil {
-		return err
-	}
-	changed, del := v.changedAt, v.deletedAt
-	if at.After(changed) {
-		changed = at
-	}
-	if deleted && at.After(del) {
+	st := touchRepositoryVersionStmt(repo, at, deleted)
+	_, err := t.exec(st.Q, st.Args...)
+	return err
+}
+
+// touchRepositoryVersionStmt is touchRepositoryVersion's one statement.
+func touchRepositoryVersionStmt(repo string, at time.Time, deleted bool) Stmt {
+	var del time.Time
+	if deleted {
 		del = at
 	}
-	_, err = t.exec(`INSERT INTO repository_versions (name, changed_at, deleted_at) VALUES (?, ?, ?)
-		ON CONFLICT (name) DO UPDATE SET changed_at = excluded.changed_at, deleted_at = excluded.deleted_at`,
-		repo, ts(changed), ts(del))
-	return err
+	return Stmt{Q: `INSERT INTO repository_versions (name, changed_at, deleted_at) VALUES (?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET
+		changed_at = CASE WHEN repository_versions.changed_at IS NULL OR excluded.changed_at > repository_versions.changed_at
+			THEN excluded.changed_at ELSE repository_versions.changed_at END,
+		deleted_at = CASE WHEN excluded.deleted_at IS NOT NULL AND
+			(repository_versions.deleted_at IS NULL OR excluded.deleted_at > repository_versions.deleted_at)
+			THEN excluded.deleted_at ELSE repository_versions.deleted_at END`,
+		Args: []any{repo, ts(at), ts(del)}}
 }
 
 func manifestDeletedAt(t *dbtx, repo, digest string) (time.Time, error) {
@@ -149,14 +161,19 @@ func ensureRepository(t *dbtx, repo, ownerTeam string, now time.Time) (created b
 
 // putTagState upserts a tag's manifest fields, keeping its pull counters.
 func putTagState(t *dbtx, repo string, tg store.TagState, pushedBy string, at time.Time) error {
-	_, err := t.exec(`INSERT INTO tags (`+tagCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 0)
-		ON CONFLICT (repository, name) DO UPDATE SET digest = excluded.digest, media_type = excluded.media_type,
-		size = excluded.size, pushed_by = excluded.pushed_by, pushed_at = excluded.pushed_at`,
-		repo, tg.Name, tg.Digest, tg.MediaType, tg.Size, pushedBy, ts(at))
+	st := putTagStateStmt(repo, tg, pushedBy, at)
+	_, err := t.exec(st.Q, st.Args...)
 	if err != nil {
 		return fmt.Errorf("repository %q tag %q: %w", repo, tg.Name, err)
 	}
 	return nil
+}
+
+func putTagStateStmt(repo string, tg store.TagState, pushedBy string, at time.Time) Stmt {
+	return Stmt{Q: `INSERT INTO tags (` + tagCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 0)
+		ON CONFLICT (repository, name) DO UPDATE SET digest = excluded.digest, media_type = excluded.media_type,
+		size = excluded.size, pushed_by = excluded.pushed_by, pushed_at = excluded.pushed_at`,
+		Args: []any{repo, tg.Name, tg.Digest, tg.MediaType, tg.Size, pushedBy, ts(at)}}
 }
 
 // removeTag deletes a tag and leaves a tombstone at at.
@@ -239,19 +256,28 @@ func (s *Store) ApplyEvents(ctx context.Context, evs []store.RegistryEvent, owne
 	repos = slices.Compact(repos)
 	now := s.now()
 	applied := make([]bool, len(evs))
+	keys := make([]string, len(repos))
+	for i, r := range repos {
+		keys[i] = repositoryLockKey(r)
+	}
 	err := s.write(ctx, func(t *dbtx) error {
 		clear(applied)
-		for _, r := range repos {
-			if err := lockRepository(t, r); err != nil {
-				return err
-			}
+		if err := t.lockAll(keys); err != nil {
+			return err
+		}
+		fresh, err := insertEventIDs(t, evs, now)
+		if err != nil {
+			return err
 		}
 		for i, e := range evs {
-			a, err := applyEvent(t, e, now, ownerTeam)
-			if err != nil {
+			if !fresh[e.ID] {
+				continue // seen before, or earlier in this batch
+			}
+			delete(fresh, e.ID)
+			if err := applyRecorded(t, e, now, ownerTeam); err != nil {
 				return fmt.Errorf("registry event %q: %w", e.ID, err)
 			}
-			applied[i] = a
+			applied[i] = true
 		}
 		return nil
 	})
@@ -268,16 +294,51 @@ func checkEvent(e store.RegistryEvent) error {
 	return nil
 }
 
+// insertEventIDs records the ids of evs in one statement and returns those
+// that were not recorded before.
+func insertEventIDs(t *dbtx, evs []store.RegistryEvent, now time.Time) (map[string]bool, error) {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO registry_events (id, action, repository, received_at) VALUES `)
+	args := make([]any, 0, 4*len(evs))
+	for i, e := range evs {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?)")
+		args = append(args, e.ID, e.Action, e.Repository, ts(now))
+	}
+	q.WriteString(` ON CONFLICT (id) DO NOTHING RETURNING id`)
+	fresh := make(map[string]bool, len(evs))
+	err := t.query(q.String(), args, func(scan func(...any) error) error {
+		var id string
+		if err := scan(&id); err != nil {
+			return err
+		}
+		fresh[id] = true
+		return nil
+	})
+	return fresh, err
+}
+
 // applyEvent records e.ID and, when it is new, applies e in t.
 func applyEvent(t *dbtx, e store.RegistryEvent, now time.Time, ownerTeam string) (bool, error) {
-	at := orNow(e.Timestamp, now)
 	n, err := t.exec(`INSERT INTO registry_events (id, action, repository, received_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`, e.ID, e.Action, e.Repository, ts(now))
 	if err != nil || n == 0 {
 		return false, err
 	}
-	if err := lockRepository(t, e.Repository); err != nil {
+	if err := applyRecorded(t, e, now, ownerTeam); err != nil {
 		return false, err
+	}
+	return true, nil
+}
+
+// applyRecorded applies e, whose id was just recorded, under its
+// repository's lock.
+func applyRecorded(t *dbtx, e store.RegistryEvent, now time.Time, ownerTeam string) (err error) {
+	at := orNow(e.Timestamp, now)
+	if err := lockRepository(t, e.Repository); err != nil {
+		return err
 	}
 	switch e.Action {
 	case store.ActionPush:
@@ -295,10 +356,7 @@ func applyEvent(t *dbtx, e store.RegistryEvent, now time.Time, ownerTeam string)
 		}
 	}
 	// other actions: only the id is kept
-	if err != nil {
-		return false, err
-	}
-	return true, nil
+	return err
 }
 
 func applyPush(t *dbtx, e store.RegistryEvent, at, now time.Time, ownerTeam string) error {
@@ -309,20 +367,18 @@ func applyPush(t *dbtx, e store.RegistryEvent, at, now time.Time, ownerTeam stri
 	if _, err := ensureRepository(t, e.Repository, ownerTeam, now); err != nil {
 		return err
 	}
+	// The writes depend on nothing read after this point: one round trip.
+	var stmts []Stmt
 	if e.Tag != "" {
-		tg := store.TagState{Name: e.Tag, Digest: e.Digest, MediaType: e.MediaType, Size: e.Size}
-		if err := putTagState(t, e.Repository, tg, e.Actor, at); err != nil {
-			return err
-		}
-		if err := setTagVersion(t, e.Repository, e.Tag, at, false); err != nil {
-			return err
-		}
+		stmts = append(stmts, putTagStateStmt(e.Repository, store.TagState{Name: e.Tag, Digest: e.Digest,
+			MediaType: e.MediaType, Size: e.Size}, e.Actor, at), setTagVersionStmt(e.Repository, e.Tag, at, false))
 	}
-	if err := touchRepositoryVersion(t, e.Repository, at, false); err != nil {
-		return err
+	stmts = append(stmts, touchRepositoryVersionStmt(e.Repository, at, false),
+		Stmt{Q: `UPDATE repositories SET updated_at = ? WHERE name = ?`, Args: []any{ts(now), e.Repository}})
+	if err := t.execBatch(stmts...); err != nil {
+		return fmt.Errorf("repository %q: %w", e.Repository, err)
 	}
-	_, err = t.exec(`UPDATE repositories SET updated_at = ? WHERE name = ?`, ts(now), e.Repository)
-	return err
+	return nil
 }
 
 // applyPull counts a pull; pulls of repositories or tags not (yet) known are

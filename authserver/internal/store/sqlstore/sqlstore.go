@@ -50,6 +50,19 @@ type Tx interface {
 	// transactions checking the same rule (last owner, last admin) take
 	// turns. A dialect whose writes are already serialized does nothing.
 	Lock(key string) error
+	// LockAll is Lock for several keys, taken in one fixed order (so two
+	// transactions locking overlapping sets cannot deadlock), in one round
+	// trip where the database allows.
+	LockAll(keys []string) error
+	// ExecBatch runs the statements in order, as one round trip where the
+	// database allows (PostgreSQL pipelines them); the first error stops it.
+	ExecBatch(stmts []Stmt) error
+}
+
+// Stmt is one statement of Tx.ExecBatch.
+type Stmt struct {
+	Q    string
+	Args []any
 }
 
 // ErrNoRows is what Tx.Get returns for an empty result.
@@ -156,6 +169,43 @@ func (t *dbtx) lock(key string) error {
 	}
 	t.locked[key] = true
 	return nil
+}
+
+// lockAll takes the locks of keys not yet held in this transaction.
+func (t *dbtx) lockAll(keys []string) error {
+	if err := t.next(true); err != nil {
+		return err
+	}
+	var todo []string
+	for _, k := range keys {
+		if !t.locked[k] {
+			todo = append(todo, k)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	if err := t.tx.LockAll(todo); err != nil {
+		return err
+	}
+	if t.locked == nil {
+		t.locked = map[string]bool{}
+	}
+	for _, k := range todo {
+		t.locked[k] = true
+	}
+	return nil
+}
+
+// execBatch runs stmts in order in one round trip where possible.
+func (t *dbtx) execBatch(stmts ...Stmt) error {
+	if err := t.next(true); err != nil {
+		return err
+	}
+	for i := range stmts {
+		stmts[i].Args = t.args(stmts[i].Args)
+	}
+	return t.tx.ExecBatch(stmts)
 }
 
 // stamp is a timestamp argument (from ts) that the dialect has yet to encode.

@@ -32,7 +32,14 @@ func (t *fakeTx) Query(q string, args []any, each func(scan func(dest ...any) er
 	t.args = args
 	return each(func(dest ...any) error { t.dests = dest; return nil })
 }
-func (t *fakeTx) Lock(key string) error { return nil }
+func (t *fakeTx) Lock(key string) error  { return nil }
+func (t *fakeTx) LockAll([]string) error { return nil }
+func (t *fakeTx) ExecBatch(stmts []Stmt) error {
+	for _, st := range stmts {
+		t.args = st.Args
+	}
+	return nil
+}
 
 func TestTimestampsReachTheDialectEncoded(t *testing.T) {
 	tx := &fakeTx{}
