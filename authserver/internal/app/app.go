@@ -157,8 +157,7 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 				OwnerTeam: AdminsTeam,
 				Logger:    log,
 				Metrics:   events.NewPrometheusMetrics(a.Metrics),
-				// Group commit: SQLite has one writer; PostgreSQL takes a
-				// few transactions at once.
+				// Group commit.
 				BatchWorkers: eventWriters(cfg),
 			})
 			recv.Register(mux)
@@ -178,13 +177,11 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 	return a, nil
 }
 
-// eventWriters is how many event transactions run at once.
-func eventWriters(cfg config.Config) int {
-	if kind, _ := cfg.DatabaseKind(); kind == "postgres" {
-		return 4
-	}
-	return 1
-}
+// eventWriters is how many event transactions run at once. One on both
+// databases: on PostgreSQL, 4 writers (batches partitioned by repository)
+// measured 1581 ev/s with p99 150 ms against 1766 ev/s and p99 51 ms for
+// one, whose batches grow while it commits.
+func eventWriters(config.Config) int { return 1 }
 
 // settingsNotifier is the store as the REST API sees it: a successful
 // UpdateSettings also calls changed.

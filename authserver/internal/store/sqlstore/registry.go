@@ -100,35 +100,56 @@ func manifestDeletedAt(t *dbtx, repo, digest string) (time.Time, error) {
 // and than the tag's last change. Equal times keep what is recorded. The
 // three records are read in one statement.
 func pushAllowed(t *dbtx, repo, tag, digest string, at time.Time) (bool, version, error) {
-	var repoDeleted, manifestDeleted time.Time
-	var tv version
+	st, err := readPushState(t, repo, tag, digest, "", "")
+	if err != nil {
+		return false, version{}, err
+	}
+	ok, tv := st.allowed(tag, digest, at)
+	return ok, tv, nil
+}
+
+// pushState is what decides a push, read in one statement; with a
+// namespace and team given, also whether they exist (for ensureRepository).
+type pushState struct {
+	repoDeleted, manifestDeleted time.Time
+	tag                          version
+	namespaceRows, teamRows      int
+}
+
+func readPushState(t *dbtx, repo, tag, digest, namespace, team string) (pushState, error) {
+	var st pushState
 	var tagRows int
 	err := t.get(`SELECT
 		(SELECT deleted_at FROM repository_versions WHERE name = ?),
 		(SELECT deleted_at FROM manifest_tombstones WHERE repository = ? AND digest = ?),
 		(SELECT count(*) FROM tag_versions WHERE repository = ? AND name = ?),
 		(SELECT changed_at FROM tag_versions WHERE repository = ? AND name = ?),
-		coalesce((SELECT deleted FROM tag_versions WHERE repository = ? AND name = ?), FALSE)`,
-		[]any{repo, repo, digest, repo, tag, repo, tag, repo, tag},
-		tsScan(&repoDeleted), tsScan(&manifestDeleted), &tagRows, tsScan(&tv.changedAt), &tv.deleted)
-	if err != nil {
-		return false, version{}, err
+		coalesce((SELECT deleted FROM tag_versions WHERE repository = ? AND name = ?), FALSE),
+		(SELECT count(*) FROM namespaces WHERE name = ?),
+		(SELECT count(*) FROM teams WHERE name = ?)`,
+		[]any{repo, repo, digest, repo, tag, repo, tag, repo, tag, namespace, team},
+		tsScan(&st.repoDeleted), tsScan(&st.manifestDeleted), &tagRows, tsScan(&st.tag.changedAt), &st.tag.deleted,
+		&st.namespaceRows, &st.teamRows)
+	st.tag.found = tagRows > 0
+	return st, err
+}
+
+// allowed is pushAllowed's decision; a missing record reads as the zero
+// time, older than any change.
+func (st pushState) allowed(tag, digest string, at time.Time) (bool, version) {
+	if !at.After(st.repoDeleted) {
+		return false, version{}
 	}
-	// A missing record reads as the zero time: older than any change.
-	if !at.After(repoDeleted) {
-		return false, version{}, nil
-	}
-	if digest != "" && !at.After(manifestDeleted) {
-		return false, version{}, nil
+	if digest != "" && !at.After(st.manifestDeleted) {
+		return false, version{}
 	}
 	if tag == "" {
-		return true, version{}, nil
+		return true, version{}
 	}
-	tv.found = tagRows > 0
-	if tv.found && !at.After(tv.changedAt) {
-		return false, tv, nil
+	if st.tag.found && !at.After(st.tag.changedAt) {
+		return false, st.tag
 	}
-	return true, tv, nil
+	return true, st.tag
 }
 
 // ensureRepository creates the repository row if it is missing, and its
@@ -360,15 +381,29 @@ func applyRecorded(t *dbtx, e store.RegistryEvent, now time.Time, ownerTeam stri
 }
 
 func applyPush(t *dbtx, e store.RegistryEvent, at, now time.Time, ownerTeam string) error {
-	ok, _, err := pushAllowed(t, e.Repository, e.Tag, e.Digest, at)
-	if err != nil || !ok {
+	// ensureRepository's logic, with its reads in pushAllowed's statement
+	// and its writes sent along with the push's.
+	namespace, global := rbac.NamespaceOf(e.Repository)
+	mayCreate := !global && ownerTeam != "" && rbac.ValidComponent(namespace) && !rbac.IsReserved(namespace)
+	nsName, teamName := "", ""
+	if mayCreate {
+		nsName, teamName = namespace, ownerTeam
+	}
+	st, err := readPushState(t, e.Repository, e.Tag, e.Digest, nsName, teamName)
+	if err != nil {
 		return err
 	}
-	if _, err := ensureRepository(t, e.Repository, ownerTeam, now); err != nil {
-		return err
+	if ok, _ := st.allowed(e.Tag, e.Digest, at); !ok {
+		return nil
+	}
+	stmts := []Stmt{{Q: `INSERT INTO repositories (name, namespace, description, pull_count, created_at, updated_at)
+		VALUES (?, ?, '', 0, ?, ?) ON CONFLICT (name) DO NOTHING`, Args: []any{e.Repository, namespace, ts(now), ts(now)}}}
+	if mayCreate && st.namespaceRows == 0 && st.teamRows > 0 {
+		stmts = append(stmts, Stmt{Q: `INSERT INTO namespaces (name, team, owner, visibility, description, created_at, updated_at)
+			VALUES (?, ?, NULL, ?, '', ?, ?) ON CONFLICT (name) DO NOTHING`,
+			Args: []any{namespace, ownerTeam, string(rbac.Private), ts(now), ts(now)}})
 	}
 	// The writes depend on nothing read after this point: one round trip.
-	var stmts []Stmt
 	if e.Tag != "" {
 		stmts = append(stmts, putTagStateStmt(e.Repository, store.TagState{Name: e.Tag, Digest: e.Digest,
 			MediaType: e.MediaType, Size: e.Size}, e.Actor, at), setTagVersionStmt(e.Repository, e.Tag, at, false))
