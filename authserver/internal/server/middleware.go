@@ -168,18 +168,42 @@ func observe(next http.Handler, log *slog.Logger, m *metrics, now func() time.Ti
 		if status >= 500 {
 			m.errors.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 		}
-		level := slog.LevelInfo
-		if status >= 500 {
-			level = slog.LevelWarn
-		}
-		if route == "GET /healthz" || route == "GET /readyz" || route == "GET /metrics" {
-			level = slog.LevelDebug
+		level := accessLevel(route, status)
+		if !log.Enabled(r.Context(), level) {
+			return
 		}
 		log.LogAttrs(r.Context(), level, "request",
 			slog.String("method", r.Method), slog.String("route", route), slog.String("path", r.URL.Path),
 			slog.Int("status", status), slog.Duration("duration", dur), slog.String("client", client),
 			slog.Int64("bytes", sw.bytes))
 	})
+}
+
+// quietRoutes are the machine routes hit many times a second (registry
+// clients' token requests, the registry's notifications, probes, scrapes):
+// their successful requests are logged at Debug. Their metrics are kept
+// either way, and their failures (4xx: refused logins, bad secrets; 5xx)
+// stay at Info/Warn. Each token request is also in the audit trail.
+var quietRoutes = map[string]bool{
+	"GET /auth/token":       true,
+	"POST /auth/token":      true,
+	"POST /registry/events": true,
+	"GET /healthz":          true,
+	"GET /readyz":           true,
+	"GET /metrics":          true,
+}
+
+// accessLevel is the level of a request's access-log line.
+func accessLevel(route string, status int) slog.Level {
+	switch {
+	case status >= 500:
+		return slog.LevelWarn
+	case status >= 400:
+		return slog.LevelInfo
+	case status >= 200 && status < 300 && quietRoutes[route]:
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
 }
 
 // routeOf is the metrics label of a pattern; the mux pattern already keeps
