@@ -17,7 +17,7 @@ import (
 
 	"github.com/dockmaster/dockmaster/authserver/internal/app"
 	"github.com/dockmaster/dockmaster/authserver/internal/config"
-	"github.com/dockmaster/dockmaster/authserver/internal/registryproc"
+	"github.com/dockmaster/dockmaster/internal/registryproc"
 )
 
 // cmdDev runs the whole thing on one machine: a real distribution registry

@@ -4,6 +4,7 @@ package registryproc
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -45,6 +46,10 @@ type Options struct {
 	Binary string
 	// Addr is host:port to listen on; empty picks a free loopback port.
 	Addr string
+	// Wrapper runs the registry through a command, e.g. {"taskset", "-c", "0"}.
+	Wrapper []string
+	// LogLevel is the registry's log level (default info).
+	LogLevel string
 	// StartTimeout bounds the wait for /v2/ (default 30s).
 	StartTimeout time.Duration
 }
@@ -125,7 +130,8 @@ func start(bin, dir string, opts Options, attempt int) (*Registry, error) {
 		ConfigPath: cfgPath, StorageDir: storage,
 		logs: &syncBuffer{}, done: make(chan struct{}),
 	}
-	r.cmd = exec.Command(bin, "serve", cfgPath)
+	argv := append(append([]string(nil), opts.Wrapper...), bin, "serve", cfgPath)
+	r.cmd = exec.Command(argv[0], argv[1:]...)
 	r.cmd.Env = cleanEnv()
 	r.cmd.Stdout, r.cmd.Stderr = r.logs, r.logs
 	r.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -197,7 +203,7 @@ func Config(opts Options, addr, storageDir string) ([]byte, error) {
 	cfg := map[string]any{
 		"version": "0.1",
 		"log": map[string]any{
-			"level":     "info",
+			"level":     cmp.Or(opts.LogLevel, "info"),
 			"formatter": "text",
 		},
 		"storage": map[string]any{

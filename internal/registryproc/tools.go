@@ -6,7 +6,6 @@
 package registryproc
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -42,24 +41,38 @@ func CacheDir() (string, error) {
 }
 
 // Tool returns the path of `name` built from pkg@version with `go install`,
-// cached as <CacheDir>/<name>-<version>. A lock file serialises builds across
-// processes; the binary is moved into place atomically, so a reader never
-// sees half a file. logf reports a build (which takes minutes, once).
+// cached as <CacheDir>/<name>-<version> (see Cached).
 func Tool(name, pkg, version string, logf func(string, ...any)) (string, error) {
-	return tool(name, pkg, version, logf)
+	return Cached(name, version, logf, func(ctx context.Context, work string) (string, error) {
+		logf("building %s from %s@%s (once, then cached) ...", name, pkg, version)
+		cmd := exec.CommandContext(ctx, "go", "install", pkg+"@"+version)
+		// Outside any module, without workspace or -mod flags inherited from the caller.
+		cmd.Dir = work
+		cmd.Env = append(os.Environ(), "GOBIN="+work, "GOWORK=off", "GOFLAGS=", "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("%v\n%s\nTo fix: make sure `go` is on PATH and the Go module proxy is reachable "+
+				"(GOPROXY=%q), or build it by hand: GOBIN=/tmp/x go install %s@%s",
+				err, strings.TrimSpace(string(out)), os.Getenv("GOPROXY"), pkg, version)
+		}
+		return filepath.Join(work, name), nil
+	})
 }
 
-func tool(name, pkg, version string, logf func(string, ...any)) (string, error) {
+// Cached returns <CacheDir>/<name>-<version>, building it once with build,
+// which gets a fresh work directory and returns the path of what it built.
+// A lock file serialises builds across processes; the result is moved into
+// place atomically, so a reader never sees half a file.
+func Cached(name, version string, logf func(string, ...any), build func(ctx context.Context, work string) (string, error)) (string, error) {
 	dir, err := CacheDir()
 	if err != nil {
-		return "", fmt.Errorf("registry: no cache directory: %w", err)
+		return "", fmt.Errorf("no cache directory: %w", err)
 	}
 	final := filepath.Join(dir, name+"-"+version)
 	if isExecutable(final) {
 		return final, nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("registry: create cache directory: %w", err)
+		return "", fmt.Errorf("create cache directory: %w", err)
 	}
 	unlock, err := lockFile(filepath.Join(dir, "."+name+"-"+version+".lock"))
 	if err != nil {
@@ -70,38 +83,26 @@ func tool(name, pkg, version string, logf func(string, ...any)) (string, error) 
 	if isExecutable(final) {
 		return final, nil
 	}
-
-	gobin, err := os.MkdirTemp(dir, ".build-"+name+"-")
+	work, err := os.MkdirTemp(dir, ".build-"+name+"-")
 	if err != nil {
-		return "", fmt.Errorf("registry: temp directory: %w", err)
+		return "", fmt.Errorf("temp directory: %w", err)
 	}
-	defer os.RemoveAll(gobin)
+	defer os.RemoveAll(work)
 
-	logf("building %s from %s@%s (once; cached at %s) ...", name, pkg, version, final)
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "install", pkg+"@"+version)
-	// Outside any module, without workspace or -mod flags inherited from the caller.
-	cmd.Dir = gobin
-	cmd.Env = append(os.Environ(), "GOBIN="+gobin, "GOWORK=off", "GOFLAGS=", "CGO_ENABLED=0")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("registry: building %s failed after %s: %v\n%s\n"+
-			"To fix: make sure `go` is on PATH and the Go module proxy is reachable "+
-			"(GOPROXY=%q), or build it by hand:\n  GOBIN=/tmp/x go install %s@%s && mv /tmp/x/%s %s",
-			name, time.Since(start).Round(time.Second), err, strings.TrimSpace(out.String()),
-			os.Getenv("GOPROXY"), pkg, version, name, final)
+	built, err := build(ctx, work)
+	if err != nil {
+		return "", fmt.Errorf("building %s %s failed after %s: %w", name, version, time.Since(start).Round(time.Second), err)
 	}
-	built := filepath.Join(gobin, name)
 	if !isExecutable(built) {
-		return "", fmt.Errorf("registry: go install %s@%s produced no %s in %s\n%s", pkg, version, name, gobin, out.String())
+		return "", fmt.Errorf("building %s %s produced no executable at %s", name, version, built)
 	}
 	if err := os.Rename(built, final); err != nil {
-		return "", fmt.Errorf("registry: move %s into the cache: %w", name, err)
+		return "", fmt.Errorf("move %s into the cache: %w", name, err)
 	}
-	logf("built %s in %s", name, time.Since(start).Round(time.Second))
+	logf("built %s %s in %s (cached at %s)", name, version, time.Since(start).Round(time.Second), final)
 	return final, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/dockmaster/dockmaster/internal/registryproc"
 	"io"
 	"net/http"
 	"os"
@@ -19,12 +20,8 @@ import (
 // Figure 5, the cron sync: `dockmaster sync` against a registry holding
 // syncRepos × syncTags, next to crane listing the same catalog.
 const (
-	syncRepos       = 2000
-	syncTags        = 5
-	registryPkg     = "github.com/distribution/distribution/v3/cmd/registry"
-	registryVersion = "v3.1.2"
-	cranePkg        = "github.com/google/go-containerregistry/cmd/crane"
-	craneVersion    = "v0.22.1"
+	syncRepos = 2000
+	syncTags  = 5
 )
 
 // syncAvailable reports whether the binary has a usable `sync` command.
@@ -48,63 +45,35 @@ func (b *bench) syncFigure(ctx context.Context) error {
 	return nil
 }
 
-// tool returns a cached `go install`ed binary, as registryproc.Tool does
-// (same cache, so a binary built by the tests is reused).
-func tool(ctx context.Context, name, pkg, version string) (string, error) {
-	base, err := os.UserCacheDir()
-	if err != nil {
-		return "", err
-	}
-	dir := filepath.Join(base, "dockmaster", "bin")
-	final := filepath.Join(dir, name+"-"+version)
-	if _, err := os.Stat(final); err == nil {
-		return final, nil
-	}
-	gobin, err := os.MkdirTemp("", "bench-gobin-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(gobin)
-	fmt.Fprintf(os.Stderr, "bench: building %s@%s (once) ...\n", pkg, version)
-	cmd := exec.CommandContext(ctx, "go", "install", pkg+"@"+version)
-	cmd.Env = append(os.Environ(), "GOBIN="+gobin, "GOFLAGS=-mod=mod")
-	cmd.Dir = os.TempDir()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go install %s@%s: %w\n%s", pkg, version, err, out)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	if err := os.Rename(filepath.Join(gobin, filepath.Base(pkg)), final); err != nil {
-		return "", err
-	}
-	return final, nil
+// tool returns a cached `go install`ed binary (the tests' cache).
+func tool(name, pkg, version string) (string, error) {
+	return registryproc.Tool(name, pkg, version, func(f string, a ...any) { fmt.Fprintf(os.Stderr, "bench: "+f+"\n", a...) })
 }
 
 func (b *bench) measureSync(ctx context.Context) error {
-	regBin, err := tool(ctx, "registry", registryPkg, registryVersion)
+	regBin, err := tool("registry", registryproc.RegistryPkg, registryproc.RegistryVersion)
 	if err != nil {
 		return err
 	}
-	crane, err := tool(ctx, "crane", cranePkg, craneVersion)
+	crane, err := tool("crane", registryproc.CranePkg, registryproc.CraneVersion)
 	if err != nil {
 		return err
 	}
 	base, _ := os.UserCacheDir()
-	storage := filepath.Join(base, "dockmaster", fmt.Sprintf("bench-registry-%s-%dx%d", registryVersion, syncRepos, syncTags))
-	seeded := filepath.Join(storage, ".seeded")
-	if err := os.MkdirAll(storage, 0o755); err != nil {
+	regDir := filepath.Join(base, "dockmaster", fmt.Sprintf("bench-registry-%s-%dx%d", registryproc.RegistryVersion, syncRepos, syncTags))
+	seeded := filepath.Join(regDir, ".seeded")
+	if err := os.MkdirAll(regDir, 0o755); err != nil {
 		return err
 	}
-	reg, err := b.startRegistry(regBin, storage)
+	reg, err := b.startRegistry(regBin, regDir)
 	if err != nil {
 		return err
 	}
-	defer reg.stop()
+	defer reg.Stop()
 	if _, err := os.Stat(seeded); err != nil {
-		b.logf("seeding the registry with %d repositories × %d tags (once; cached in %s) ...", syncRepos, syncTags, storage)
+		b.logf("seeding the registry with %d repositories × %d tags (once; cached in %s) ...", syncRepos, syncTags, regDir)
 		t0 := time.Now()
-		if err := seedRegistry(ctx, reg.url, syncRepos, syncTags, 16); err != nil {
+		if err := seedRegistry(ctx, reg.URL, syncRepos, syncTags, 16); err != nil {
 			return err
 		}
 		b.logf("seeded in %s", time.Since(t0).Round(time.Second))
@@ -114,7 +83,7 @@ func (b *bench) measureSync(ctx context.Context) error {
 	}
 
 	// crane: catalog + ls of every repository (sequential, as a script would).
-	host := strings.TrimPrefix(reg.url, "http://")
+	host := strings.TrimPrefix(reg.URL, "http://")
 	t0 := time.Now()
 	out, err := exec.CommandContext(ctx, crane, "catalog", "--insecure", host).Output()
 	if err != nil {
@@ -136,7 +105,7 @@ func (b *bench) measureSync(ctx context.Context) error {
 	// run syncs once and checks the report it prints: every repository
 	// and tag listed, and added (first run) or left alone (second run).
 	run := func(wantAdded int) (time.Duration, error) {
-		cmd := exec.CommandContext(ctx, b.bin, "sync", "--data-dir", dataDir, "--registry-url", reg.url)
+		cmd := exec.CommandContext(ctx, b.bin, "sync", "--data-dir", dataDir, "--registry-url", reg.URL)
 		cmd.Env = append(os.Environ(), "DOCKMASTER_ADMIN_PASSWORD="+b.adminPW)
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -182,35 +151,15 @@ func (b *bench) measureSync(ctx context.Context) error {
 	return nil
 }
 
-// startRegistry runs the registry without auth on storage, pinned to the
-// server core.
-func (b *bench) startRegistry(bin, storage string) (*proc, error) {
-	addr, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
-	cfg := fmt.Sprintf(`version: 0.1
-log:
-  level: error
-storage:
-  filesystem:
-    rootdirectory: %s
-  delete:
-    enabled: true
-http:
-  addr: %s
-`, storage, addr)
-	path := filepath.Join(b.tmp, "registry.yml")
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		return nil, err
-	}
-	p, err := startProc("registry", "http://"+addr, "/v2/", filepath.Join(b.tmp, "registry.log"), nil,
-		pinned(b.o.serverCore, bin, "serve", path))
-	if err != nil {
-		return nil, err
-	}
-	b.procs = append(b.procs, p)
-	return p, nil
+// startRegistry runs the registry without auth in dir (its storage in
+// dir/storage), pinned to the server core.
+func (b *bench) startRegistry(bin, dir string) (*registryproc.Registry, error) {
+	return registryproc.Start(dir, registryproc.Options{
+		Binary:        bin,
+		DeleteEnabled: true,
+		LogLevel:      "error",
+		Wrapper:       pinned(b.o.serverCore),
+	})
 }
 
 // seedRegistry pushes repos × tags tiny OCI manifests (one config blob per

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/dockmaster/dockmaster/internal/registryproc"
 	"net"
 	"net/http"
 	"net/url"
@@ -69,16 +70,17 @@ func TestOCIConformance(t *testing.T) {
 	}
 
 	// Run A: the bare registry.
-	hostA := startRegistry(t, regBin, mkdir(t, tmp, "registry-bare"), nil)
+	hostA := startRegistry(t, regBin, mkdir(t, tmp, "registry-bare"), registryproc.Options{})
 	bare := runSuite(t, suiteBin, suiteRun{name: "bare", registry: hostA, dir: mkdir(t, out, "bare")})
 
 	// Run B: the same registry behind Dockmaster token auth.
 	dm := startDockmaster(t, mkdir(t, tmp, "dockmaster"))
-	hostB := startRegistry(t, regBin, mkdir(t, tmp, "registry-token"), &tokenAuth{
-		Realm:          dm.url + "/auth/token",
-		Service:        dm.service,
-		Issuer:         dm.issuer,
-		RootCertBundle: dm.bundle,
+	hostB := startRegistry(t, regBin, mkdir(t, tmp, "registry-token"), registryproc.Options{
+		Realm:              dm.url + "/auth/token",
+		Service:            dm.service,
+		Issuer:             dm.issuer,
+		RootCertBundlePath: dm.bundle,
+		SigningAlgorithms:  []string{"ES256", "RS256", "EdDSA"},
 	})
 	password := provision(t, dm)
 	checkGrant(t, dm, hostB, password)
@@ -110,7 +112,7 @@ func TestOCIConformance(t *testing.T) {
 	if os.Getenv(outEnv) != "" {
 		t.Logf("reports kept in %s", out)
 	}
-	t.Logf("suite %s@%s, registry %s; took %s", ConformanceModule, ConformanceVersion, RegistryVersion, time.Since(began).Round(100*time.Millisecond))
+	t.Logf("suite %s@%s, registry %s; took %s", ConformanceModule, ConformanceVersion, registryproc.RegistryVersion, time.Since(began).Round(100*time.Millisecond))
 }
 
 type suiteRun struct {

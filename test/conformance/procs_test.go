@@ -6,14 +6,12 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
+	"github.com/dockmaster/dockmaster/internal/registryproc"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -113,66 +111,23 @@ func cleanEnv() []string {
 	return append(env, "OTEL_SDK_DISABLED=true", "OTEL_TRACES_EXPORTER=none", "OTEL_METRICS_EXPORTER=none")
 }
 
-// tokenAuth is the registry's auth.token section; nil runs without auth.
-type tokenAuth struct {
-	Realm, Service, Issuer, RootCertBundle string
-}
-
-// registryConfig is the same registry configuration for both runs (JSON,
-// which the registry's YAML parser reads), with deletes on and, when auth
-// is given, token auth.
-func registryConfig(addr, storage string, auth *tokenAuth) ([]byte, error) {
-	secret := make([]byte, 16)
-	if _, err := rand.Read(secret); err != nil {
-		return nil, err
-	}
-	cfg := map[string]any{
-		"version": "0.1",
-		"log":     map[string]any{"level": "info", "formatter": "text"},
-		"storage": map[string]any{
-			"filesystem":  map[string]any{"rootdirectory": storage},
-			"delete":      map[string]any{"enabled": true},
-			"maintenance": map[string]any{"uploadpurging": map[string]any{"enabled": false}},
-		},
-		"http": map[string]any{"addr": addr, "secret": hex.EncodeToString(secret)},
-	}
-	if auth != nil {
-		cfg["auth"] = map[string]any{"token": map[string]any{
-			"realm":             auth.Realm,
-			"service":           auth.Service,
-			"issuer":            auth.Issuer,
-			"rootcertbundle":    auth.RootCertBundle,
-			"signingalgorithms": []string{"ES256", "RS256", "EdDSA"},
-		}}
-	}
-	return json.MarshalIndent(cfg, "", "  ")
-}
-
-// startRegistry runs the registry binary in dir on a free loopback port and
-// waits for /v2/ (200 bare, 401 with auth). A port taken between probing
-// and binding is retried.
-func startRegistry(t *testing.T, bin, dir string, auth *tokenAuth) (host string) {
+// startRegistry runs the registry binary in dir on a free loopback port,
+// with deletes on and the given token auth (none when opts.Realm is empty),
+// and stops it when the test ends.
+func startRegistry(t *testing.T, bin, dir string, opts registryproc.Options) (host string) {
 	t.Helper()
-	var lastErr error
-	for attempt := range 3 {
-		port := freePort(t)
-		host = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		cfg, err := registryConfig(host, filepath.Join(dir, "storage"), auth)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfgPath := filepath.Join(dir, fmt.Sprintf("registry-%d.json", attempt))
-		if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		p := startProc(t, "registry "+host, bin, nil, "serve", cfgPath)
-		if lastErr = p.waitHTTP("http://"+host+"/v2/", 30*time.Second, http.StatusOK, http.StatusUnauthorized); lastErr == nil {
-			return host
-		}
-		p.stop()
+	opts.Binary, opts.DeleteEnabled = bin, true
+	r, err := registryproc.Start(dir, opts)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("registry: %v", lastErr)
-	return ""
+	t.Cleanup(func() {
+		r.Stop()
+		if t.Failed() {
+			t.Logf("registry %s output:\n%s", r.Host, tail(r.Logs(), 8000))
+		}
+	})
+	return r.Host
 }
 
 func freePort(t *testing.T) int {

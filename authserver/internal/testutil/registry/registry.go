@@ -8,7 +8,7 @@ package registry
 import (
 	"testing"
 
-	"github.com/dockmaster/dockmaster/authserver/internal/registryproc"
+	"github.com/dockmaster/dockmaster/internal/registryproc"
 )
 
 // Pinned versions of the tools the tests run.

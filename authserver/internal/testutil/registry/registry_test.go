@@ -3,7 +3,7 @@
 package registry
 
 import (
-	"github.com/dockmaster/dockmaster/authserver/internal/registryproc"
+	"github.com/dockmaster/dockmaster/internal/registryproc"
 
 	"context"
 	"net/http"
