@@ -123,9 +123,11 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 	var recv *events.Receiver
 	a.Server = server.New(server.Deps{
 		Registry: a.Metrics,
-		// The REST API's settings changes drop the token endpoint's cached
-		// settings at once.
-		Store:          settingsNotifier{Store: st, changed: func() { a.Endpoint.InvalidateSettings() }},
+		// The REST API's settings and namespace changes drop the token
+		// endpoint's cached settings and namespaces at once.
+		Store: cacheNotifier{Store: st,
+			settingsChanged:   func() { a.Endpoint.InvalidateSettings() },
+			namespacesChanged: func() { a.Endpoint.InvalidateNamespaces() }},
 		Auth:           auth,
 		Logger:         log,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
@@ -146,8 +148,15 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 				Logger:          log,
 				ClientAddr:      server.ClientAddr,
 				// Another replica's settings change applies here within
-				// this TTL; this replica's at once (settingsNotifier).
+				// this TTL; this replica's at once (cacheNotifier).
 				SettingsTTL: token.DefaultSettingsTTL,
+				// Anonymous requests reuse a namespace row for this TTL:
+				// a token already issued lives for the token lifetime
+				// (>= 60 s), so a visibility change can never take effect
+				// faster than that for holders of tokens; 1 s adds nothing
+				// material. This replica's API changes apply at once
+				// (cacheNotifier). Users and roles are read per request.
+				NamespaceTTL: token.DefaultNamespaceTTL,
 			})
 			a.Endpoint.Register(mux)
 			recv = events.New(events.Deps{
@@ -183,19 +192,40 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 // one, whose batches grow while it commits.
 func eventWriters(config.Config) int { return 1 }
 
-// settingsNotifier is the store as the REST API sees it: a successful
-// UpdateSettings also calls changed.
-type settingsNotifier struct {
+// cacheNotifier is the store as the REST API sees it: a successful or
+// failed write of the settings, a namespace, or a user (deleting one deletes
+// its personal namespace) also drops the token endpoint's cached copy.
+// Even after an error the write may have committed; dropping the cache
+// costs one read. Namespaces that registry events create need no hook: only
+// existing namespaces are cached.
+type cacheNotifier struct {
 	Store
-	changed func()
+	settingsChanged, namespacesChanged func()
 }
 
-func (s settingsNotifier) UpdateSettings(ctx context.Context, st store.Settings) error {
-	err := s.Store.UpdateSettings(ctx, st)
-	// Even after an error the write may have committed; dropping the
-	// cache costs one read.
-	s.changed()
-	return err
+func (s cacheNotifier) UpdateSettings(ctx context.Context, st store.Settings) error {
+	defer s.settingsChanged()
+	return s.Store.UpdateSettings(ctx, st)
+}
+
+func (s cacheNotifier) CreateNamespace(ctx context.Context, n store.Namespace) error {
+	defer s.namespacesChanged()
+	return s.Store.CreateNamespace(ctx, n)
+}
+
+func (s cacheNotifier) UpdateNamespace(ctx context.Context, n store.Namespace) error {
+	defer s.namespacesChanged()
+	return s.Store.UpdateNamespace(ctx, n)
+}
+
+func (s cacheNotifier) DeleteNamespace(ctx context.Context, name string) error {
+	defer s.namespacesChanged()
+	return s.Store.DeleteNamespace(ctx, name)
+}
+
+func (s cacheNotifier) DeleteUser(ctx context.Context, username string) error {
+	defer s.namespacesChanged()
+	return s.Store.DeleteUser(ctx, username)
 }
 
 // SyncSubject is the identity the server's own registry tokens (catalog

@@ -101,16 +101,22 @@ type EndpointDeps struct {
 	// change so it applies at once on this replica; other replicas see it
 	// within the TTL. The app uses DefaultSettingsTTL.
 	SettingsTTL time.Duration
+	// NamespaceTTL is how long requests that need no role lookup
+	// (anonymous) reuse a namespace row they read (0: read it per request).
+	// Call InvalidateNamespaces after a change so it applies at once on
+	// this replica. The app uses DefaultNamespaceTTL; see there why.
+	NamespaceTTL time.Duration
 }
 
 // Endpoint is the registry token service: GET and POST /auth/token and the
 // JWKS. Create it with NewEndpoint and Close it to flush the audit queue.
 type Endpoint struct {
-	d        EndpointDeps
-	catalog  map[string]bool
-	audit    *auditor
-	settings *settingsCache
-	access   NamespaceAccessor // nil: GetNamespace, then RolesOn
+	d          EndpointDeps
+	catalog    map[string]bool
+	audit      *auditor
+	settings   *settingsCache
+	namespaces *ttlCache[string, store.Namespace]
+	access     NamespaceAccessor // nil: GetNamespace, then RolesOn
 
 	mu      sync.Mutex
 	minters map[time.Duration]*Minter
@@ -155,7 +161,8 @@ func NewEndpoint(d EndpointDeps) *Endpoint {
 	}
 	e.audit = newAuditor(d.Store, d.Logger, d.AuditQueue, d.AuditInterval)
 	e.access, _ = d.Store.(NamespaceAccessor)
-	e.settings = &settingsCache{get: d.Store.GetSettings, ttl: d.SettingsTTL, now: time.Now}
+	e.settings = newSettingsCache(d.Store.GetSettings, d.SettingsTTL, time.Now)
+	e.namespaces = &ttlCache[string, store.Namespace]{get: d.Store.GetNamespace, ttl: d.NamespaceTTL, now: time.Now}
 	return e
 }
 
@@ -338,7 +345,7 @@ func (e *Endpoint) serve(w http.ResponseWriter, r *http.Request, tr *tokenReques
 		return
 	}
 
-	settings, err := e.settings.load(ctx)
+	settings, err := e.settings.load(ctx, struct{}{})
 	if err != nil {
 		e.refuse(w, r, tr, unavailable(fmt.Errorf("get settings: %w", err)))
 		return

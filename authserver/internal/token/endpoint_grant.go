@@ -100,7 +100,9 @@ func (g *granter) repository(ctx context.Context, name string, requested []strin
 				Role: rbac.Highest(roles...)}, rolesKnown: true}
 		}
 	default:
-		n, err := g.e.d.Store.GetNamespace(ctx, ns)
+		// Cached briefly (EndpointDeps.NamespaceTTL): visibility and
+		// ownership only; roles below are read per request.
+		n, err := g.e.namespaces.load(ctx, ns)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			d = nsDecision{target: rbac.Target{Namespace: ns, Exists: false}, rolesKnown: true}

@@ -2,7 +2,6 @@ package token
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
@@ -13,56 +12,31 @@ import (
 // (InvalidateSettings); one made on another replica within SettingsTTL.
 const DefaultSettingsTTL = time.Second
 
-// settingsCache remembers the settings for a short TTL. Only successful
-// reads are kept: a store failure is returned to the caller (503) and the
-// next request asks the store again. A read that started before an
-// invalidation never fills the cache, so a change made here cannot be
-// overwritten by an older read.
-type settingsCache struct {
-	get func(context.Context) (store.Settings, error)
-	ttl time.Duration
-	now func() time.Time
+// DefaultNamespaceTTL is how long the token endpoint reuses a namespace row
+// (team, owner, visibility) it read for a request without roles to look up
+// (anonymous). A namespace created, changed or deleted through this
+// replica's API takes effect at once (InvalidateNamespaces); one changed on
+// another replica within the TTL. That adds nothing material: a token
+// already issued stays valid for the token lifetime (at least MinLifetime,
+// 60 s), so making a namespace private can never take effect faster than
+// that for whoever holds a token. Only namespaces that exist are cached (a
+// new namespace is seen at once, and made-up names cannot fill the cache).
+// Users, robots, roles and grants are still read per request.
+const DefaultNamespaceTTL = time.Second
 
-	mu      sync.Mutex
-	gen     uint64
-	value   store.Settings
-	expires time.Time // zero: empty
-}
+// settingsCache is the site settings under a ttlCache with a single key.
+type settingsCache = ttlCache[struct{}, store.Settings]
 
-func (c *settingsCache) load(ctx context.Context) (store.Settings, error) {
-	if c.ttl <= 0 {
-		return c.get(ctx)
-	}
-	now := c.now()
-	c.mu.Lock()
-	if !c.expires.IsZero() && now.Before(c.expires) {
-		v := c.value
-		c.mu.Unlock()
-		return v, nil
-	}
-	gen := c.gen
-	c.mu.Unlock()
-
-	v, err := c.get(ctx)
-	if err != nil {
-		return v, err
-	}
-	c.mu.Lock()
-	if c.gen == gen {
-		c.value, c.expires = v, now.Add(c.ttl)
-	}
-	c.mu.Unlock()
-	return v, nil
-}
-
-func (c *settingsCache) invalidate() {
-	c.mu.Lock()
-	c.gen++
-	c.expires = time.Time{}
-	c.mu.Unlock()
+func newSettingsCache(get func(context.Context) (store.Settings, error), ttl time.Duration, now func() time.Time) *settingsCache {
+	return &settingsCache{get: func(ctx context.Context, _ struct{}) (store.Settings, error) { return get(ctx) }, ttl: ttl, now: now}
 }
 
 // InvalidateSettings drops the cached site settings, so the next token
 // request reads them again. Call it after the settings change (the app does
 // for PATCH /api/v1/settings).
 func (e *Endpoint) InvalidateSettings() { e.settings.invalidate() }
+
+// InvalidateNamespaces drops the cached namespaces, so the next token
+// request reads them again. Call it after a namespace is created, changed
+// or deleted (the app does for the REST API's namespace and user writes).
+func (e *Endpoint) InvalidateNamespaces() { e.namespaces.invalidate() }

@@ -15,18 +15,17 @@ func TestSettingsCache(t *testing.T) {
 	var lifetime time.Duration = time.Minute
 	var fail error
 	var during func() // runs inside a read, before it returns
-	c := &settingsCache{ttl: time.Second, now: func() time.Time { return now },
-		get: func(context.Context) (store.Settings, error) {
-			reads++
-			if during != nil {
-				during()
-			}
-			return store.Settings{TokenLifetime: lifetime}, fail
-		}}
+	c := newSettingsCache(func(context.Context) (store.Settings, error) {
+		reads++
+		if during != nil {
+			during()
+		}
+		return store.Settings{TokenLifetime: lifetime}, fail
+	}, time.Second, func() time.Time { return now })
 	ctx := context.Background()
 	load := func() time.Duration {
 		t.Helper()
-		s, err := c.load(ctx)
+		s, err := c.load(ctx, struct{}{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,7 +59,7 @@ func TestSettingsCache(t *testing.T) {
 	// Failures are not cached.
 	now = now.Add(time.Second)
 	fail = errors.New("down")
-	if _, err := c.load(ctx); err == nil {
+	if _, err := c.load(ctx, struct{}{}); err == nil {
 		t.Fatal("store failure not returned")
 	}
 	fail = nil
@@ -72,7 +71,7 @@ func TestSettingsCache(t *testing.T) {
 	// TTL 0 reads every time.
 	c2 := &settingsCache{get: c.get, now: c.now}
 	before := reads
-	load2 := func() { _, _ = c2.load(ctx) }
+	load2 := func() { _, _ = c2.load(ctx, struct{}{}) }
 	load2()
 	load2()
 	if reads != before+2 {
