@@ -387,10 +387,7 @@ func (e *Endpoint) serve(w http.ResponseWriter, r *http.Request, tr *tokenReques
 	}
 	e.recordIssue(r, tr, p, rt, requested, access)
 
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Pragma", "no-cache")
-	_ = json.NewEncoder(w).Encode(resp)
+	writeTokenResponse(w, &resp)
 }
 
 // login verifies credentials: plausibility first (no backend is touched for
