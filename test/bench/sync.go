@@ -61,7 +61,7 @@ func (b *bench) measureSync(ctx context.Context) error {
 	}
 	base, _ := os.UserCacheDir()
 	regDir := filepath.Join(base, "dockmaster", fmt.Sprintf("bench-registry-%s-%dx%d", registryproc.RegistryVersion, syncRepos, syncTags))
-	seeded := filepath.Join(regDir, ".seeded")
+	seeded := filepath.Join(regDir, "storage", ".seeded") // beside the registry's data
 	if err := os.MkdirAll(regDir, 0o755); err != nil {
 		return err
 	}
