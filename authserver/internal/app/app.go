@@ -44,6 +44,8 @@ type App struct {
 	Keyring  *token.Keyring
 	Minter   *token.Minter
 	Endpoint *token.Endpoint
+	// Auth verifies credentials for the API and the token endpoint.
+	Auth *authn.Authenticator
 	// Metrics is the Prometheus registry served at /metrics.
 	Metrics *prometheus.Registry
 	// Registry is the client for the registry's API (nil without
@@ -73,24 +75,41 @@ func newKeyring(ctx context.Context, cfg config.Config, st Store) (*token.Keyrin
 	return kr, nil
 }
 
-// newLimiter is the failed-login throttle: Redis shared across replicas when
-// configured, else in process.
-func newLimiter(cfg config.Config) (throttle.Limiter, func(context.Context) error, error) {
+// newRedis is the client for --redis-url (nil without it).
+func newRedis(cfg config.Config) (*redis.Client, error) {
 	if cfg.RedisURL == "" {
-		l, err := throttle.NewMemory(throttle.Config{})
-		return l, nil, err
+		return nil, nil
 	}
 	opts, err := redis.ParseURL(cfg.RedisURL)
 	if err != nil {
-		return nil, nil, fmt.Errorf("--redis-url: %w", err)
+		return nil, fmt.Errorf("--redis-url: %w", err)
 	}
-	rdb := redis.NewClient(opts)
-	l, err := throttle.NewRedis(rdb, "dockmaster:", throttle.Config{})
-	if err != nil {
-		rdb.Close()
-		return nil, nil, err
+	return redis.NewClient(opts), nil
+}
+
+// newLimiter is the failed-login throttle: Redis shared across replicas when
+// configured (rdb != nil), else in process.
+func newLimiter(rdb *redis.Client) (throttle.Limiter, error) {
+	if rdb == nil {
+		return throttle.NewMemory(throttle.Config{})
 	}
-	return l, func(context.Context) error { return rdb.Close() }, nil
+	return throttle.NewRedis(rdb, "dockmaster:", throttle.Config{})
+}
+
+// userCacheTTL is how long the password path reuses a user row when it is
+// enabled (see New): every change through the REST API drops the row at
+// once on every replica that can hold it, so this only bounds the size of
+// the window in which a missed invalidation (e.g. a failed Redis publish
+// while the subscriptions stayed up) could matter.
+const userCacheTTL = 5 * time.Second
+
+// userRowTTL is the password path's user cache TTL: userCacheTTL with Redis
+// or SQLite, 0 (off) for PostgreSQL without Redis. See New.
+func userRowTTL(cfg config.Config, withRedis bool) time.Duration {
+	if kind, _ := cfg.DatabaseKind(); withRedis || kind == "sqlite" {
+		return userCacheTTL
+	}
+	return 0
 }
 
 // New wires the REST API, the token service and the registry integration
@@ -105,15 +124,37 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 	if err != nil {
 		return nil, err
 	}
-	limiter, closeLimiter, err := newLimiter(cfg)
+	rdb, err := newRedis(cfg)
 	if err != nil {
 		return nil, err
 	}
-	if closeLimiter != nil {
-		a.closers = append(a.closers, closeLimiter)
+	if rdb != nil {
+		a.closers = append(a.closers, func(context.Context) error { return rdb.Close() })
+	}
+	limiter, err := newLimiter(rdb)
+	if err != nil {
+		a.Close(ctx)
+		return nil, err
 	}
 	a.Keyring, a.Minter = kr, minter
-	auth := authn.New(st, authn.Options{BcryptCost: cfg.BcryptCost, Logger: log})
+	// The user row on the password path (Basic logins) is cached only where
+	// every change of a user reaches this replica at once:
+	//   - with Redis (either database), changes are announced on a channel
+	//     every replica subscribes to; while this replica's subscription is
+	//     down the cache is off (fail safe: read the store);
+	//   - with SQLite and no Redis, one process owns the database file, so
+	//     the REST API's writes through cacheNotifier are all the changes;
+	//   - with PostgreSQL and no Redis, other replicas may change users
+	//     unseen: the store is read on every login.
+	// Application tokens and robots always read the store.
+	auth := authn.New(st, authn.Options{BcryptCost: cfg.BcryptCost, Logger: log, UserCacheTTL: userRowTTL(cfg, rdb != nil)})
+	a.Auth = auth
+	userChanged := auth.Forget
+	if rdb != nil {
+		inv := startUserInvalidation(rdb, auth, log)
+		a.closers = append(a.closers, inv.close)
+		userChanged = inv.changed
+	}
 	a.Metrics = prometheus.NewRegistry()
 	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Metrics.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
@@ -124,10 +165,13 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 	a.Server = server.New(server.Deps{
 		Registry: a.Metrics,
 		// The REST API's settings and namespace changes drop the token
-		// endpoint's cached settings and namespaces at once.
+		// endpoint's cached settings and namespaces at once, its user
+		// changes the authenticator's cached user row (on every replica
+		// with Redis).
 		Store: cacheNotifier{Store: st,
 			settingsChanged:   func() { a.Endpoint.InvalidateSettings() },
-			namespacesChanged: func() { a.Endpoint.InvalidateNamespaces() }},
+			namespacesChanged: func() { a.Endpoint.InvalidateNamespaces() },
+			userChanged:       userChanged},
 		Auth:           auth,
 		Logger:         log,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
@@ -194,13 +238,16 @@ func eventWriters(config.Config) int { return 1 }
 
 // cacheNotifier is the store as the REST API sees it: a successful or
 // failed write of the settings, a namespace, or a user (deleting one deletes
-// its personal namespace) also drops the token endpoint's cached copy.
+// its personal namespace) also drops the token endpoint's cached copy, and a
+// write of a user (create, update — password, enabled, admin, bot — or
+// delete) drops the authenticator's cached row of that user.
 // Even after an error the write may have committed; dropping the cache
 // costs one read. Namespaces that registry events create need no hook: only
 // existing namespaces are cached.
 type cacheNotifier struct {
 	Store
 	settingsChanged, namespacesChanged func()
+	userChanged                        func(username string)
 }
 
 func (s cacheNotifier) UpdateSettings(ctx context.Context, st store.Settings) error {
@@ -223,8 +270,19 @@ func (s cacheNotifier) DeleteNamespace(ctx context.Context, name string) error {
 	return s.Store.DeleteNamespace(ctx, name)
 }
 
+func (s cacheNotifier) CreateUser(ctx context.Context, u store.User) error {
+	defer s.userChanged(u.Username)
+	return s.Store.CreateUser(ctx, u)
+}
+
+func (s cacheNotifier) UpdateUser(ctx context.Context, u store.User) error {
+	defer s.userChanged(u.Username)
+	return s.Store.UpdateUser(ctx, u)
+}
+
 func (s cacheNotifier) DeleteUser(ctx context.Context, username string) error {
 	defer s.namespacesChanged()
+	defer s.userChanged(username)
 	return s.Store.DeleteUser(ctx, username)
 }
 

@@ -93,6 +93,12 @@ type Options struct {
 	BcryptCost int
 	// Logger receives failures that do not change the outcome (default: discard).
 	Logger *slog.Logger
+	// UserCacheTTL is how long the password path reuses a user row (0:
+	// never, read the store on every request). Set it only when every
+	// change of a user reaches Forget at once: see the app's wiring.
+	UserCacheTTL time.Duration
+	// UserCacheSize bounds the user-row cache (default 10 000 entries).
+	UserCacheSize int
 }
 
 // touchEvery limits how often a token's last-used time is written.
@@ -129,6 +135,8 @@ type Authenticator struct {
 	flight map[cacheKey]*flightCall
 
 	checks atomic.Int64
+
+	users userCache
 }
 
 // cacheKey names one password verification: a change of the stored hash
@@ -171,6 +179,12 @@ func New(st Store, opts Options) *Authenticator {
 	if a.log == nil {
 		a.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	a.users.ttl = opts.UserCacheTTL
+	a.users.max = opts.UserCacheSize
+	if a.users.max <= 0 {
+		a.users.max = 10_000
+	}
+	a.users.active.Store(a.users.ttl > 0)
 	_, _ = rand.Read(a.macKey[:])
 	return a
 }
@@ -217,7 +231,7 @@ func (a *Authenticator) password(ctx context.Context, username, pw string) (Prin
 		// bcrypt would compare only the first 72 bytes.
 		return Principal{}, ErrBadCredentials
 	}
-	u, err := a.st.GetUser(ctx, username)
+	u, err := a.passwordUser(ctx, username)
 	if errors.Is(err, store.ErrNotFound) {
 		a.dummyCompare(pw)
 		return Principal{}, ErrBadCredentials
