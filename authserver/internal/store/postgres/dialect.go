@@ -52,7 +52,7 @@ func (d *dialect) Read(ctx context.Context, fn func(sqlstore.Tx) error) error {
 // of BEGIN, query and COMMIT. A single statement reads one snapshot even
 // in READ COMMITTED.
 func (d *dialect) ReadOne(ctx context.Context, fn func(sqlstore.Tx) error) error {
-	return fn(&poolTx{ctx: ctx, d: d})
+	return fn(&poolTx{ReadOnlyTx: sqlstore.ReadOnlyTx{Err: errReadOnly}, ctx: ctx, d: d})
 }
 
 // rebindOnce is rebind for ReadOne's fixed set of SQL texts, remembered.
@@ -186,19 +186,12 @@ func (t *dbtx) Query(q string, args []any, each func(scan func(dest ...any) erro
 // poolTx is ReadOne's sqlstore.Tx: reads on the pool, each its own
 // implicit transaction.
 type poolTx struct {
+	sqlstore.ReadOnlyTx
 	ctx context.Context
 	d   *dialect
 }
 
 var errReadOnly = errors.New("postgres: write outside a transaction")
-
-func (t *poolTx) Exec(string, ...any) (int64, error) { return 0, errReadOnly }
-
-func (t *poolTx) Lock(string) error { return errReadOnly }
-
-func (t *poolTx) LockAll([]string) error { return errReadOnly }
-
-func (t *poolTx) ExecBatch([]sqlstore.Stmt) error { return errReadOnly }
 
 func (t *poolTx) Get(q string, args []any, dest ...any) error {
 	return scanRow(t.d.pool.QueryRow(t.ctx, t.d.rebindOnce(q), args...), dest)

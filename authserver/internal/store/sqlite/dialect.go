@@ -66,7 +66,7 @@ func (d *dialect) ReadOne(ctx context.Context, fn func(sqlstore.Tx) error) error
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return fn(&stmtTx{ctx: context.WithoutCancel(ctx), d: d})
+	return fn(&stmtTx{ReadOnlyTx: sqlstore.ReadOnlyTx{Err: errReadOnly}, ctx: context.WithoutCancel(ctx), d: d})
 }
 
 // stmt returns the prepared statement for q, preparing it on first use.
@@ -168,19 +168,12 @@ func (t *dbtx) ExecBatch(stmts []sqlstore.Stmt) error {
 
 // stmtTx is ReadOne's sqlstore.Tx: reads through cached statements.
 type stmtTx struct {
+	sqlstore.ReadOnlyTx
 	ctx context.Context
 	d   *dialect
 }
 
 var errReadOnly = errors.New("sqlite: write outside a transaction")
-
-func (t *stmtTx) Exec(string, ...any) (int64, error) { return 0, errReadOnly }
-
-func (t *stmtTx) Lock(string) error { return errReadOnly }
-
-func (t *stmtTx) LockAll([]string) error { return errReadOnly }
-
-func (t *stmtTx) ExecBatch([]sqlstore.Stmt) error { return errReadOnly }
 
 func (t *stmtTx) Get(q string, args []any, dest ...any) error {
 	st, err := t.d.stmt(t.ctx, q)

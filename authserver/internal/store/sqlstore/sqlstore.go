@@ -65,6 +65,18 @@ type Stmt struct {
 	Args []any
 }
 
+// ReadOnlyTx supplies the write methods of a dialect's ReadOne Tx: each
+// fails with Err. Embed it and add Get and Query.
+type ReadOnlyTx struct{ Err error }
+
+func (r ReadOnlyTx) Exec(string, ...any) (int64, error) { return 0, r.Err }
+
+func (r ReadOnlyTx) Lock(string) error { return r.Err }
+
+func (r ReadOnlyTx) LockAll([]string) error { return r.Err }
+
+func (r ReadOnlyTx) ExecBatch([]Stmt) error { return r.Err }
+
 // ErrNoRows is what Tx.Get returns for an empty result.
 var ErrNoRows = errors.New("no rows")
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -894,57 +895,44 @@ func testPaging(t *testing.T, s store.Store) {
 		ok(t, s.CreateRobot(c, store.Robot{Name: "robot$" + n, Enabled: true}))
 		ok(t, s.PutTag(c, store.Tag{Repository: "r/" + n, Name: "tag-" + n}))
 	}
+	// prefixed pages a list whose names all start with prefix as if the
+	// prefix were not there.
+	prefixed := func(prefix string, list func(store.ListOptions) ([]string, error)) func(store.ListOptions) ([]string, error) {
+		return func(o store.ListOptions) ([]string, error) {
+			if o.Query == "" {
+				o.Query = prefix
+			}
+			if o.After != "" {
+				o.After = prefix + o.After
+			}
+			got, err := list(o)
+			for i, n := range got {
+				got[i] = strings.TrimPrefix(n, prefix)
+			}
+			return got, err
+		}
+	}
 	listers := map[string]func(store.ListOptions) ([]string, error){
-		"users": func(o store.ListOptions) ([]string, error) {
-			if o.Query == "" {
-				o.Query = "u-"
-			}
-			if o.After != "" {
-				o.After = "u-" + o.After
-			}
+		"users": prefixed("u-", func(o store.ListOptions) ([]string, error) {
 			r, err := s.ListUsers(c, o)
-			return names(r, func(u store.User) string { return u.Username[2:] }), err
-		},
-		"teams": func(o store.ListOptions) ([]string, error) {
-			if o.Query == "" {
-				o.Query = "t-"
-			}
-			if o.After != "" {
-				o.After = "t-" + o.After
-			}
+			return names(r, func(u store.User) string { return u.Username }), err
+		}),
+		"teams": prefixed("t-", func(o store.ListOptions) ([]string, error) {
 			r, err := s.ListTeams(c, o)
-			return names(r, func(t store.Team) string { return t.Name[2:] }), err
-		},
-		"namespaces": func(o store.ListOptions) ([]string, error) {
-			if o.Query == "" {
-				o.Query = "u-"
-			}
-			if o.After != "" {
-				o.After = "u-" + o.After
-			}
+			return names(r, func(t store.Team) string { return t.Name }), err
+		}),
+		"namespaces": prefixed("u-", func(o store.ListOptions) ([]string, error) {
 			r, err := s.ListNamespaces(c, o)
-			return names(r, func(n store.Namespace) string { return n.Name[2:] }), err
-		},
-		"robots": func(o store.ListOptions) ([]string, error) {
-			if o.Query == "" {
-				o.Query = "robot$"
-			}
-			if o.After != "" {
-				o.After = "robot$" + o.After
-			}
+			return names(r, func(n store.Namespace) string { return n.Name }), err
+		}),
+		"robots": prefixed("robot$", func(o store.ListOptions) ([]string, error) {
 			r, err := s.ListRobots(c, o)
-			return names(r, func(r store.Robot) string { return r.Name[6:] }), err
-		},
-		"repositories": func(o store.ListOptions) ([]string, error) {
-			if o.Query == "" {
-				o.Query = "r/"
-			}
-			if o.After != "" {
-				o.After = "r/" + o.After
-			}
+			return names(r, func(r store.Robot) string { return r.Name }), err
+		}),
+		"repositories": prefixed("r/", func(o store.ListOptions) ([]string, error) {
 			r, err := s.ListRepositories(c, store.RepositoryFilter{ListOptions: o})
-			return names(r, func(r store.Repository) string { return r.Name[2:] }), err
-		},
+			return names(r, func(r store.Repository) string { return r.Name }), err
+		}),
 	}
 	for what, list := range listers {
 		t.Run(what, func(t *testing.T) {
