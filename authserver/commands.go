@@ -77,12 +77,17 @@ func cmdBootstrap(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return err
 	}
-	if password != "" {
-		fmt.Fprintf(stdout, "Created the first admin %q with the password you provided.\n", username)
-		return nil
-	}
-	fmt.Fprintf(stdout, "Created the first admin.\n  username: %s\n  password: %s\nThis password is shown once; store it now.\n", username, secret)
+	fmt.Fprint(stdout, adminCreated(username, secret, password != ""))
 	return nil
+}
+
+// adminCreated is what the first admin's creation prints: the generated
+// password, once, or only the name when the password was given.
+func adminCreated(username, secret string, given bool) string {
+	if given {
+		return fmt.Sprintf("Created the first admin %q with the password you provided.\n", username)
+	}
+	return fmt.Sprintf("Created the first admin.\n  username: %s\n  password: %s\nThis password is shown once; store it now.\n", username, secret)
 }
 
 // readPassword takes the bootstrap password from a file or from

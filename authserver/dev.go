@@ -158,19 +158,16 @@ func ensureAdmin(ctx context.Context, st app.Store, cfg config.Config, getenv fu
 	if err != nil {
 		return "", fmt.Errorf("count users: %w", err)
 	}
-	username := adminName(getenv)
 	if n > 0 {
 		return "", nil
 	}
+	username := adminName(getenv)
 	password := getenv("DOCKMASTER_ADMIN_PASSWORD")
 	secret, err := app.BootstrapAdmin(ctx, st, username, password, cfg.BcryptCost)
 	if err != nil {
 		return "", err
 	}
-	if password != "" {
-		return fmt.Sprintf("Created the first admin %q with the password from DOCKMASTER_ADMIN_PASSWORD.\n", username), nil
-	}
-	return fmt.Sprintf("Created the first admin.\n  username: %s\n  password: %s\nThis password is shown once; store it now.\n", username, secret), nil
+	return adminCreated(username, secret, password != ""), nil
 }
 
 func adminName(getenv func(string) string) string {

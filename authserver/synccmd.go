@@ -15,7 +15,6 @@ import (
 
 	"github.com/dockmaster/dockmaster/authserver/internal/app"
 	dsync "github.com/dockmaster/dockmaster/authserver/internal/sync"
-	"github.com/dockmaster/dockmaster/authserver/internal/token"
 )
 
 // historyRetention is how long event ids and tombstones are kept: longer
@@ -44,11 +43,7 @@ func cmdSync(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer st.Close()
-	kr := token.NewKeyring(app.KeyStore(st), cfg.Issuer)
-	if _, err := kr.Ensure(ctx, token.DefaultAlg, time.Now()); err != nil {
-		return fmt.Errorf("signing keys: %w", err)
-	}
-	minter, err := token.NewMinter(kr, token.MinterConfig{Issuer: cfg.Issuer})
+	_, minter, err := app.Signing(ctx, cfg, st)
 	if err != nil {
 		return err
 	}

@@ -65,14 +65,18 @@ func (a *App) Close(ctx context.Context) {
 // again: a key rotated in elsewhere signs here at most that much later.
 const keyListTTL = 5 * time.Second
 
-// newKeyring returns the database-backed keyring with at least one active
-// signing key (generated on first start).
-func newKeyring(ctx context.Context, cfg config.Config, st Store) (*token.Keyring, error) {
+// Signing returns the database-backed keyring, with at least one active
+// signing key (generated on first start), and the minter that signs with it.
+func Signing(ctx context.Context, cfg config.Config, st store.TokenStore) (*token.Keyring, *token.Minter, error) {
 	kr := token.NewKeyring(keyStoreAdapter{st}, cfg.Issuer).CacheList(keyListTTL)
 	if _, err := kr.Ensure(ctx, token.DefaultAlg, time.Now()); err != nil {
-		return nil, fmt.Errorf("signing keys: %w", err)
+		return nil, nil, fmt.Errorf("signing keys: %w", err)
 	}
-	return kr, nil
+	minter, err := token.NewMinter(kr, token.MinterConfig{Issuer: cfg.Issuer})
+	if err != nil {
+		return nil, nil, err
+	}
+	return kr, minter, nil
 }
 
 // newRedis is the client for --redis-url (nil without it).
@@ -116,11 +120,7 @@ func userRowTTL(cfg config.Config, withRedis bool) time.Duration {
 // into one HTTP server over st.
 func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*App, error) {
 	a := &App{}
-	kr, err := newKeyring(ctx, cfg, st)
-	if err != nil {
-		return nil, err
-	}
-	minter, err := token.NewMinter(kr, token.MinterConfig{Issuer: cfg.Issuer})
+	kr, minter, err := Signing(ctx, cfg, st)
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +184,7 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 				Auth:            auth,
 				Keyring:         kr,
 				Minter:          minter,
-				Refresh:         refreshStoreAdapter{st},
+				Refresh:         st,
 				Throttle:        limiter,
 				Service:         cfg.Service,
 				Realm:           cfg.PublicURL + "/auth/token",

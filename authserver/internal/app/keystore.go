@@ -64,29 +64,3 @@ func keyErr(err error) error {
 	}
 	return err
 }
-
-// refreshStoreAdapter is the token package's RefreshStore over the database.
-// Errors already carry the store's sentinels, which is what RefreshStore
-// promises.
-type refreshStoreAdapter struct{ st store.TokenStore }
-
-var _ token.RefreshStore = refreshStoreAdapter{}
-
-// CreateRefreshToken implements token.RefreshStore.
-func (a refreshStoreAdapter) CreateRefreshToken(ctx context.Context, t token.RefreshToken) error {
-	return a.st.CreateRefreshToken(ctx, store.RefreshToken(t))
-}
-
-// GetRefreshTokenByHash implements token.RefreshStore.
-func (a refreshStoreAdapter) GetRefreshTokenByHash(ctx context.Context, hash string) (token.RefreshToken, error) {
-	t, err := a.st.GetRefreshTokenByHash(ctx, hash)
-	if err != nil {
-		return token.RefreshToken{}, err
-	}
-	return token.RefreshToken(t), nil
-}
-
-// DeleteRefreshTokens implements token.RefreshStore.
-func (a refreshStoreAdapter) DeleteRefreshTokens(ctx context.Context, subjectKind, subject string) error {
-	return a.st.DeleteRefreshTokens(ctx, subjectKind, subject)
-}
