@@ -63,6 +63,8 @@ const (
 	tokenMargin = 30 * time.Second
 	// tokenFallbackLife: how long to reuse a token whose expiry is unknown.
 	tokenFallbackLife = time.Minute
+	// maxCachedTokens bounds the tokens kept, one per set of scopes.
+	maxCachedTokens = 256
 )
 
 // Errors the client returns (wrapped); anything else means the registry
@@ -185,6 +187,19 @@ func (c *Client) token(ctx context.Context, scopes []string, fresh bool) (string
 		exp = c.now().Add(tokenFallbackLife + tokenMargin)
 	}
 	c.mu.Lock()
+	if _, ok := c.cache[key]; !ok && len(c.cache) >= maxCachedTokens {
+		// Scope sets vary (the sync asks per batch of repositories): drop
+		// the expired ones so the map does not grow for the process's life.
+		now := c.now()
+		for k, t := range c.cache {
+			if !now.Before(t.expires) {
+				delete(c.cache, k)
+			}
+		}
+		if len(c.cache) >= maxCachedTokens {
+			clear(c.cache)
+		}
+	}
 	c.cache[key] = cachedToken{raw: raw, expires: exp}
 	c.mu.Unlock()
 	return raw, nil

@@ -33,17 +33,6 @@ type Store interface {
 	TryLock(ctx context.Context, name string) (release func(), ok bool, err error)
 }
 
-// TokenSource gives registry tokens for the sync's own identity. A token is
-// asked for many scopes at once ("registry:catalog:*",
-// "repository:<name>:pull", ...) and is reused until near its expiry.
-type TokenSource = registryclient.TokenSource
-
-// MinterTokens mints the sync's own tokens; see registryclient.MinterTokens.
-type MinterTokens = registryclient.MinterTokens
-
-// Minter is the part of token.Minter a MinterTokens uses.
-type Minter = registryclient.Minter
-
 // Metrics receives each run's report (optional).
 type Metrics interface {
 	Observe(r Report, err error)
@@ -85,7 +74,7 @@ type Deps struct {
 	RegistryURL string
 	// Tokens answers the registry's 401 challenges; nil for a registry
 	// without auth.
-	Tokens     TokenSource
+	Tokens     registryclient.TokenSource
 	HTTPClient *http.Client // nil: a client with sane transport timeouts
 	Logger     *slog.Logger
 	Now        func() time.Time

@@ -82,10 +82,8 @@ func (g *granter) repository(ctx context.Context, name string, requested []strin
 	switch {
 	case seen:
 		// Known namespace, roles not yet looked up.
-	case g.subject.Kind == rbac.UserKind && g.subject.Admin:
+	case global || g.subject.Kind == rbac.UserKind && g.subject.Admin:
 		// Admins' rights do not depend on the namespace (rbac.Decide).
-		d = nsDecision{target: rbac.Target{Namespace: ns, Kind: rbac.KindGlobal}, rolesKnown: true}
-	case global:
 		d = nsDecision{target: rbac.Target{Namespace: ns, Kind: rbac.KindGlobal}, rolesKnown: true}
 	case g.e.access != nil && (g.subject.Kind == rbac.UserKind || g.subject.Kind == rbac.RobotKind):
 		// One statement for the namespace and the subject's roles on it.
