@@ -94,27 +94,39 @@ func (d *decider) target(ctx context.Context, ns string) (rbac.Target, error) {
 	if t, ok := d.cache[ns]; ok {
 		return t, nil
 	}
-	t := rbac.Target{Namespace: ns, Kind: rbac.KindGlobal}
-	if ns != "" {
-		n, err := d.a.st.GetNamespace(ctx, ns)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			t = rbac.Target{Namespace: ns, Kind: rbac.KindTeam}
-		case err != nil:
-			return t, err
-		default:
-			role, err := d.a.roleOn(ctx, d.c, ns)
-			if err != nil {
-				return t, err
-			}
-			kind := rbac.KindTeam
-			if n.Owner != "" {
-				kind = rbac.KindPersonal
-			}
-			t = rbac.Target{Namespace: ns, Kind: kind, Visibility: n.Visibility, Exists: true, Role: role}
-		}
+	if ns == "" {
+		t := rbac.Target{Namespace: ns, Kind: rbac.KindGlobal}
+		d.cache[ns] = t
+		return t, nil
 	}
-	d.cache[ns] = t
+	n, err := d.a.st.GetNamespace(ctx, ns)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		t := rbac.Target{Namespace: ns, Kind: rbac.KindTeam}
+		d.cache[ns] = t
+		return t, nil
+	case err != nil:
+		return rbac.Target{Namespace: ns, Kind: rbac.KindGlobal}, err
+	}
+	return d.targetOf(ctx, n)
+}
+
+// targetOf is target for a namespace the caller has already loaded, so
+// walks over every namespace do not read each one again.
+func (d *decider) targetOf(ctx context.Context, n store.Namespace) (rbac.Target, error) {
+	if t, ok := d.cache[n.Name]; ok {
+		return t, nil
+	}
+	role, err := d.a.roleOn(ctx, d.c, n.Name)
+	if err != nil {
+		return rbac.Target{Namespace: n.Name, Kind: rbac.KindGlobal}, err
+	}
+	kind := rbac.KindTeam
+	if n.Owner != "" {
+		kind = rbac.KindPersonal
+	}
+	t := rbac.Target{Namespace: n.Name, Kind: kind, Visibility: n.Visibility, Exists: true, Role: role}
+	d.cache[n.Name] = t
 	return t, nil
 }
 
@@ -124,7 +136,12 @@ func (d *decider) actions(ctx context.Context, ns string) ([]rbac.Action, rbac.T
 	if err != nil {
 		return nil, t, err
 	}
-	return rbac.Decide(d.a.now(), d.c.p.Subject, t, d.policy), t, nil
+	return d.decide(t), t, nil
+}
+
+// decide is what the caller may do on repositories of target t.
+func (d *decider) decide(t rbac.Target) []rbac.Action {
+	return rbac.Decide(d.a.now(), d.c.p.Subject, t, d.policy)
 }
 
 func hasAction(actions []rbac.Action, want rbac.Action) bool {

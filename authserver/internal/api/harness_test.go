@@ -177,3 +177,26 @@ func expect(t testing.TB, r resp, status int, field string) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// call is one row of a table of requests: who sends method path body, and
+// the status (and, for 400s, the field) expected back.
+type call struct {
+	name   string
+	c      cred
+	method string
+	path   string
+	body   any
+	status int
+	field  string
+}
+
+// run sends every call in order, each as a subtest; later calls see the
+// effects of earlier ones.
+func (h *harness) run(t *testing.T, calls []call) {
+	t.Helper()
+	for _, tc := range calls {
+		t.Run(tc.name, func(t *testing.T) {
+			expect(t, h.do(tc.c, tc.method, tc.path, tc.body), tc.status, tc.field)
+		})
+	}
+}

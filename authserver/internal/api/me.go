@@ -17,23 +17,22 @@ func (a *API) getMe(w http.ResponseWriter, r *http.Request, c *caller) error {
 	}
 	me := client.Me{Kind: string(c.p.Subject.Kind), Name: c.name(), Admin: c.isAdmin(),
 		Teams: []client.Member{}, Namespaces: []client.NSAccess{}}
-	nsAccess := func(ns string) error {
-		acts, t, err := d.actions(ctx, ns)
+	nsAccess := func(t rbac.Target, err error) error {
 		if err != nil {
 			return err
 		}
 		if t.Role == rbac.RoleNone {
 			return nil
 		}
-		me.Namespaces = append(me.Namespaces, client.NSAccess{Namespace: ns, Role: string(t.Role),
-			Actions: mapSlice(acts, func(x rbac.Action) string { return string(x) })})
+		me.Namespaces = append(me.Namespaces, client.NSAccess{Namespace: t.Namespace, Role: string(t.Role),
+			Actions: mapSlice(d.decide(t), func(x rbac.Action) string { return string(x) })})
 		return nil
 	}
 	switch {
 	case c.isRobot():
 		if c.p.Robot != nil {
 			for _, ac := range c.p.Robot.Access {
-				if err := nsAccess(ac.Namespace); err != nil {
+				if err := nsAccess(d.target(ctx, ac.Namespace)); err != nil {
 					return err
 				}
 			}
@@ -49,7 +48,7 @@ func (a *API) getMe(w http.ResponseWriter, r *http.Request, c *caller) error {
 			return err
 		}
 		me.CanCreateTeams = c.isAdmin() || s.TeamCreation == "everyone"
-		if err := a.eachNamespace(ctx, func(n store.Namespace) error { return nsAccess(n.Name) }); err != nil {
+		if err := a.eachNamespace(ctx, func(n store.Namespace) error { return nsAccess(d.targetOf(ctx, n)) }); err != nil {
 			return err
 		}
 	}

@@ -20,15 +20,7 @@ func TestNamespacesAndPermissions(t *testing.T) {
 	h.namespace("b-public", "team-b", rbac.Public)
 	h.namespace("b-protected", "team-b", rbac.Protected)
 
-	tests := []struct {
-		name   string
-		c      cred
-		method string
-		path   string
-		body   any
-		status int
-		field  string
-	}{
+	h.run(t, []call{
 		{"owner creates", alice, "POST", "/api/v1/namespaces", client.CreateNamespace{Name: "a-app", Team: "team-a"}, 201, ""},
 		{"duplicate", alice, "POST", "/api/v1/namespaces", client.CreateNamespace{Name: "a-app", Team: "team-a"}, 409, ""},
 		{"taken by a user", alice, "POST", "/api/v1/namespaces", client.CreateNamespace{Name: "bob", Team: "team-a"}, 409, ""},
@@ -69,12 +61,7 @@ func TestNamespacesAndPermissions(t *testing.T) {
 		{"revoked grant gone", alice, "GET", "/api/v1/namespaces/a-app/permissions/team/team-b", nil, 404, ""},
 		{"admin moves", h.admin, "PATCH", "/api/v1/namespaces/a-app", client.UpdateNamespace{Team: ptr("team-b")}, 200, ""},
 		{"admin sees private", h.admin, "GET", "/api/v1/namespaces/b-private", nil, 200, ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			expect(t, h.do(tc.c, tc.method, tc.path, tc.body), tc.status, tc.field)
-		})
-	}
+	})
 	// The private namespace of B is unchanged and has no grant from alice.
 	n, err := h.st.GetNamespace(context.Background(), "b-private")
 	if err != nil || n.Visibility != rbac.Private {

@@ -24,43 +24,31 @@ func TestRepositories(t *testing.T) {
 	h.tag("a-pub/tool", "latest")
 	h.tag("busybox", "latest")
 
-	tests := []struct {
-		name   string
-		c      cred
-		method string
-		path   string
-		body   any
-		status int
-	}{
-		{"viewer reads", carl, "GET", "/api/v1/repositories/a-app/web", nil, 200},
-		{"nested name", carl, "GET", "/api/v1/repositories/a-app/deep/path/svc", nil, 200},
-		{"stranger 404", eve, "GET", "/api/v1/repositories/a-app/web", nil, 404},
-		{"stranger tag 404", eve, "GET", "/api/v1/repositories/a-app/web/tags/latest", nil, 404},
-		{"public readable", eve, "GET", "/api/v1/repositories/a-pub/tool", nil, 200},
-		{"global readable", eve, "GET", "/api/v1/repositories/busybox", nil, 200},
-		{"global tag", eve, "GET", "/api/v1/repositories/busybox/tags/latest", nil, 200},
-		{"tags list", carl, "GET", "/api/v1/repositories/a-app/web/tags", nil, 200},
-		{"tag", carl, "GET", "/api/v1/repositories/a-app/web/tags/v1", nil, 200},
-		{"missing tag", carl, "GET", "/api/v1/repositories/a-app/web/tags/nope", nil, 404},
-		{"invalid name", carl, "GET", "/api/v1/repositories/A-APP/Web", nil, 404},
-		{"viewer cannot describe", carl, "PATCH", "/api/v1/repositories/a-app/web", client.UpdateRepository{Description: ptr("x")}, 403},
-		{"stranger cannot describe public", eve, "PATCH", "/api/v1/repositories/a-pub/tool", client.UpdateRepository{Description: ptr("x")}, 403},
-		{"contributor describes", dora, "PATCH", "/api/v1/repositories/a-app/web", client.UpdateRepository{Description: ptr("web app")}, 200},
-		{"too long description", dora, "PATCH", "/api/v1/repositories/a-app/web", client.UpdateRepository{Description: ptr(strings.Repeat("x", 1025))}, 400},
-		{"viewer cannot delete tag", carl, "DELETE", "/api/v1/repositories/a-app/web/tags/v1", nil, 403},
-		{"contributor cannot delete", dora, "DELETE", "/api/v1/repositories/a-app/web/tags/v1", nil, 403},
-		{"stranger cannot delete", eve, "DELETE", "/api/v1/repositories/a-app/web", nil, 404},
-		{"user cannot delete global", eve, "DELETE", "/api/v1/repositories/busybox", nil, 403},
-		{"owner deletes tag", alice, "DELETE", "/api/v1/repositories/a-app/web/tags/v1", nil, 204},
-		{"tag gone", alice, "GET", "/api/v1/repositories/a-app/web/tags/v1", nil, 404},
-		{"owner deletes repo", alice, "DELETE", "/api/v1/repositories/a-app/deep/path/svc", nil, 204},
-		{"admin deletes global", h.admin, "DELETE", "/api/v1/repositories/busybox", nil, 204},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			expect(t, h.do(tc.c, tc.method, tc.path, tc.body), tc.status, "")
-		})
-	}
+	h.run(t, []call{
+		{"viewer reads", carl, "GET", "/api/v1/repositories/a-app/web", nil, 200, ""},
+		{"nested name", carl, "GET", "/api/v1/repositories/a-app/deep/path/svc", nil, 200, ""},
+		{"stranger 404", eve, "GET", "/api/v1/repositories/a-app/web", nil, 404, ""},
+		{"stranger tag 404", eve, "GET", "/api/v1/repositories/a-app/web/tags/latest", nil, 404, ""},
+		{"public readable", eve, "GET", "/api/v1/repositories/a-pub/tool", nil, 200, ""},
+		{"global readable", eve, "GET", "/api/v1/repositories/busybox", nil, 200, ""},
+		{"global tag", eve, "GET", "/api/v1/repositories/busybox/tags/latest", nil, 200, ""},
+		{"tags list", carl, "GET", "/api/v1/repositories/a-app/web/tags", nil, 200, ""},
+		{"tag", carl, "GET", "/api/v1/repositories/a-app/web/tags/v1", nil, 200, ""},
+		{"missing tag", carl, "GET", "/api/v1/repositories/a-app/web/tags/nope", nil, 404, ""},
+		{"invalid name", carl, "GET", "/api/v1/repositories/A-APP/Web", nil, 404, ""},
+		{"viewer cannot describe", carl, "PATCH", "/api/v1/repositories/a-app/web", client.UpdateRepository{Description: ptr("x")}, 403, ""},
+		{"stranger cannot describe public", eve, "PATCH", "/api/v1/repositories/a-pub/tool", client.UpdateRepository{Description: ptr("x")}, 403, ""},
+		{"contributor describes", dora, "PATCH", "/api/v1/repositories/a-app/web", client.UpdateRepository{Description: ptr("web app")}, 200, ""},
+		{"too long description", dora, "PATCH", "/api/v1/repositories/a-app/web", client.UpdateRepository{Description: ptr(strings.Repeat("x", 1025))}, 400, ""},
+		{"viewer cannot delete tag", carl, "DELETE", "/api/v1/repositories/a-app/web/tags/v1", nil, 403, ""},
+		{"contributor cannot delete", dora, "DELETE", "/api/v1/repositories/a-app/web/tags/v1", nil, 403, ""},
+		{"stranger cannot delete", eve, "DELETE", "/api/v1/repositories/a-app/web", nil, 404, ""},
+		{"user cannot delete global", eve, "DELETE", "/api/v1/repositories/busybox", nil, 403, ""},
+		{"owner deletes tag", alice, "DELETE", "/api/v1/repositories/a-app/web/tags/v1", nil, 204, ""},
+		{"tag gone", alice, "GET", "/api/v1/repositories/a-app/web/tags/v1", nil, 404, ""},
+		{"owner deletes repo", alice, "DELETE", "/api/v1/repositories/a-app/deep/path/svc", nil, 204, ""},
+		{"admin deletes global", h.admin, "DELETE", "/api/v1/repositories/busybox", nil, 204, ""},
+	})
 	var page client.Page[client.Repository]
 	h.do(eve, "GET", "/api/v1/repositories", nil).decode(t, &page)
 	for _, r := range page.Items {
@@ -80,15 +68,7 @@ func TestRepositories(t *testing.T) {
 func TestSettingsAuditPaging(t *testing.T) {
 	h := newHarness(t)
 	alice := h.user("alice", false)
-	tests := []struct {
-		name   string
-		c      cred
-		method string
-		path   string
-		body   any
-		status int
-		field  string
-	}{
+	h.run(t, []call{
 		{"anyone reads settings", alice, "GET", "/api/v1/settings", nil, 200, ""},
 		{"user cannot change", alice, "PATCH", "/api/v1/settings", client.UpdateSettings{AnonymousPull: ptr(false)}, 403, ""},
 		{"lifetime too short", h.admin, "PATCH", "/api/v1/settings", client.UpdateSettings{TokenLifetimeSeconds: ptr(59)}, 400, "token_lifetime_seconds"},
@@ -107,12 +87,7 @@ func TestSettingsAuditPaging(t *testing.T) {
 		{"page_size huge clamped", alice, "GET", "/api/v1/teams?page_size=99999999", nil, 200, ""},
 		{"bad page token", alice, "GET", "/api/v1/teams?page_token=!!!", nil, 400, "page_token"},
 		{"sql in q", alice, "GET", "/api/v1/teams?q=%27%20OR%201=1--", nil, 200, ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			expect(t, h.do(tc.c, tc.method, tc.path, tc.body), tc.status, tc.field)
-		})
-	}
+	})
 	var s client.Settings
 	h.do(alice, "GET", "/api/v1/settings", nil).decode(t, &s)
 	if s.TokenLifetimeSeconds != 600 || s.PushPolicy != "admin-only" {

@@ -21,15 +21,7 @@ func TestRobots(t *testing.T) {
 	h.namespace("b-pub", "team-b", rbac.Public)
 
 	acc := func(ns, role string) []client.RobotAccess { return []client.RobotAccess{{Namespace: ns, Role: role}} }
-	tests := []struct {
-		name   string
-		c      cred
-		method string
-		path   string
-		body   any
-		status int
-		field  string
-	}{
+	h.run(t, []call{
 		// Security item 26: rights on B for a robot of A are refused.
 		{"rights on B", alice, "POST", "/api/v1/robots", client.CreateRobot{Name: "ci", Team: "team-a", Access: acc("b-app", "contributor")}, 403, "access"},
 		{"rights on public B", alice, "POST", "/api/v1/robots", client.CreateRobot{Name: "ci", Team: "team-a", Access: acc("b-pub", "viewer")}, 403, "access"},
@@ -54,12 +46,7 @@ func TestRobots(t *testing.T) {
 		{"both expiry fields", alice, "PATCH", "/api/v1/robots/ci", `{"clear_expiry":true,"expires_at":"2999-01-01T00:00:00Z"}`, 400, "clear_expiry"},
 		{"admin system robot", h.admin, "POST", "/api/v1/robots", client.CreateRobot{Name: "sync", Access: acc("b-app", "viewer")}, 201, ""},
 		{"owner cannot see system robot", alice, "GET", "/api/v1/robots/sync", nil, 404, ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			expect(t, h.do(tc.c, tc.method, tc.path, tc.body), tc.status, tc.field)
-		})
-	}
+	})
 	rb, err := h.st.GetRobot(context.Background(), "robot$deploy")
 	if err != nil || !rb.Enabled {
 		t.Fatalf("B's robot after attacks: %+v %v", rb, err)

@@ -19,15 +19,7 @@ func TestTeamsAndMembers(t *testing.T) {
 	h.team("team-a", "alice", map[string]rbac.Role{"carl": rbac.RoleViewer})
 	h.team("team-b", "bob", nil)
 
-	tests := []struct {
-		name   string
-		c      cred
-		method string
-		path   string
-		body   any
-		status int
-		field  string
-	}{
+	h.run(t, []call{
 		{"anyone lists teams", carl, "GET", "/api/v1/teams", nil, 200, ""},
 		{"anyone gets a team", alice, "GET", "/api/v1/teams/team-b", nil, 200, ""},
 		{"missing team", alice, "GET", "/api/v1/teams/nope", nil, 404, ""},
@@ -59,12 +51,7 @@ func TestTeamsAndMembers(t *testing.T) {
 		{"last owner remove", alice, "DELETE", "/api/v1/teams/team-a/members/alice", nil, 409, ""},
 		{"member leaves", carl, "DELETE", "/api/v1/teams/team-a/members/carl", nil, 204, ""},
 		{"admin sees B members", h.admin, "GET", "/api/v1/teams/team-b/members", nil, 200, ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			expect(t, h.do(tc.c, tc.method, tc.path, tc.body), tc.status, tc.field)
-		})
-	}
+	})
 	// B unchanged.
 	ms, err := h.st.ListMembers(context.Background(), "team-b", store.ListOptions{Limit: 10})
 	if err != nil || len(ms) != 1 || ms[0].Username != "bob" || ms[0].Role != rbac.RoleOwner {

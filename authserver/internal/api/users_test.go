@@ -29,15 +29,7 @@ func TestUserSelfService(t *testing.T) {
 	alice := h.user("alice", false)
 	h.user("bob", false)
 
-	tests := []struct {
-		name   string
-		c      cred
-		method string
-		path   string
-		body   any
-		status int
-		field  string
-	}{
+	h.run(t, []call{
 		{"self get", alice, "GET", "/api/v1/users/alice", nil, 200, ""},
 		{"other get is 404", alice, "GET", "/api/v1/users/bob", nil, 404, ""},
 		{"missing get is 404", alice, "GET", "/api/v1/users/nobody", nil, 404, ""},
@@ -64,12 +56,7 @@ func TestUserSelfService(t *testing.T) {
 		{"reserved username", h.admin, "POST", "/api/v1/users", client.CreateUser{Username: "v2", Password: "password-123"}, 400, "username"},
 		{"short password", h.admin, "POST", "/api/v1/users", client.CreateUser{Username: "dave", Password: "short"}, 400, "password"},
 		{"long password", h.admin, "POST", "/api/v1/users", client.CreateUser{Username: "dave", Password: strings.Repeat("x", 300)}, 400, "password"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			expect(t, h.do(tc.c, tc.method, tc.path, tc.body), tc.status, tc.field)
-		})
-	}
+	})
 
 	var u client.User
 	h.do(h.admin, "GET", "/api/v1/users/alice", nil).decode(t, &u)
