@@ -21,6 +21,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
 	"github.com/dockmaster/dockmaster/authserver/internal/config"
 	"github.com/dockmaster/dockmaster/authserver/internal/events"
+	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/registryclient"
 	"github.com/dockmaster/dockmaster/authserver/internal/server"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
@@ -164,14 +165,14 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 	var recv *events.Receiver
 	a.Server = server.New(server.Deps{
 		Registry: a.Metrics,
-		// The REST API's settings and namespace changes drop the token
-		// endpoint's cached settings and namespaces at once, its user
-		// changes the authenticator's cached user row (on every replica
-		// with Redis).
+		// The REST API's changes of settings, namespaces and roles drop
+		// the token endpoint's cached settings and access at once, its
+		// user changes the authenticator's cached user row (on every
+		// replica with Redis).
 		Store: cacheNotifier{Store: st,
-			settingsChanged:   func() { a.Endpoint.InvalidateSettings() },
-			namespacesChanged: func() { a.Endpoint.InvalidateNamespaces() },
-			userChanged:       userChanged},
+			settingsChanged: func() { a.Endpoint.InvalidateSettings() },
+			accessChanged:   func() { a.Endpoint.InvalidateAccess() },
+			userChanged:     userChanged},
 		Auth:           auth,
 		Logger:         log,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
@@ -194,13 +195,14 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 				// Another replica's settings change applies here within
 				// this TTL; this replica's at once (cacheNotifier).
 				SettingsTTL: token.DefaultSettingsTTL,
-				// Anonymous requests reuse a namespace row for this TTL:
-				// a token already issued lives for the token lifetime
-				// (>= 60 s), so a visibility change can never take effect
-				// faster than that for holders of tokens; 1 s adds nothing
-				// material. This replica's API changes apply at once
-				// (cacheNotifier). Users and roles are read per request.
-				NamespaceTTL: token.DefaultNamespaceTTL,
+				// Namespace rows and a caller's roles on them are reused
+				// for this TTL: a token already issued lives for the
+				// token lifetime (>= 60 s), so a revoked grant can never
+				// take effect faster than that for holders of tokens; 1 s
+				// adds nothing material. This replica's API changes apply
+				// at once (cacheNotifier). Users and robots themselves are
+				// read by the authenticator.
+				AccessTTL: token.DefaultAccessTTL,
 			})
 			a.Endpoint.Register(mux)
 			recv = events.New(events.Deps{
@@ -237,17 +239,19 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 func eventWriters(config.Config) int { return 1 }
 
 // cacheNotifier is the store as the REST API sees it: a successful or
-// failed write of the settings, a namespace, or a user (deleting one deletes
-// its personal namespace) also drops the token endpoint's cached copy, and a
-// write of a user (create, update — password, enabled, admin, bot — or
-// delete) drops the authenticator's cached row of that user.
+// failed write of the settings drops the token endpoint's cached settings;
+// a write of a namespace, team, membership, grant, robot or user (a user
+// owns a personal namespace and holds memberships and grants) drops its
+// cached namespaces and roles; and a write of a user (create, update —
+// password, enabled, admin, bot — or delete) drops the authenticator's
+// cached row of that user.
 // Even after an error the write may have committed; dropping the cache
 // costs one read. Namespaces that registry events create need no hook: only
 // existing namespaces are cached.
 type cacheNotifier struct {
 	Store
-	settingsChanged, namespacesChanged func()
-	userChanged                        func(username string)
+	settingsChanged, accessChanged func()
+	userChanged                    func(username string)
 }
 
 func (s cacheNotifier) UpdateSettings(ctx context.Context, st store.Settings) error {
@@ -256,21 +260,77 @@ func (s cacheNotifier) UpdateSettings(ctx context.Context, st store.Settings) er
 }
 
 func (s cacheNotifier) CreateNamespace(ctx context.Context, n store.Namespace) error {
-	defer s.namespacesChanged()
+	defer s.accessChanged()
 	return s.Store.CreateNamespace(ctx, n)
 }
 
 func (s cacheNotifier) UpdateNamespace(ctx context.Context, n store.Namespace) error {
-	defer s.namespacesChanged()
+	defer s.accessChanged()
 	return s.Store.UpdateNamespace(ctx, n)
 }
 
 func (s cacheNotifier) DeleteNamespace(ctx context.Context, name string) error {
-	defer s.namespacesChanged()
+	defer s.accessChanged()
 	return s.Store.DeleteNamespace(ctx, name)
 }
 
+func (s cacheNotifier) CreateTeam(ctx context.Context, t store.Team, owner string) error {
+	defer s.accessChanged()
+	return s.Store.CreateTeam(ctx, t, owner)
+}
+
+func (s cacheNotifier) DeleteTeam(ctx context.Context, name string) error {
+	defer s.accessChanged()
+	return s.Store.DeleteTeam(ctx, name)
+}
+
+func (s cacheNotifier) AddMember(ctx context.Context, m store.Member) error {
+	defer s.accessChanged()
+	return s.Store.AddMember(ctx, m)
+}
+
+func (s cacheNotifier) UpdateMember(ctx context.Context, m store.Member) error {
+	defer s.accessChanged()
+	return s.Store.UpdateMember(ctx, m)
+}
+
+func (s cacheNotifier) RemoveMember(ctx context.Context, team, username string) error {
+	defer s.accessChanged()
+	return s.Store.RemoveMember(ctx, team, username)
+}
+
+func (s cacheNotifier) CreatePermission(ctx context.Context, p store.Permission) error {
+	defer s.accessChanged()
+	return s.Store.CreatePermission(ctx, p)
+}
+
+func (s cacheNotifier) UpdatePermission(ctx context.Context, p store.Permission) error {
+	defer s.accessChanged()
+	return s.Store.UpdatePermission(ctx, p)
+}
+
+func (s cacheNotifier) DeletePermission(ctx context.Context, namespace string, kind rbac.SubjectKind, name string) error {
+	defer s.accessChanged()
+	return s.Store.DeletePermission(ctx, namespace, kind, name)
+}
+
+func (s cacheNotifier) CreateRobot(ctx context.Context, r store.Robot) error {
+	defer s.accessChanged()
+	return s.Store.CreateRobot(ctx, r)
+}
+
+func (s cacheNotifier) UpdateRobot(ctx context.Context, r store.Robot) error {
+	defer s.accessChanged()
+	return s.Store.UpdateRobot(ctx, r)
+}
+
+func (s cacheNotifier) DeleteRobot(ctx context.Context, name string) error {
+	defer s.accessChanged()
+	return s.Store.DeleteRobot(ctx, name)
+}
+
 func (s cacheNotifier) CreateUser(ctx context.Context, u store.User) error {
+	defer s.accessChanged()
 	defer s.userChanged(u.Username)
 	return s.Store.CreateUser(ctx, u)
 }
@@ -281,7 +341,7 @@ func (s cacheNotifier) UpdateUser(ctx context.Context, u store.User) error {
 }
 
 func (s cacheNotifier) DeleteUser(ctx context.Context, username string) error {
-	defer s.namespacesChanged()
+	defer s.accessChanged()
 	defer s.userChanged(username)
 	return s.Store.DeleteUser(ctx, username)
 }

@@ -101,11 +101,12 @@ type EndpointDeps struct {
 	// change so it applies at once on this replica; other replicas see it
 	// within the TTL. The app uses DefaultSettingsTTL.
 	SettingsTTL time.Duration
-	// NamespaceTTL is how long requests that need no role lookup
-	// (anonymous) reuse a namespace row they read (0: read it per request).
-	// Call InvalidateNamespaces after a change so it applies at once on
-	// this replica. The app uses DefaultNamespaceTTL; see there why.
-	NamespaceTTL time.Duration
+	// AccessTTL is how long requests reuse a namespace row and a caller's
+	// roles on it (0: read them per request). Call InvalidateAccess after a
+	// namespace, team, membership, grant, robot or user changes so that it
+	// applies at once on this replica. The app uses DefaultAccessTTL; see
+	// there why.
+	AccessTTL time.Duration
 }
 
 // Endpoint is the registry token service: GET and POST /auth/token and the
@@ -116,7 +117,10 @@ type Endpoint struct {
 	audit      *auditor
 	settings   *settingsCache
 	namespaces *ttlCache[string, store.Namespace]
-	access     NamespaceAccessor // nil: GetNamespace, then RolesOn
+	// access is the namespace with a user's or robot's roles on it, read
+	// in one statement when the store can (NamespaceAccessor); nil: the
+	// namespace (cached), then RolesOn per request.
+	access *ttlCache[accessKey, namespaceAccess]
 
 	mu      sync.Mutex
 	minters map[time.Duration]*Minter
@@ -160,9 +164,11 @@ func NewEndpoint(d EndpointDeps) *Endpoint {
 		d.AuditInterval = DefaultAuditInterval
 	}
 	e.audit = newAuditor(d.Store, d.Logger, d.AuditQueue, d.AuditInterval)
-	e.access, _ = d.Store.(NamespaceAccessor)
 	e.settings = newSettingsCache(d.Store.GetSettings, d.SettingsTTL, time.Now)
-	e.namespaces = &ttlCache[string, store.Namespace]{get: d.Store.GetNamespace, ttl: d.NamespaceTTL, now: time.Now}
+	e.namespaces = &ttlCache[string, store.Namespace]{get: d.Store.GetNamespace, ttl: d.AccessTTL, now: time.Now}
+	if acc, ok := d.Store.(NamespaceAccessor); ok {
+		e.access = newAccessCache(acc, d.AccessTTL)
+	}
 	return e
 }
 

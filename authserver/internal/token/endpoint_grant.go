@@ -86,19 +86,20 @@ func (g *granter) repository(ctx context.Context, name string, requested []strin
 		// Admins' rights do not depend on the namespace (rbac.Decide).
 		d = nsDecision{target: rbac.Target{Namespace: ns, Kind: rbac.KindGlobal}, rolesKnown: true}
 	case g.e.access != nil && (g.subject.Kind == rbac.UserKind || g.subject.Kind == rbac.RobotKind):
-		// One statement for the namespace and the subject's roles on it.
-		n, roles, err := g.e.access.NamespaceAccess(ctx, ns, g.subject.Kind, g.subject.Name)
+		// One statement for the namespace and the subject's roles on it,
+		// cached briefly (EndpointDeps.AccessTTL).
+		a, err := g.e.access.load(ctx, accessKey{namespace: ns, kind: g.subject.Kind, name: g.subject.Name})
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			d = nsDecision{target: rbac.Target{Namespace: ns, Exists: false}, rolesKnown: true}
 		case err != nil:
 			return nil, fmt.Errorf("namespace and roles %q: %w", ns, err)
 		default:
-			d = nsDecision{target: rbac.Target{Namespace: ns, Kind: n.Kind(), Visibility: n.Visibility, Exists: true,
-				Role: rbac.Highest(roles...)}, rolesKnown: true}
+			d = nsDecision{target: rbac.Target{Namespace: ns, Kind: a.ns.Kind(), Visibility: a.ns.Visibility, Exists: true,
+				Role: a.role}, rolesKnown: true}
 		}
 	default:
-		// Cached briefly (EndpointDeps.NamespaceTTL): visibility and
+		// Cached briefly (EndpointDeps.AccessTTL): visibility and
 		// ownership only; roles below are read per request.
 		n, err := g.e.namespaces.load(ctx, ns)
 		switch {
@@ -131,6 +132,32 @@ func (g *granter) repository(ctx context.Context, name string, requested []strin
 // a subject's roles on it in one read (*sqlite.Store and *postgres.Store).
 type NamespaceAccessor interface {
 	NamespaceAccess(ctx context.Context, namespace string, kind rbac.SubjectKind, name string) (store.Namespace, []rbac.Role, error)
+}
+
+// accessKey names one subject's access to one namespace.
+type accessKey struct {
+	namespace string
+	kind      rbac.SubjectKind
+	name      string
+}
+
+// namespaceAccess is a namespace with the subject's highest role on it.
+type namespaceAccess struct {
+	ns   store.Namespace
+	role rbac.Role
+}
+
+// accessCacheMax bounds the (namespace, subject) pairs kept at once.
+const accessCacheMax = 8192
+
+func newAccessCache(acc NamespaceAccessor, ttl time.Duration) *ttlCache[accessKey, namespaceAccess] {
+	return &ttlCache[accessKey, namespaceAccess]{
+		get: func(ctx context.Context, k accessKey) (namespaceAccess, error) {
+			n, roles, err := acc.NamespaceAccess(ctx, k.namespace, k.kind, k.name)
+			return namespaceAccess{ns: n, role: rbac.Highest(roles...)}, err
+		},
+		ttl: ttl, now: time.Now, max: accessCacheMax,
+	}
 }
 
 // pullOnly reports whether requested asks for nothing but pull.

@@ -12,17 +12,17 @@ import (
 // (InvalidateSettings); one made on another replica within SettingsTTL.
 const DefaultSettingsTTL = time.Second
 
-// DefaultNamespaceTTL is how long the token endpoint reuses a namespace row
-// (team, owner, visibility) it read for a request without roles to look up
-// (anonymous). A namespace created, changed or deleted through this
-// replica's API takes effect at once (InvalidateNamespaces); one changed on
-// another replica within the TTL. That adds nothing material: a token
-// already issued stays valid for the token lifetime (at least MinLifetime,
-// 60 s), so making a namespace private can never take effect faster than
-// that for whoever holds a token. Only namespaces that exist are cached (a
-// new namespace is seen at once, and made-up names cannot fill the cache).
-// Users, robots, roles and grants are still read per request.
-const DefaultNamespaceTTL = time.Second
+// DefaultAccessTTL is how long the token endpoint reuses a namespace row
+// (team, owner, visibility) and a caller's roles on it. A namespace, team,
+// membership, grant, robot or user changed through this replica's API takes
+// effect at once (InvalidateAccess); one changed on another replica within
+// the TTL. That adds nothing material: a token already issued stays valid
+// for the token lifetime (at least MinLifetime, 60 s), so a revoked grant
+// can never take effect faster than that for whoever holds a token. Only
+// namespaces that exist are cached (a new namespace is seen at once, and
+// made-up names cannot fill the cache). Users and robots themselves
+// (enabled, expiry, admin) are not part of it: the authenticator reads them.
+const DefaultAccessTTL = time.Second
 
 // settingsCache is the site settings under a ttlCache with a single key.
 type settingsCache = ttlCache[struct{}, store.Settings]
@@ -36,7 +36,13 @@ func newSettingsCache(get func(context.Context) (store.Settings, error), ttl tim
 // for PATCH /api/v1/settings).
 func (e *Endpoint) InvalidateSettings() { e.settings.invalidate() }
 
-// InvalidateNamespaces drops the cached namespaces, so the next token
-// request reads them again. Call it after a namespace is created, changed
-// or deleted (the app does for the REST API's namespace and user writes).
-func (e *Endpoint) InvalidateNamespaces() { e.namespaces.invalidate() }
+// InvalidateAccess drops the cached namespaces and roles, so the next token
+// request reads them again. Call it after a namespace, team, membership,
+// grant, robot or user is created, changed or deleted (the app does for the
+// REST API's writes).
+func (e *Endpoint) InvalidateAccess() {
+	e.namespaces.invalidate()
+	if e.access != nil {
+		e.access.invalidate()
+	}
+}
