@@ -348,19 +348,19 @@ func applyEvent(t *dbtx, e store.RegistryEvent, now time.Time, ownerTeam string)
 	if err != nil || n == 0 {
 		return false, err
 	}
+	if err := lockRepository(t, e.Repository); err != nil {
+		return false, err
+	}
 	if err := applyRecorded(t, e, now, ownerTeam); err != nil {
 		return false, err
 	}
 	return true, nil
 }
 
-// applyRecorded applies e, whose id was just recorded, under its
-// repository's lock.
+// applyRecorded applies e, whose id was just recorded; the caller holds
+// its repository's lock.
 func applyRecorded(t *dbtx, e store.RegistryEvent, now time.Time, ownerTeam string) (err error) {
 	at := orNow(e.Timestamp, now)
-	if err := lockRepository(t, e.Repository); err != nil {
-		return err
-	}
 	switch e.Action {
 	case store.ActionPush:
 		err = applyPush(t, e, at, now, ownerTeam)
