@@ -75,15 +75,17 @@ func touchRepositoryVersionStmt(repo string, at time.Time, deleted bool) Stmt {
 	if deleted {
 		del = at
 	}
-	return Stmt{Q: `INSERT INTO repository_versions (name, changed_at, deleted_at) VALUES (?, ?, ?)
-		ON CONFLICT (name) DO UPDATE SET
+	return Stmt{Q: `INSERT INTO repository_versions (name, changed_at, deleted_at) VALUES (?, ?, ?)` + touchRepositoryVersionConflict,
+		Args: []any{repo, ts(at), ts(del)}}
+}
+
+// touchRepositoryVersionConflict moves changed_at and deleted_at forward only.
+const touchRepositoryVersionConflict = ` ON CONFLICT (name) DO UPDATE SET
 		changed_at = CASE WHEN repository_versions.changed_at IS NULL OR excluded.changed_at > repository_versions.changed_at
 			THEN excluded.changed_at ELSE repository_versions.changed_at END,
 		deleted_at = CASE WHEN excluded.deleted_at IS NOT NULL AND
 			(repository_versions.deleted_at IS NULL OR excluded.deleted_at > repository_versions.deleted_at)
-			THEN excluded.deleted_at ELSE repository_versions.deleted_at END`,
-		Args: []any{repo, ts(at), ts(del)}}
-}
+			THEN excluded.deleted_at ELSE repository_versions.deleted_at END`
 
 func manifestDeletedAt(t *dbtx, repo, digest string) (time.Time, error) {
 	var at time.Time
@@ -290,17 +292,16 @@ func (s *Store) ApplyEvents(ctx context.Context, evs []store.RegistryEvent, owne
 		if err != nil {
 			return err
 		}
+		todo := make([]store.RegistryEvent, 0, len(fresh))
 		for i, e := range evs {
 			if !fresh[e.ID] {
 				continue // seen before, or earlier in this batch
 			}
 			delete(fresh, e.ID)
-			if err := applyRecorded(t, e, now, ownerTeam); err != nil {
-				return fmt.Errorf("registry event %q: %w", e.ID, err)
-			}
+			todo = append(todo, e)
 			applied[i] = true
 		}
-		return nil
+		return applyFresh(t, todo, now, ownerTeam)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("registry events (%d): %w", len(evs), err)

@@ -27,6 +27,7 @@ func runRegistry(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RegistryEventsReordering", testEventsReordering},
 		{"RegistryEventsConcurrentRepository", testEventsConcurrentRepository},
 		{"RegistryEventsBatch", testEventsBatch},
+		{"RegistryEventsBatchEqualsSequential", testEventsBatchEqualsSequential},
 		{"RegistryState", testRegistryState},
 		{"RegistryReconcile", testReconcile},
 		{"RegistryReconcileSnapshotGuard", testReconcileSnapshotGuard},

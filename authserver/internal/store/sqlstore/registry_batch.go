@@ -1,0 +1,252 @@
+package sqlstore
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
+	"github.com/dockmaster/dockmaster/authserver/internal/store"
+)
+
+// applyFresh applies the newly recorded events of a batch, in order; the
+// caller holds the locks of their repositories. A run of pushes — what the
+// registry mostly sends — is decided from one read and written with a few
+// multi-row statements instead of a read and five writes per event: on
+// PostgreSQL, statements are what an event costs. Other events are applied
+// one by one between the runs.
+func applyFresh(t *dbtx, evs []store.RegistryEvent, now time.Time, ownerTeam string) error {
+	for i := 0; i < len(evs); {
+		j := i
+		for j < len(evs) && evs[j].Action == store.ActionPush {
+			j++
+		}
+		if j > i {
+			if err := applyPushes(t, evs[i:j], now, ownerTeam); err != nil {
+				return err
+			}
+			i = j
+			continue
+		}
+		if err := applyRecorded(t, evs[i], now, ownerTeam); err != nil {
+			return fmt.Errorf("registry event %q: %w", evs[i].ID, err)
+		}
+		i++
+	}
+	return nil
+}
+
+// pushTarget is what a push may create: its namespace and the team that
+// would own it ("" and "" when it may create none).
+func pushTarget(repo, ownerTeam string) (namespace, createNS, team string) {
+	namespace, global := rbac.NamespaceOf(repo)
+	if !global && ownerTeam != "" && rbac.ValidComponent(namespace) && !rbac.IsReserved(namespace) {
+		return namespace, namespace, ownerTeam
+	}
+	return namespace, "", ""
+}
+
+// applyPushes applies pushes exactly as applyPush would one after the
+// other: each is decided against what is recorded plus the pushes before
+// it in evs (a push only changes its tag's version and may create its
+// namespace), then all accepted ones are written together.
+func applyPushes(t *dbtx, evs []store.RegistryEvent, now time.Time, ownerTeam string) error {
+	states, err := readPushStates(t, evs, ownerTeam)
+	if err != nil {
+		return err
+	}
+	type tagKey struct{ repo, tag string }
+	tagSeen := map[tagKey]version{}
+	nsMade := map[string]bool{}
+	var w pushWrites
+	for i, e := range evs {
+		st := states[i]
+		at := orNow(e.Timestamp, now)
+		k := tagKey{e.Repository, e.Tag}
+		if v, ok := tagSeen[k]; ok && e.Tag != "" {
+			st.tag = v
+		}
+		if ok, _ := st.allowed(e.Tag, e.Digest, at); !ok {
+			continue
+		}
+		namespace, createNS, team := pushTarget(e.Repository, ownerTeam)
+		w.repository(e.Repository, namespace, now)
+		if createNS != "" && st.namespaceRows == 0 && st.teamRows > 0 && !nsMade[createNS] {
+			nsMade[createNS] = true
+			w.namespaces = append(w.namespaces, []any{createNS, team, string(rbac.Private), ts(now), ts(now)})
+		}
+		if e.Tag != "" {
+			tagSeen[k] = version{found: true, changedAt: at}
+			w.tag(e.Repository, e.Tag, []any{e.Repository, e.Tag, e.Digest, e.MediaType, e.Size, e.Actor, ts(at)},
+				[]any{e.Repository, e.Tag, ts(at), false})
+		}
+		w.repositoryVersion(e.Repository, at)
+	}
+	stmts := w.statements()
+	if len(stmts) == 0 {
+		return nil
+	}
+	if err := t.execBatch(stmts...); err != nil {
+		return fmt.Errorf("registry events: pushes into %d repositories: %w", len(w.repoIndex), err)
+	}
+	return nil
+}
+
+// readPushStates is readPushState for every push of evs in one statement
+// per chunk of rows (see chunks).
+func readPushStates(t *dbtx, evs []store.RegistryEvent, ownerTeam string) ([]pushState, error) {
+	out := make([]pushState, len(evs))
+	for start, n := range chunks(len(evs)) {
+		var q strings.Builder
+		q.WriteString(`WITH q (i, repo, tag, digest, ns, team) AS (VALUES `)
+		args := make([]any, 0, 6*n)
+		for i := range n {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(CAST(? AS INTEGER), ?, ?, ?, ?, ?)")
+			e := evs[start+i]
+			_, ns, team := pushTarget(e.Repository, ownerTeam)
+			args = append(args, start+i, e.Repository, e.Tag, e.Digest, ns, team)
+		}
+		q.WriteString(`) SELECT q.i,
+			(SELECT deleted_at FROM repository_versions WHERE name = q.repo),
+			(SELECT deleted_at FROM manifest_tombstones WHERE repository = q.repo AND digest = q.digest),
+			(SELECT count(*) FROM tag_versions WHERE repository = q.repo AND name = q.tag),
+			(SELECT changed_at FROM tag_versions WHERE repository = q.repo AND name = q.tag),
+			coalesce((SELECT deleted FROM tag_versions WHERE repository = q.repo AND name = q.tag), FALSE),
+			(SELECT count(*) FROM namespaces WHERE name = q.ns),
+			(SELECT count(*) FROM teams WHERE name = q.team)
+			FROM q ORDER BY q.i`)
+		rows := 0
+		err := t.query(q.String(), args, func(scan func(...any) error) error {
+			var i, tagRows int
+			var st pushState
+			if err := scan(&i, tsScan(&st.repoDeleted), tsScan(&st.manifestDeleted), &tagRows, tsScan(&st.tag.changedAt),
+				&st.tag.deleted, &st.namespaceRows, &st.teamRows); err != nil {
+				return err
+			}
+			if i < start || i >= start+n {
+				return fmt.Errorf("push state row %d outside %d..%d", i, start, start+n-1)
+			}
+			st.tag.found = tagRows > 0
+			out[i] = st
+			rows++
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("registry events: read push states: %w", err)
+		}
+		if rows != n {
+			return nil, fmt.Errorf("registry events: read push states: %d rows for %d pushes", rows, n)
+		}
+	}
+	return out, nil
+}
+
+// pushWrites gathers the rows a run of pushes writes, one per key: the last
+// push of a tag wins (it is the newest: a push is accepted only when newer
+// than the tag's version), and a repository keeps its newest time.
+type pushWrites struct {
+	repos      [][]any // name, namespace, created_at, updated_at
+	repoIndex  map[string]int
+	namespaces [][]any // name, team, visibility, created_at, updated_at
+	tags       [][]any // tagCols without the pull columns
+	tagVers    [][]any // repository, name, changed_at, deleted
+	tagIndex   map[[2]string]int
+	repoVers   map[string]time.Time
+	repoOrder  []string
+}
+
+func (w *pushWrites) repository(name, namespace string, now time.Time) {
+	if w.repoIndex == nil {
+		w.repoIndex, w.tagIndex, w.repoVers = map[string]int{}, map[[2]string]int{}, map[string]time.Time{}
+	}
+	if _, ok := w.repoIndex[name]; !ok {
+		w.repoIndex[name] = len(w.repos)
+		w.repos = append(w.repos, []any{name, namespace, ts(now), ts(now)})
+	}
+}
+
+func (w *pushWrites) tag(repo, tag string, row, ver []any) {
+	k := [2]string{repo, tag}
+	if i, ok := w.tagIndex[k]; ok {
+		w.tags[i], w.tagVers[i] = row, ver
+		return
+	}
+	w.tagIndex[k] = len(w.tags)
+	w.tags, w.tagVers = append(w.tags, row), append(w.tagVers, ver)
+}
+
+func (w *pushWrites) repositoryVersion(repo string, at time.Time) {
+	prev, ok := w.repoVers[repo]
+	if !ok {
+		w.repoOrder = append(w.repoOrder, repo)
+	}
+	if !ok || at.After(prev) {
+		w.repoVers[repo] = at
+	}
+}
+
+// statements are the multi-row writes, in the order applyPush writes:
+// repositories (created, or updated_at moved to now), namespaces, tags and
+// their versions, repository versions.
+func (w *pushWrites) statements() []Stmt {
+	var out []Stmt
+	out = appendRows(out, `INSERT INTO repositories (name, namespace, description, pull_count, created_at, updated_at) VALUES `,
+		`(?, ?, '', 0, ?, ?)`, ` ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at`, w.repos)
+	out = appendRows(out, `INSERT INTO namespaces (name, team, owner, visibility, description, created_at, updated_at) VALUES `,
+		`(?, ?, NULL, ?, '', ?, ?)`, ` ON CONFLICT (name) DO NOTHING`, w.namespaces)
+	out = appendRows(out, `INSERT INTO tags (`+tagCols+`) VALUES `, `(?, ?, ?, ?, ?, ?, ?, NULL, 0)`,
+		` ON CONFLICT (repository, name) DO UPDATE SET digest = excluded.digest, media_type = excluded.media_type,
+		size = excluded.size, pushed_by = excluded.pushed_by, pushed_at = excluded.pushed_at`, w.tags)
+	out = appendRows(out, `INSERT INTO tag_versions (repository, name, changed_at, deleted) VALUES `, `(?, ?, ?, ?)`,
+		` ON CONFLICT (repository, name) DO UPDATE SET changed_at = excluded.changed_at, deleted = excluded.deleted`, w.tagVers)
+	var repoVers [][]any
+	for _, r := range w.repoOrder {
+		repoVers = append(repoVers, []any{r, ts(w.repoVers[r]), ts(time.Time{})})
+	}
+	return appendRows(out, `INSERT INTO repository_versions (name, changed_at, deleted_at) VALUES `, `(?, ?, ?)`,
+		touchRepositoryVersionConflict, repoVers)
+}
+
+// appendRows appends one multi-row INSERT per chunk of rows.
+func appendRows(out []Stmt, head, row, tail string, rows [][]any) []Stmt {
+	for start, n := range chunks(len(rows)) {
+		var q strings.Builder
+		q.WriteString(head)
+		var args []any
+		for i := range n {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString(row)
+			args = append(args, rows[start+i]...)
+		}
+		q.WriteString(tail)
+		out = append(out, Stmt{Q: q.String(), Args: args})
+	}
+	return out
+}
+
+// maxChunk bounds the rows of one multi-row statement.
+const maxChunk = 64
+
+// chunks splits n rows into runs whose lengths are powers of two (at most
+// maxChunk), so that a statement comes in a few texts only and both
+// databases' prepared-statement caches keep them: it yields each run's
+// start and length.
+func chunks(n int) func(yield func(int, int) bool) {
+	return func(yield func(int, int) bool) {
+		for start := 0; start < n; {
+			size := maxChunk
+			for size > n-start {
+				size /= 2
+			}
+			if !yield(start, size) {
+				return
+			}
+			start += size
+		}
+	}
+}
