@@ -67,18 +67,15 @@ func accessOf(t *testing.T, raw string) []string {
 	return out
 }
 
-// TestAccessCacheFollowsAPIChanges: the token endpoint reuses a namespace
-// and a caller's roles on it for a moment (token.DefaultAccessTTL), yet
-// every change of membership, grants, visibility and robots through the
-// REST API applies to the very next token request.
-func TestAccessCacheFollowsAPIChanges(t *testing.T) {
+// checkAccessChanges: each change of membership, grants, visibility,
+// settings and robots through a's REST API applies to b's very next token
+// request (a == b: the same replica), although b's token endpoint reuses a
+// namespace, a caller's roles and the settings for a moment
+// (token.DefaultAccessTTL, token.DefaultSettingsTTL).
+func checkAccessChanges(t *testing.T, a, b *replica, adminPW string) {
+	t.Helper()
 	ctx := t.Context()
-	r := startReplica(t, t.TempDir(), "")
-	pw, err := app.BootstrapAdmin(ctx, r.st, "admin", "", r.cfg.BcryptCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ac := r.admin(t, pw)
+	ac := a.admin(t, adminPW)
 	const devPW = "dev-password-1"
 	for _, u := range []string{"dev", "lead"} {
 		if _, err := ac.CreateUser(ctx, client.CreateUser{Username: u, Password: devPW}); err != nil {
@@ -107,6 +104,14 @@ func TestAccessCacheFollowsAPIChanges(t *testing.T) {
 			_, err := ac.UpdateMember(ctx, "web", "dev", client.UpdateMember{Role: "contributor"})
 			return err
 		}, "pull,push"},
+		{"push policy admin-only", func() error {
+			_, err := ac.UpdateSettings(ctx, client.UpdateSettings{PushPolicy: ptr("admin-only")})
+			return err
+		}, "pull"},
+		{"push policy allow-teams", func() error {
+			_, err := ac.UpdateSettings(ctx, client.UpdateSettings{PushPolicy: ptr("allow-teams")})
+			return err
+		}, "pull,push"},
 		{"removed from the team", func() error { return ac.RemoveMember(ctx, "web", "dev") }, ""},
 		{"granted owner", func() error {
 			_, err := ac.CreatePermission(ctx, "web", client.CreatePermission{Kind: "user", Name: "dev", Role: "owner"})
@@ -130,7 +135,7 @@ func TestAccessCacheFollowsAPIChanges(t *testing.T) {
 		if err := s.change(); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
 		}
-		if got := r.granted(t, "dev", devPW, repo); got != s.want {
+		if got := b.granted(t, "dev", devPW, repo); got != s.want {
 			t.Errorf("%s: granted %q, want %q", s.name, got, s.want)
 		}
 	}
@@ -140,15 +145,44 @@ func TestAccessCacheFollowsAPIChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := r.granted(t, robot.Name, robot.Secret, repo); got != "pull,push" {
+	if got := b.granted(t, robot.Name, robot.Secret, repo); got != "pull,push" {
 		t.Fatalf("robot before: granted %q", got)
 	}
 	if _, err := ac.UpdateRobot(ctx, "ci", client.UpdateRobot{Access: &[]client.RobotAccess{{Namespace: "web", Role: "viewer"}}}); err != nil {
 		t.Fatal(err)
 	}
-	if got := r.granted(t, robot.Name, robot.Secret, repo); got != "pull" {
+	if got := b.granted(t, robot.Name, robot.Secret, repo); got != "pull" {
 		t.Errorf("robot access lowered to viewer: granted %q", got)
 	}
+}
+
+// TestAccessCacheFollowsAPIChanges: one replica (SQLite, no Redis).
+func TestAccessCacheFollowsAPIChanges(t *testing.T) {
+	r := startReplica(t, t.TempDir(), "")
+	pw, err := app.BootstrapAdmin(t.Context(), r.st, "admin", "", r.cfg.BcryptCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAccessChanges(t, r, r, pw)
+}
+
+// TestAccessCacheAcrossReplicas: two replicas share one SQLite file and
+// one Redis; a change through A's API is announced, and B's very next token
+// request reflects it (without the announcement B would serve its cached
+// copy for up to a second).
+func TestAccessCacheAcrossReplicas(t *testing.T) {
+	redisURL, _ := startRedis(t)
+	dir := t.TempDir()
+	a := startReplica(t, dir, redisURL)
+	pw, err := app.BootstrapAdmin(t.Context(), a.st, "admin", "", a.cfg.BcryptCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := startReplica(t, dir, redisURL)
+	for _, r := range []*replica{a, b} {
+		waitFor(t, "the subscription to come up", r.app.Auth.UserCacheActive)
+	}
+	checkAccessChanges(t, a, b, pw)
 }
 
 // TestAccessCacheIsUsed: a change behind the API's back (another replica's

@@ -150,12 +150,19 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 	// Application tokens and robots always read the store.
 	auth := authn.New(st, authn.Options{BcryptCost: cfg.BcryptCost, Logger: log, UserCacheTTL: userRowTTL(cfg, rdb != nil)})
 	a.Auth = auth
-	userChanged := auth.Forget
-	if rdb != nil {
-		inv := startUserInvalidation(rdb, auth, log)
-		a.closers = append(a.closers, inv.close)
-		userChanged = inv.changed
+	// changed drops this replica's cached copy of what the REST API
+	// changed; with Redis it is announced to every replica too (below).
+	drop := func(kind, name string) {
+		switch kind {
+		case changeUser:
+			auth.Forget(name)
+		case changeAccess:
+			a.Endpoint.InvalidateAccess()
+		case changeSettings:
+			a.Endpoint.InvalidateSettings()
+		}
 	}
+	changed := drop
 	a.Metrics = prometheus.NewRegistry()
 	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Metrics.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
@@ -169,10 +176,7 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		// the token endpoint's cached settings and access at once, its
 		// user changes the authenticator's cached user row (on every
 		// replica with Redis).
-		Store: cacheNotifier{Store: st,
-			settingsChanged: func() { a.Endpoint.InvalidateSettings() },
-			accessChanged:   func() { a.Endpoint.InvalidateAccess() },
-			userChanged:     userChanged},
+		Store:          cacheNotifier{Store: st, changed: func(kind, name string) { changed(kind, name) }},
 		Auth:           auth,
 		Logger:         log,
 		MaxBodyBytes:   cfg.MaxBodyBytes,
@@ -219,6 +223,12 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		},
 	})
 	a.closers = append(a.closers, a.Endpoint.Close, recv.Close)
+	if rdb != nil {
+		// Started once the endpoint exists: announcements drop its caches.
+		feed := startChangeFeed(rdb, auth, drop, log)
+		a.closers = append(a.closers, feed.close)
+		changed = feed.changed
+	}
 	if cfg.RegistryURL != "" {
 		reg, err := registryclient.New(cfg.RegistryURL, registryclient.Options{Tokens: SyncTokens(minter, cfg.Service)})
 		if err != nil {
@@ -250,9 +260,13 @@ func eventWriters(config.Config) int { return 1 }
 // existing namespaces are cached.
 type cacheNotifier struct {
 	Store
-	settingsChanged, accessChanged func()
-	userChanged                    func(username string)
+	// changed drops (and with Redis announces) what kind and name name.
+	changed func(kind, name string)
 }
+
+func (s cacheNotifier) settingsChanged()        { s.changed(changeSettings, "") }
+func (s cacheNotifier) accessChanged()          { s.changed(changeAccess, "") }
+func (s cacheNotifier) userChanged(name string) { s.changed(changeUser, name) }
 
 func (s cacheNotifier) UpdateSettings(ctx context.Context, st store.Settings) error {
 	defer s.settingsChanged()

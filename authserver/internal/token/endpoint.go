@@ -99,7 +99,8 @@ type EndpointDeps struct {
 	// SettingsTTL is how long token requests reuse the site settings they
 	// read (0: read them per request). Call InvalidateSettings after a
 	// change so it applies at once on this replica; other replicas see it
-	// within the TTL. The app uses DefaultSettingsTTL.
+	// when told (the app announces changes through Redis), else within the
+	// TTL. The app uses DefaultSettingsTTL.
 	SettingsTTL time.Duration
 	// AccessTTL is how long requests reuse a namespace row and a caller's
 	// roles on it (0: read them per request). Call InvalidateAccess after a

@@ -9,14 +9,15 @@ import (
 
 // DefaultSettingsTTL is how long the token endpoint reuses the site settings
 // it read. A PATCH /settings on this replica takes effect at once
-// (InvalidateSettings); one made on another replica within SettingsTTL.
+// (InvalidateSettings); one made on another replica when that replica
+// announces it (the app does through Redis), else within SettingsTTL.
 const DefaultSettingsTTL = time.Second
 
 // DefaultAccessTTL is how long the token endpoint reuses a namespace row
 // (team, owner, visibility) and a caller's roles on it. A namespace, team,
 // membership, grant, robot or user changed through this replica's API takes
-// effect at once (InvalidateAccess); one changed on another replica within
-// the TTL. That adds nothing material: a token already issued stays valid
+// effect at once (InvalidateAccess); one changed on another replica when
+// that replica announces it (the app does through Redis), else within the TTL. That adds nothing material: a token already issued stays valid
 // for the token lifetime (at least MinLifetime, 60 s), so a revoked grant
 // can never take effect faster than that for whoever holds a token. Only
 // namespaces that exist are cached (a new namespace is seen at once, and
