@@ -171,17 +171,7 @@ func TestAccessCacheFollowsAPIChanges(t *testing.T) {
 // request reflects it (without the announcement B would serve its cached
 // copy for up to a second).
 func TestAccessCacheAcrossReplicas(t *testing.T) {
-	redisURL, _ := startRedis(t)
-	dir := t.TempDir()
-	a := startReplica(t, dir, redisURL)
-	pw, err := app.BootstrapAdmin(t.Context(), a.st, "admin", "", a.cfg.BcryptCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := startReplica(t, dir, redisURL)
-	for _, r := range []*replica{a, b} {
-		waitFor(t, "the subscription to come up", r.app.Auth.UserCacheActive)
-	}
+	a, b, pw, _ := startPair(t)
 	checkAccessChanges(t, a, b, pw)
 }
 

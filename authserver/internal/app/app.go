@@ -150,8 +150,9 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 	// Application tokens and robots always read the store.
 	auth := authn.New(st, authn.Options{BcryptCost: cfg.BcryptCost, Logger: log, UserCacheTTL: userRowTTL(cfg, rdb != nil)})
 	a.Auth = auth
-	// changed drops this replica's cached copy of what the REST API
-	// changed; with Redis it is announced to every replica too (below).
+	// drop drops this replica's cached copy of what changed; changed is
+	// what the REST API's writes call: drop, and with Redis also announce
+	// the change to every replica (set below, once the endpoint exists).
 	drop := func(kind, name string) {
 		switch kind {
 		case changeUser:
@@ -174,8 +175,8 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		Registry: a.Metrics,
 		// The REST API's changes of settings, namespaces and roles drop
 		// the token endpoint's cached settings and access at once, its
-		// user changes the authenticator's cached user row (on every
-		// replica with Redis).
+		// user changes the authenticator's cached user row — on every
+		// replica with Redis.
 		Store:          cacheNotifier{Store: st, changed: func(kind, name string) { changed(kind, name) }},
 		Auth:           auth,
 		Logger:         log,
@@ -196,16 +197,16 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 				CatalogSubjects: []string{SyncSubject},
 				Logger:          log,
 				ClientAddr:      server.ClientAddr,
-				// Another replica's settings change applies here within
-				// this TTL; this replica's at once (cacheNotifier).
+				// A settings change applies at once here (cacheNotifier)
+				// and, with Redis, on every replica; else within this TTL.
 				SettingsTTL: token.DefaultSettingsTTL,
 				// Namespace rows and a caller's roles on them are reused
 				// for this TTL: a token already issued lives for the
 				// token lifetime (>= 60 s), so a revoked grant can never
 				// take effect faster than that for holders of tokens; 1 s
-				// adds nothing material. This replica's API changes apply
-				// at once (cacheNotifier). Users and robots themselves are
-				// read by the authenticator.
+				// adds nothing material. API changes apply at once here
+				// (cacheNotifier) and, with Redis, on every replica. Users
+				// and robots themselves are read by the authenticator.
 				AccessTTL: token.DefaultAccessTTL,
 			})
 			a.Endpoint.Register(mux)

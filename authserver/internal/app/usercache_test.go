@@ -188,17 +188,7 @@ func TestUserCacheInProcess(t *testing.T) {
 // Redis; a change through A's API is refused by B's very next login. With
 // B's subscription down, B reads the store on every login.
 func TestUserCacheAcrossReplicas(t *testing.T) {
-	redisURL, stopRedis := startRedis(t)
-	dir := t.TempDir()
-	a := startReplica(t, dir, redisURL)
-	pw, err := app.BootstrapAdmin(t.Context(), a.st, "admin", "", a.cfg.BcryptCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := startReplica(t, dir, redisURL)
-	for _, r := range []*replica{a, b} {
-		waitFor(t, "the subscription to come up", r.app.Auth.UserCacheActive)
-	}
+	a, b, pw, stopRedis := startPair(t)
 	checkUserChanges(t, a, b, pw)
 
 	// Redis goes away: B can no longer hear changes, so it bypasses its
@@ -224,6 +214,25 @@ func TestUserCacheAcrossReplicas(t *testing.T) {
 	if _, s := b.me(t, "outage", "first-password-1"); s != http.StatusUnauthorized {
 		t.Errorf("Redis down, user disabled in the database: /me status %d", s)
 	}
+}
+
+// startPair starts two replicas over one SQLite file and one private
+// Redis, bootstraps the admin (its password is pw) and waits until both
+// replicas hear announced changes; stopRedis ends Redis early.
+func startPair(t *testing.T) (a, b *replica, pw string, stopRedis func()) {
+	t.Helper()
+	redisURL, stopRedis := startRedis(t)
+	dir := t.TempDir()
+	a = startReplica(t, dir, redisURL)
+	pw, err := app.BootstrapAdmin(t.Context(), a.st, "admin", "", a.cfg.BcryptCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = startReplica(t, dir, redisURL)
+	for _, r := range []*replica{a, b} {
+		waitFor(t, "the subscription to come up", r.app.Auth.UserCacheActive)
+	}
+	return a, b, pw, stopRedis
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {

@@ -17,9 +17,10 @@ const DefaultSettingsTTL = time.Second
 // (team, owner, visibility) and a caller's roles on it. A namespace, team,
 // membership, grant, robot or user changed through this replica's API takes
 // effect at once (InvalidateAccess); one changed on another replica when
-// that replica announces it (the app does through Redis), else within the TTL. That adds nothing material: a token already issued stays valid
-// for the token lifetime (at least MinLifetime, 60 s), so a revoked grant
-// can never take effect faster than that for whoever holds a token. Only
+// that replica announces it (the app does through Redis), else within the
+// TTL. That adds nothing material: a token already issued stays valid for
+// the token lifetime (at least MinLifetime, 60 s), so a revoked grant can
+// never take effect faster than that for whoever holds a token. Only
 // namespaces that exist are cached (a new namespace is seen at once, and
 // made-up names cannot fill the cache). Users and robots themselves
 // (enabled, expiry, admin) are not part of it: the authenticator reads them.

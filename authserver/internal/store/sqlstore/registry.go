@@ -39,15 +39,7 @@ func tagVersion(t *dbtx, repo, tag string) (version, error) {
 }
 
 func setTagVersion(t *dbtx, repo, tag string, at time.Time, deleted bool) error {
-	st := setTagVersionStmt(repo, tag, at, deleted)
-	_, err := t.exec(st.Q, st.Args...)
-	return err
-}
-
-func setTagVersionStmt(repo, tag string, at time.Time, deleted bool) Stmt {
-	return Stmt{Q: `INSERT INTO tag_versions (repository, name, changed_at, deleted) VALUES (?, ?, ?, ?)
-		ON CONFLICT (repository, name) DO UPDATE SET changed_at = excluded.changed_at, deleted = excluded.deleted`,
-		Args: []any{repo, tag, ts(at), deleted}}
+	return t.execBatch(upsertTagVersions(nil, [][]any{tagVersionArgs(repo, tag, at, deleted)})...)
 }
 
 func repositoryVersion(t *dbtx, repo string) (version, error) {
@@ -97,47 +89,18 @@ func manifestDeletedAt(t *dbtx, repo, digest string) (time.Time, error) {
 	return at, err
 }
 
-// pushAllowed reports whether a push (or a listed tag) at time at is newer
-// than every delete recorded for the repository, the manifest and the tag,
-// and than the tag's last change. Equal times keep what is recorded. The
-// three records are read in one statement.
-func pushAllowed(t *dbtx, repo, tag, digest string, at time.Time) (bool, version, error) {
-	st, err := readPushState(t, repo, tag, digest, "", "")
-	if err != nil {
-		return false, version{}, err
-	}
-	ok, tv := st.allowed(tag, digest, at)
-	return ok, tv, nil
-}
-
-// pushState is what decides a push, read in one statement; with a
-// namespace and team given, also whether they exist (for ensureRepository).
+// pushState is what decides a push (readPushStates); with an owner team
+// given, also whether the push's namespace and that team exist.
 type pushState struct {
 	repoDeleted, manifestDeleted time.Time
 	tag                          version
 	namespaceRows, teamRows      int
 }
 
-func readPushState(t *dbtx, repo, tag, digest, namespace, team string) (pushState, error) {
-	var st pushState
-	var tagRows int
-	err := t.get(`SELECT
-		(SELECT deleted_at FROM repository_versions WHERE name = ?),
-		(SELECT deleted_at FROM manifest_tombstones WHERE repository = ? AND digest = ?),
-		(SELECT count(*) FROM tag_versions WHERE repository = ? AND name = ?),
-		(SELECT changed_at FROM tag_versions WHERE repository = ? AND name = ?),
-		coalesce((SELECT deleted FROM tag_versions WHERE repository = ? AND name = ?), FALSE),
-		(SELECT count(*) FROM namespaces WHERE name = ?),
-		(SELECT count(*) FROM teams WHERE name = ?)`,
-		[]any{repo, repo, digest, repo, tag, repo, tag, repo, tag, namespace, team},
-		tsScan(&st.repoDeleted), tsScan(&st.manifestDeleted), &tagRows, tsScan(&st.tag.changedAt), &st.tag.deleted,
-		&st.namespaceRows, &st.teamRows)
-	st.tag.found = tagRows > 0
-	return st, err
-}
-
-// allowed is pushAllowed's decision; a missing record reads as the zero
-// time, older than any change.
+// allowed reports whether a push (or a listed tag) at time at is newer
+// than every delete recorded for the repository, the manifest and the tag,
+// and than the tag's last change; equal times keep what is recorded. A
+// missing record reads as the zero time, older than any change.
 func (st pushState) allowed(tag, digest string, at time.Time) (bool, version) {
 	if !at.After(st.repoDeleted) {
 		return false, version{}
@@ -180,23 +143,6 @@ func ensureRepository(t *dbtx, repo, ownerTeam string, now time.Time) (created b
 		return false, fmt.Errorf("namespace %q: %w", namespace, err)
 	}
 	return n > 0, nil
-}
-
-// putTagState upserts a tag's manifest fields, keeping its pull counters.
-func putTagState(t *dbtx, repo string, tg store.TagState, pushedBy string, at time.Time) error {
-	st := putTagStateStmt(repo, tg, pushedBy, at)
-	_, err := t.exec(st.Q, st.Args...)
-	if err != nil {
-		return fmt.Errorf("repository %q tag %q: %w", repo, tg.Name, err)
-	}
-	return nil
-}
-
-func putTagStateStmt(repo string, tg store.TagState, pushedBy string, at time.Time) Stmt {
-	return Stmt{Q: `INSERT INTO tags (` + tagCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 0)
-		ON CONFLICT (repository, name) DO UPDATE SET digest = excluded.digest, media_type = excluded.media_type,
-		size = excluded.size, pushed_by = excluded.pushed_by, pushed_at = excluded.pushed_at`,
-		Args: []any{repo, tg.Name, tg.Digest, tg.MediaType, tg.Size, pushedBy, ts(at)}}
 }
 
 // removeTag deletes a tag and leaves a tombstone at at.
@@ -364,7 +310,7 @@ func applyRecorded(t *dbtx, e store.RegistryEvent, now time.Time, ownerTeam stri
 	at := orNow(e.Timestamp, now)
 	switch e.Action {
 	case store.ActionPush:
-		err = applyPush(t, e, at, now, ownerTeam)
+		err = applyPushes(t, []store.RegistryEvent{e}, now, ownerTeam)
 	case store.ActionPull:
 		err = applyPull(t, e, at)
 	case store.ActionDelete:
@@ -379,42 +325,6 @@ func applyRecorded(t *dbtx, e store.RegistryEvent, now time.Time, ownerTeam stri
 	}
 	// other actions: only the id is kept
 	return err
-}
-
-func applyPush(t *dbtx, e store.RegistryEvent, at, now time.Time, ownerTeam string) error {
-	// ensureRepository's logic, with its reads in pushAllowed's statement
-	// and its writes sent along with the push's.
-	namespace, global := rbac.NamespaceOf(e.Repository)
-	mayCreate := !global && ownerTeam != "" && rbac.ValidComponent(namespace) && !rbac.IsReserved(namespace)
-	nsName, teamName := "", ""
-	if mayCreate {
-		nsName, teamName = namespace, ownerTeam
-	}
-	st, err := readPushState(t, e.Repository, e.Tag, e.Digest, nsName, teamName)
-	if err != nil {
-		return err
-	}
-	if ok, _ := st.allowed(e.Tag, e.Digest, at); !ok {
-		return nil
-	}
-	stmts := []Stmt{{Q: `INSERT INTO repositories (name, namespace, description, pull_count, created_at, updated_at)
-		VALUES (?, ?, '', 0, ?, ?) ON CONFLICT (name) DO NOTHING`, Args: []any{e.Repository, namespace, ts(now), ts(now)}}}
-	if mayCreate && st.namespaceRows == 0 && st.teamRows > 0 {
-		stmts = append(stmts, Stmt{Q: `INSERT INTO namespaces (name, team, owner, visibility, description, created_at, updated_at)
-			VALUES (?, ?, NULL, ?, '', ?, ?) ON CONFLICT (name) DO NOTHING`,
-			Args: []any{namespace, ownerTeam, string(rbac.Private), ts(now), ts(now)}})
-	}
-	// The writes depend on nothing read after this point: one round trip.
-	if e.Tag != "" {
-		stmts = append(stmts, putTagStateStmt(e.Repository, store.TagState{Name: e.Tag, Digest: e.Digest,
-			MediaType: e.MediaType, Size: e.Size}, e.Actor, at), setTagVersionStmt(e.Repository, e.Tag, at, false))
-	}
-	stmts = append(stmts, touchRepositoryVersionStmt(e.Repository, at, false),
-		Stmt{Q: `UPDATE repositories SET updated_at = ? WHERE name = ?`, Args: []any{ts(now), e.Repository}})
-	if err := t.execBatch(stmts...); err != nil {
-		return fmt.Errorf("repository %q: %w", e.Repository, err)
-	}
-	return nil
 }
 
 // applyPull counts a pull; pulls of repositories or tags not (yet) known are
@@ -590,14 +500,25 @@ func (s *Store) ReconcileRepository(ctx context.Context, r store.Reconcile) (sto
 		if err != nil {
 			return err
 		}
+		// What decides each listed tag, read in one statement per chunk.
+		var tags []store.TagState
+		var keys []store.RegistryEvent
 		listed := make(map[string]bool, len(r.Tags))
 		for _, tg := range r.Tags {
-			listed[tg.Name] = true
-			old, exists := current[tg.Name]
-			ok, tv, err := pushAllowed(t, r.Repository, tg.Name, tg.Digest, at)
-			if err != nil {
-				return err
+			if !listed[tg.Name] {
+				listed[tg.Name] = true
+				tags = append(tags, tg)
+				keys = append(keys, store.RegistryEvent{Repository: r.Repository, Tag: tg.Name, Digest: tg.Digest})
 			}
+		}
+		states, err := readPushStates(t, keys, "")
+		if err != nil {
+			return err
+		}
+		var tagRows, versionRows [][]any
+		for i, tg := range tags {
+			old, exists := current[tg.Name]
+			ok, tv := states[i].allowed(tg.Name, tg.Digest, at)
 			if !ok {
 				continue // something newer than the snapshot is recorded
 			}
@@ -605,22 +526,21 @@ func (s *Store) ReconcileRepository(ctx context.Context, r store.Reconcile) (sto
 				// Unchanged: record that it was current at the snapshot, so
 				// older events arriving late do not override it.
 				if !tv.found || at.After(tv.changedAt) {
-					if err := setTagVersion(t, r.Repository, tg.Name, at, false); err != nil {
-						return err
-					}
+					versionRows = append(versionRows, tagVersionArgs(r.Repository, tg.Name, at, false))
 				}
 				continue
 			}
-			if err := putTagState(t, r.Repository, tg, "", at); err != nil {
-				return err
-			}
-			if err := setTagVersion(t, r.Repository, tg.Name, at, false); err != nil {
-				return err
-			}
+			tagRows = append(tagRows, tagArgs(r.Repository, tg, "", at))
+			versionRows = append(versionRows, tagVersionArgs(r.Repository, tg.Name, at, false))
 			if exists {
 				res.Updated++
 			} else {
 				res.Added++
+			}
+		}
+		if stmts := upsertTagVersions(upsertTags(nil, tagRows), versionRows); len(stmts) > 0 {
+			if err := t.execBatch(stmts...); err != nil {
+				return fmt.Errorf("repository %q: tags: %w", r.Repository, err)
 			}
 		}
 		for name, tg := range current {

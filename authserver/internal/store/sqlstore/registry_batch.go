@@ -77,8 +77,8 @@ func applyPushes(t *dbtx, evs []store.RegistryEvent, now time.Time, ownerTeam st
 		}
 		if e.Tag != "" {
 			tagSeen[k] = version{found: true, changedAt: at}
-			w.tag(e.Repository, e.Tag, []any{e.Repository, e.Tag, e.Digest, e.MediaType, e.Size, e.Actor, ts(at)},
-				[]any{e.Repository, e.Tag, ts(at), false})
+			w.tag(e.Repository, e.Tag, tagArgs(e.Repository, store.TagState{Name: e.Tag, Digest: e.Digest, MediaType: e.MediaType, Size: e.Size}, e.Actor, at),
+				tagVersionArgs(e.Repository, e.Tag, at, false))
 		}
 		w.repositoryVersion(e.Repository, at)
 	}
@@ -92,8 +92,10 @@ func applyPushes(t *dbtx, evs []store.RegistryEvent, now time.Time, ownerTeam st
 	return nil
 }
 
-// readPushStates is readPushState for every push of evs in one statement
-// per chunk of rows (see chunks).
+// readPushStates reads what decides each push of evs — the repository's
+// and the manifest's last deletes, the tag's version and, for a push that
+// may create its namespace (ownerTeam set), whether that namespace and the
+// team exist — in one statement per chunk of rows (see chunks).
 func readPushStates(t *dbtx, evs []store.RegistryEvent, ownerTeam string) ([]pushState, error) {
 	out := make([]pushState, len(evs))
 	for start, n := range chunks(len(evs)) {
@@ -197,17 +199,37 @@ func (w *pushWrites) statements() []Stmt {
 		`(?, ?, '', 0, ?, ?)`, ` ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at`, w.repos)
 	out = appendRows(out, `INSERT INTO namespaces (name, team, owner, visibility, description, created_at, updated_at) VALUES `,
 		`(?, ?, NULL, ?, '', ?, ?)`, ` ON CONFLICT (name) DO NOTHING`, w.namespaces)
-	out = appendRows(out, `INSERT INTO tags (`+tagCols+`) VALUES `, `(?, ?, ?, ?, ?, ?, ?, NULL, 0)`,
-		` ON CONFLICT (repository, name) DO UPDATE SET digest = excluded.digest, media_type = excluded.media_type,
-		size = excluded.size, pushed_by = excluded.pushed_by, pushed_at = excluded.pushed_at`, w.tags)
-	out = appendRows(out, `INSERT INTO tag_versions (repository, name, changed_at, deleted) VALUES `, `(?, ?, ?, ?)`,
-		` ON CONFLICT (repository, name) DO UPDATE SET changed_at = excluded.changed_at, deleted = excluded.deleted`, w.tagVers)
+	out = upsertTagVersions(upsertTags(out, w.tags), w.tagVers)
 	var repoVers [][]any
 	for _, r := range w.repoOrder {
 		repoVers = append(repoVers, []any{r, ts(w.repoVers[r]), ts(time.Time{})})
 	}
 	return appendRows(out, `INSERT INTO repository_versions (name, changed_at, deleted_at) VALUES `, `(?, ?, ?)`,
 		touchRepositoryVersionConflict, repoVers)
+}
+
+// tagArgs is a row of upsertTags: a tag's manifest fields.
+func tagArgs(repo string, tg store.TagState, pushedBy string, at time.Time) []any {
+	return []any{repo, tg.Name, tg.Digest, tg.MediaType, tg.Size, pushedBy, ts(at)}
+}
+
+// upsertTags appends the statements that upsert rows (tagArgs), keeping the
+// tags' pull counters.
+func upsertTags(out []Stmt, rows [][]any) []Stmt {
+	return appendRows(out, `INSERT INTO tags (`+tagCols+`) VALUES `, `(?, ?, ?, ?, ?, ?, ?, NULL, 0)`,
+		` ON CONFLICT (repository, name) DO UPDATE SET digest = excluded.digest, media_type = excluded.media_type,
+		size = excluded.size, pushed_by = excluded.pushed_by, pushed_at = excluded.pushed_at`, rows)
+}
+
+// tagVersionArgs is a row of upsertTagVersions: a tag's last change.
+func tagVersionArgs(repo, tag string, at time.Time, deleted bool) []any {
+	return []any{repo, tag, ts(at), deleted}
+}
+
+// upsertTagVersions appends the statements that set rows (tagVersionArgs).
+func upsertTagVersions(out []Stmt, rows [][]any) []Stmt {
+	return appendRows(out, `INSERT INTO tag_versions (repository, name, changed_at, deleted) VALUES `, `(?, ?, ?, ?)`,
+		` ON CONFLICT (repository, name) DO UPDATE SET changed_at = excluded.changed_at, deleted = excluded.deleted`, rows)
 }
 
 // appendRows appends one multi-row INSERT per chunk of rows.
