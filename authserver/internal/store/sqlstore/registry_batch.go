@@ -46,10 +46,11 @@ func pushTarget(repo, ownerTeam string) (namespace, createNS, team string) {
 	return namespace, "", ""
 }
 
-// applyPushes applies pushes exactly as applyPush would one after the
-// other: each is decided against what is recorded plus the pushes before
-// it in evs (a push only changes its tag's version and may create its
-// namespace), then all accepted ones are written together.
+// applyPushes applies pushes with the outcome of applying them one after
+// the other (a single push is a run of one): each is decided against what
+// is recorded plus the pushes before it in evs (a push only changes its
+// tag's version and may create its namespace), then all accepted ones are
+// written together.
 func applyPushes(t *dbtx, evs []store.RegistryEvent, now time.Time, ownerTeam string) error {
 	states, err := readPushStates(t, evs, ownerTeam)
 	if err != nil {
@@ -190,8 +191,7 @@ func (w *pushWrites) repositoryVersion(repo string, at time.Time) {
 	}
 }
 
-// statements are the multi-row writes, in the order applyPush writes:
-// repositories (created, or updated_at moved to now), namespaces, tags and
+// statements are the multi-row writes, in this order: repositories (created, or updated_at moved to now), namespaces, tags and
 // their versions, repository versions.
 func (w *pushWrites) statements() []Stmt {
 	var out []Stmt
