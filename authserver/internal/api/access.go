@@ -20,6 +20,15 @@ func (a *API) roleOn(ctx context.Context, c *caller, ns string) (rbac.Role, erro
 	return rbac.Highest(roles...), nil
 }
 
+// allRoles is the caller's role on every namespace where it has one, in
+// one read: for handlers that walk many namespaces.
+func (a *API) allRoles(ctx context.Context, c *caller) (map[string]rbac.Role, error) {
+	if c.name() == "" {
+		return map[string]rbac.Role{}, nil
+	}
+	return a.st.RolesByNamespace(ctx, c.p.Subject.Kind, c.name())
+}
+
 // canSeeNamespace: admins see all; anyone with a role sees it; signed-in
 // users see public and protected ones; robots see public ones.
 func canSeeNamespace(c *caller, ns store.Namespace, role rbac.Role) bool {
@@ -79,6 +88,17 @@ type decider struct {
 	c      *caller
 	policy rbac.Policy
 	cache  map[string]rbac.Target
+	// roles, once loadRoles ran, holds the caller's roles on every
+	// namespace; before, roles are read per namespace.
+	roles map[string]rbac.Role
+}
+
+// loadRoles reads the caller's roles on every namespace at once, for a
+// decider about to look at many namespaces.
+func (d *decider) loadRoles(ctx context.Context) error {
+	roles, err := d.a.allRoles(ctx, d.c)
+	d.roles = roles
+	return err
 }
 
 func (a *API) newDecider(ctx context.Context, c *caller) (*decider, error) {
@@ -117,9 +137,12 @@ func (d *decider) targetOf(ctx context.Context, n store.Namespace) (rbac.Target,
 	if t, ok := d.cache[n.Name]; ok {
 		return t, nil
 	}
-	role, err := d.a.roleOn(ctx, d.c, n.Name)
-	if err != nil {
-		return rbac.Target{Namespace: n.Name, Kind: rbac.KindGlobal}, err
+	role, known := d.roles[n.Name], d.roles != nil
+	if !known {
+		var err error
+		if role, err = d.a.roleOn(ctx, d.c, n.Name); err != nil {
+			return rbac.Target{Namespace: n.Name, Kind: rbac.KindGlobal}, err
+		}
 	}
 	kind := rbac.KindTeam
 	if n.Owner != "" {

@@ -48,6 +48,9 @@ func (a *API) getMe(w http.ResponseWriter, r *http.Request, c *caller) error {
 			return err
 		}
 		me.CanCreateTeams = c.isAdmin() || s.TeamCreation == "everyone"
+		if err := d.loadRoles(ctx); err != nil {
+			return err
+		}
 		if err := a.eachNamespace(ctx, func(n store.Namespace) error { return nsAccess(d.targetOf(ctx, n)) }); err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ func (a *API) listNamespaces(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err != nil {
 		return err
 	}
+	var roles map[string]rbac.Role // read once, when first needed
 	keep := func(n store.Namespace) (bool, error) {
 		if c.isAdmin() {
 			return true, nil
@@ -20,8 +21,13 @@ func (a *API) listNamespaces(w http.ResponseWriter, r *http.Request, c *caller) 
 		if n.Visibility == rbac.Public || (n.Visibility == rbac.Protected && c.isUser()) {
 			return true, nil
 		}
-		role, err := a.roleOn(r.Context(), c, n.Name)
-		return role != rbac.RoleNone, err
+		if roles == nil {
+			var err error
+			if roles, err = a.allRoles(r.Context(), c); err != nil {
+				return false, err
+			}
+		}
+		return roles[n.Name] != rbac.RoleNone, nil
 	}
 	items, next, err := paginate(r.Context(), opt, a.st.ListNamespaces, func(n store.Namespace) string { return n.Name }, keep)
 	if err != nil {

@@ -22,6 +22,9 @@ func (a *API) listRepositories(w http.ResponseWriter, r *http.Request, c *caller
 	if err != nil {
 		return err
 	}
+	if err := d.loadRoles(r.Context()); err != nil {
+		return err
+	}
 	f := store.RepositoryFilter{}
 	if ns := r.URL.Query().Get("namespace"); ns != "" {
 		if !rbac.ValidComponent(ns) {

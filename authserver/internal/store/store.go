@@ -291,6 +291,9 @@ type Store interface {
 	// namespace: owning-team membership, grants to the user, to teams the user
 	// is in, or to the robot; owner for a personal namespace's own user.
 	RolesOn(ctx context.Context, namespace string, kind rbac.SubjectKind, name string) ([]rbac.Role, error)
+	// RolesByNamespace is RolesOn for every namespace at once: the subject's
+	// highest role on each namespace where it has one.
+	RolesByNamespace(ctx context.Context, kind rbac.SubjectKind, name string) (map[string]rbac.Role, error)
 
 	// CreateRobot stores the robot and its Access as robot permissions
 	// (ErrNotFound for a missing namespace).

@@ -200,3 +200,60 @@ func (s *Store) NamespaceAccess(ctx context.Context, namespace string, kind rbac
 	}
 	return ns, sortRoles(set), nil
 }
+
+// allRolesOfUser is RolesByNamespace's statement for a user: the same
+// sources as rolesOfUser, for every namespace.
+const allRolesOfUser = `
+	SELECT name, 'owner' FROM namespaces WHERE owner = ?
+	UNION ALL
+	SELECT n.name, m.role FROM members m JOIN namespaces n ON n.team = m.team WHERE m.username = ?
+	UNION ALL
+	SELECT namespace, role FROM permissions WHERE kind = 'user' AND name = ?
+	UNION ALL
+	SELECT p.namespace, p.role FROM permissions p JOIN members m ON m.team = p.name
+	WHERE p.kind = 'team' AND m.username = ?`
+
+// allRolesOfTeam and allRolesOfRobot are RolesByNamespace's statements for
+// a team (owner of the namespaces it owns, then its grants) and a robot.
+const (
+	allRolesOfTeam = `
+	SELECT name, 'owner' FROM namespaces WHERE team = ?
+	UNION ALL
+	SELECT namespace, role FROM permissions WHERE kind = 'team' AND name = ?`
+	allRolesOfRobot = `SELECT namespace, role FROM permissions WHERE kind = 'robot' AND name = ?`
+)
+
+// RolesByNamespace returns the subject's highest role on every namespace
+// where it has one, in one statement.
+func (s *Store) RolesByNamespace(ctx context.Context, kind rbac.SubjectKind, name string) (map[string]rbac.Role, error) {
+	out := map[string]rbac.Role{}
+	if name == "" {
+		return out, nil
+	}
+	var q string
+	var args []any
+	switch kind {
+	case rbac.UserKind:
+		q, args = allRolesOfUser, []any{name, name, name, name}
+	case rbac.TeamKind:
+		q, args = allRolesOfTeam, []any{name, name}
+	case rbac.RobotKind:
+		q, args = allRolesOfRobot, []any{name}
+	default:
+		return out, nil
+	}
+	err := s.read(ctx, func(t *dbtx) error {
+		return t.query(q, args, func(scan func(...any) error) error {
+			var ns, role string
+			if err := scan(&ns, &role); err != nil {
+				return err
+			}
+			out[ns] = rbac.Highest(out[ns], rbac.Role(role))
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("roles of %s %q: %w", kind, name, err)
+	}
+	return out, nil
+}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -580,6 +581,25 @@ func testRolesOn(t *testing.T, s store.Store) {
 	}
 	_, err := s.RolesOn(c, "nope", rbac.UserKind, "alice")
 	is(t, err, store.ErrNotFound)
+
+	// RolesByNamespace agrees with RolesOn on every namespace, for every
+	// subject of the cases.
+	namespaces := []string{"web", "alice", "bob", "carol", "dave", "erin"}
+	for _, tc := range cases {
+		want := map[string]rbac.Role{}
+		for _, ns := range namespaces {
+			roles, err := s.RolesOn(c, ns, tc.kind, tc.name)
+			ok(t, err)
+			if r := rbac.Highest(roles...); r != rbac.RoleNone {
+				want[ns] = r
+			}
+		}
+		got, err := s.RolesByNamespace(c, tc.kind, tc.name)
+		ok(t, err)
+		if !maps.Equal(got, want) {
+			t.Errorf("RolesByNamespace(%s, %q) = %v, want %v", tc.kind, tc.name, got, want)
+		}
+	}
 
 	// Changes show at once: bob leaves qa and loses nothing else.
 	ok(t, s.RemoveMember(c, "qa", "dave"))
