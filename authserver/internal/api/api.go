@@ -80,11 +80,6 @@ func New(d Deps) *API {
 	return a
 }
 
-// UseRegistry sets Deps.Registry on an API already built (server.New
-// builds it from its own deps); call it before serving. A nil r turns the
-// registry off.
-func (a *API) UseRegistry(r Registry) { a.reg = r }
-
 // Register builds the API from d and mounts every route on mux.
 func Register(mux *http.ServeMux, d Deps) *API {
 	a := New(d)

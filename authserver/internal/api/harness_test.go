@@ -45,7 +45,11 @@ type harness struct {
 	admin cred
 }
 
-func newHarness(t testing.TB) *harness {
+func newHarness(t testing.TB) *harness { return newHarnessWith(t, nil) }
+
+// newHarnessWith is newHarness with a registry for the API's deletes (nil:
+// none, the database only).
+func newHarnessWith(t testing.TB, reg api.Registry) *harness {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db.sqlite"))
@@ -58,7 +62,7 @@ func newHarness(t testing.TB) *harness {
 		t.Fatalf("bootstrap: %v", err)
 	}
 	mux := http.NewServeMux()
-	a := api.Register(mux, api.Deps{Store: st, Auth: authn.New(st, authn.Options{}), BcryptCost: 10})
+	a := api.Register(mux, api.Deps{Store: st, Auth: authn.New(st, authn.Options{}), BcryptCost: 10, Registry: reg})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &harness{t: t, st: st, api: a, srv: srv, admin: cred{user: "admin", pw: secret}}

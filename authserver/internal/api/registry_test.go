@@ -178,17 +178,26 @@ func (h *harness) lastAudit(action string) store.AuditEvent {
 // contributor there; team/app has v1 and v1b on digest a, v2 on digest b,
 // in the store and in the fake registry.
 func registryHarness(t *testing.T) (*harness, *fakeRegistry, cred, cred) {
-	h := newHarness(t)
+	return registryHarnessWith(t, true)
+}
+
+// registryHarnessWith is registryHarness; with connected false the API has
+// no registry (the fake one is filled, and must not be called).
+func registryHarnessWith(t *testing.T, connected bool) (*harness, *fakeRegistry, cred, cred) {
+	reg := newFakeRegistry()
+	var use api.Registry
+	if connected {
+		use = reg
+	}
+	h := newHarnessWith(t, use)
 	alice := h.user("alice", false)
 	dora := h.user("dora", false)
 	h.team("devs", "alice", map[string]rbac.Role{"dora": rbac.RoleContributor})
 	h.namespace("team", "devs", rbac.Private)
-	reg := newFakeRegistry()
 	for _, tg := range []struct{ tag, digest string }{{"v1", digest('a')}, {"v1b", digest('a')}, {"v2", digest('b')}} {
 		h.putTag("team/app", tg.tag, tg.digest)
 		reg.put("team/app", tg.tag, tg.digest)
 	}
-	h.api.UseRegistry(reg)
 	return h, reg, alice, dora
 }
 
@@ -343,8 +352,7 @@ func TestDeleteRepositoryActsOnTheRegistry(t *testing.T) {
 		}
 	})
 	t.Run("no registry: the database only", func(t *testing.T) {
-		h, reg, alice, _ := registryHarness(t)
-		h.api.UseRegistry(nil)
+		h, reg, alice, _ := registryHarnessWith(t, false)
 		expect(t, h.do(alice, "DELETE", path, nil), http.StatusNoContent, "")
 		if len(reg.calls) != 0 || h.hasRepository("team/app") {
 			t.Fatalf("registry calls %v; repository kept: %v", reg.calls, h.hasRepository("team/app"))

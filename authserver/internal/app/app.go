@@ -164,6 +164,16 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		}
 	}
 	changed := drop
+	// Deletes through the REST API act on the registry first.
+	var registryAPI api.Registry // stays a nil interface without --registry-url
+	if cfg.RegistryURL != "" {
+		reg, err := registryclient.New(cfg.RegistryURL, registryclient.Options{Tokens: SyncTokens(minter, cfg.Service)})
+		if err != nil {
+			a.Close(ctx)
+			return nil, fmt.Errorf("--registry-url: %w", err)
+		}
+		a.Registry, registryAPI = reg, reg
+	}
 	a.Metrics = prometheus.NewRegistry()
 	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Metrics.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
@@ -184,6 +194,7 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		BcryptCost:     cfg.BcryptCost,
 		TrustedProxies: cfg.TrustedProxies,
 		PublicURL:      cfg.PublicURL,
+		RegistryAPI:    registryAPI,
 		Extra: func(mux *http.ServeMux) {
 			a.Endpoint = token.NewEndpoint(token.EndpointDeps{
 				Store:           st,
@@ -229,16 +240,6 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		feed := startChangeFeed(rdb, auth, drop, log)
 		a.closers = append(a.closers, feed.close)
 		changed = feed.changed
-	}
-	if cfg.RegistryURL != "" {
-		reg, err := registryclient.New(cfg.RegistryURL, registryclient.Options{Tokens: SyncTokens(minter, cfg.Service)})
-		if err != nil {
-			a.Close(ctx)
-			return nil, fmt.Errorf("--registry-url: %w", err)
-		}
-		a.Registry = reg
-		// Deletes through the REST API act on the registry first.
-		a.Server.API().UseRegistry(reg)
 	}
 	return a, nil
 }

@@ -42,6 +42,9 @@ type Deps struct {
 	// Registry receives the HTTP metrics and is served at /metrics; nil
 	// means a new one (with the Go and process collectors).
 	Registry *prometheus.Registry
+	// RegistryAPI is the registry the REST API's deletes act on first;
+	// nil: they change the database only.
+	RegistryAPI api.Registry
 	// Extra lets later features (token endpoint, events, UI) mount routes
 	// on the same mux, behind the same middleware.
 	Extra func(mux *http.ServeMux)
@@ -52,7 +55,6 @@ type Server struct {
 	handler http.Handler
 	mux     *http.ServeMux
 	log     *slog.Logger
-	api     *api.API
 }
 
 // New wires the mux and the middleware.
@@ -92,9 +94,9 @@ func New(d Deps) *Server {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	s.api = api.Register(s.mux, api.Deps{
+	api.Register(s.mux, api.Deps{
 		Store: d.Store, Auth: d.Auth, Logger: d.Logger, Now: d.Now, BcryptCost: d.BcryptCost,
-		ClientAddr: ClientAddr, PublicURL: d.PublicURL,
+		ClientAddr: ClientAddr, PublicURL: d.PublicURL, Registry: d.RegistryAPI,
 	})
 	if d.Extra != nil {
 		d.Extra(s.mux)
@@ -111,9 +113,6 @@ func New(d Deps) *Server {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
-
-// API returns the REST API (its route table and OpenAPI document).
-func (s *Server) API() *api.API { return s.api }
 
 // ListenAndServe serves on addr (TLS when certFile and keyFile are set)
 // until ctx is canceled, then shuts down gracefully, letting requests in
