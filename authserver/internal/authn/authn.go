@@ -27,6 +27,7 @@ import (
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
+	"github.com/dockmaster/dockmaster/authserver/internal/ttlcache"
 )
 
 // ErrBadCredentials is the answer to every refused credential.
@@ -136,7 +137,12 @@ type Authenticator struct {
 
 	checks atomic.Int64
 
-	users userCache
+	// users keeps user rows for the password path (UserCacheTTL). It is
+	// only correct while every change of a user reaches Forget at once, so
+	// the owner switches it off (SetUserCacheActive(false)) whenever that
+	// stops being true, e.g. while a cross-replica invalidation channel is
+	// down. Application tokens and robots never use it.
+	users *ttlcache.Cache[string, store.User]
 }
 
 // cacheKey names one password verification: a change of the stored hash
@@ -179,12 +185,10 @@ func New(st Store, opts Options) *Authenticator {
 	if a.log == nil {
 		a.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	a.users.ttl = opts.UserCacheTTL
-	a.users.max = opts.UserCacheSize
-	if a.users.max <= 0 {
-		a.users.max = 10_000
+	if opts.UserCacheSize <= 0 {
+		opts.UserCacheSize = 10_000
 	}
-	a.users.active.Store(a.users.ttl > 0)
+	a.users = ttlcache.New(st.GetUser, ttlcache.Options{TTL: opts.UserCacheTTL, Max: opts.UserCacheSize, Now: a.now})
 	_, _ = rand.Read(a.macKey[:])
 	return a
 }
@@ -231,7 +235,7 @@ func (a *Authenticator) password(ctx context.Context, username, pw string) (Prin
 		// bcrypt would compare only the first 72 bytes.
 		return Principal{}, ErrBadCredentials
 	}
-	u, err := a.passwordUser(ctx, username)
+	u, err := a.users.Load(ctx, username)
 	if errors.Is(err, store.ErrNotFound) {
 		a.dummyCompare(pw)
 		return Principal{}, ErrBadCredentials

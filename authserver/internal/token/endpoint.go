@@ -21,6 +21,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/authserver/internal/throttle"
+	"github.com/dockmaster/dockmaster/authserver/internal/ttlcache"
 )
 
 // GrantStore is what the token endpoint reads from the database, plus the
@@ -116,12 +117,12 @@ type Endpoint struct {
 	d          EndpointDeps
 	catalog    map[string]bool
 	audit      *auditor
-	settings   *settingsCache
-	namespaces *ttlCache[string, store.Namespace]
+	settings   *ttlcache.Cache[struct{}, store.Settings]
+	namespaces *ttlcache.Cache[string, store.Namespace]
 	// access is the namespace with a user's or robot's roles on it, read
 	// in one statement when the store can (NamespaceAccessor); nil: the
 	// namespace (cached), then RolesOn per request.
-	access *ttlCache[accessKey, namespaceAccess]
+	access *ttlcache.Cache[accessKey, namespaceAccess]
 
 	mu      sync.Mutex
 	minters map[time.Duration]*Minter
@@ -165,8 +166,9 @@ func NewEndpoint(d EndpointDeps) *Endpoint {
 		d.AuditInterval = DefaultAuditInterval
 	}
 	e.audit = newAuditor(d.Store, d.Logger, d.AuditQueue, d.AuditInterval)
-	e.settings = newSettingsCache(d.Store.GetSettings, d.SettingsTTL, time.Now)
-	e.namespaces = &ttlCache[string, store.Namespace]{get: d.Store.GetNamespace, ttl: d.AccessTTL, now: time.Now}
+	e.settings = ttlcache.New(func(ctx context.Context, _ struct{}) (store.Settings, error) { return d.Store.GetSettings(ctx) },
+		ttlcache.Options{TTL: d.SettingsTTL})
+	e.namespaces = ttlcache.New(d.Store.GetNamespace, ttlcache.Options{TTL: d.AccessTTL})
 	if acc, ok := d.Store.(NamespaceAccessor); ok {
 		e.access = newAccessCache(acc, d.AccessTTL)
 	}
@@ -352,7 +354,7 @@ func (e *Endpoint) serve(w http.ResponseWriter, r *http.Request, tr *tokenReques
 		return
 	}
 
-	settings, err := e.settings.load(ctx, struct{}{})
+	settings, err := e.settings.Load(ctx, struct{}{})
 	if err != nil {
 		e.refuse(w, r, tr, unavailable(fmt.Errorf("get settings: %w", err)))
 		return

@@ -10,6 +10,7 @@ import (
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
+	"github.com/dockmaster/dockmaster/authserver/internal/ttlcache"
 )
 
 // granter decides one request's scopes. Settings and per-namespace
@@ -88,7 +89,7 @@ func (g *granter) repository(ctx context.Context, name string, requested []strin
 	case g.e.access != nil && (g.subject.Kind == rbac.UserKind || g.subject.Kind == rbac.RobotKind):
 		// One statement for the namespace and the subject's roles on it,
 		// cached briefly (EndpointDeps.AccessTTL).
-		a, err := g.e.access.load(ctx, accessKey{namespace: ns, kind: g.subject.Kind, name: g.subject.Name})
+		a, err := g.e.access.Load(ctx, accessKey{namespace: ns, kind: g.subject.Kind, name: g.subject.Name})
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			d = nsDecision{target: rbac.Target{Namespace: ns, Exists: false}, rolesKnown: true}
@@ -101,7 +102,7 @@ func (g *granter) repository(ctx context.Context, name string, requested []strin
 	default:
 		// Cached briefly (EndpointDeps.AccessTTL): visibility and
 		// ownership only; roles below are read per request.
-		n, err := g.e.namespaces.load(ctx, ns)
+		n, err := g.e.namespaces.Load(ctx, ns)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			d = nsDecision{target: rbac.Target{Namespace: ns, Exists: false}, rolesKnown: true}
@@ -150,14 +151,11 @@ type namespaceAccess struct {
 // accessCacheMax bounds the (namespace, subject) pairs kept at once.
 const accessCacheMax = 8192
 
-func newAccessCache(acc NamespaceAccessor, ttl time.Duration) *ttlCache[accessKey, namespaceAccess] {
-	return &ttlCache[accessKey, namespaceAccess]{
-		get: func(ctx context.Context, k accessKey) (namespaceAccess, error) {
-			n, roles, err := acc.NamespaceAccess(ctx, k.namespace, k.kind, k.name)
-			return namespaceAccess{ns: n, role: rbac.Highest(roles...)}, err
-		},
-		ttl: ttl, now: time.Now, max: accessCacheMax,
-	}
+func newAccessCache(acc NamespaceAccessor, ttl time.Duration) *ttlcache.Cache[accessKey, namespaceAccess] {
+	return ttlcache.New(func(ctx context.Context, k accessKey) (namespaceAccess, error) {
+		n, roles, err := acc.NamespaceAccess(ctx, k.namespace, k.kind, k.name)
+		return namespaceAccess{ns: n, role: rbac.Highest(roles...)}, err
+	}, ttlcache.Options{TTL: ttl, Max: accessCacheMax})
 }
 
 // pullOnly reports whether requested asks for nothing but pull.

@@ -1,10 +1,7 @@
 package token
 
 import (
-	"context"
 	"time"
-
-	"github.com/dockmaster/dockmaster/authserver/internal/store"
 )
 
 // DefaultSettingsTTL is how long the token endpoint reuses the site settings
@@ -26,25 +23,18 @@ const DefaultSettingsTTL = time.Second
 // (enabled, expiry, admin) are not part of it: the authenticator reads them.
 const DefaultAccessTTL = time.Second
 
-// settingsCache is the site settings under a ttlCache with a single key.
-type settingsCache = ttlCache[struct{}, store.Settings]
-
-func newSettingsCache(get func(context.Context) (store.Settings, error), ttl time.Duration, now func() time.Time) *settingsCache {
-	return &settingsCache{get: func(ctx context.Context, _ struct{}) (store.Settings, error) { return get(ctx) }, ttl: ttl, now: now}
-}
-
 // InvalidateSettings drops the cached site settings, so the next token
 // request reads them again. Call it after the settings change (the app does
 // for PATCH /api/v1/settings).
-func (e *Endpoint) InvalidateSettings() { e.settings.invalidate() }
+func (e *Endpoint) InvalidateSettings() { e.settings.Clear() }
 
 // InvalidateAccess drops the cached namespaces and roles, so the next token
 // request reads them again. Call it after a namespace, team, membership,
 // grant, robot or user is created, changed or deleted (the app does for the
 // REST API's writes).
 func (e *Endpoint) InvalidateAccess() {
-	e.namespaces.invalidate()
+	e.namespaces.Clear()
 	if e.access != nil {
-		e.access.invalidate()
+		e.access.Clear()
 	}
 }
