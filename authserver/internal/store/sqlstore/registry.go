@@ -262,30 +262,35 @@ func checkEvent(e store.RegistryEvent) error {
 	return nil
 }
 
-// insertEventIDs records the ids of evs in one statement and returns those
-// that were not recorded before.
+// insertEventIDs records the ids of evs, one statement per chunk of rows
+// (see chunks), and returns those that were not recorded before.
 func insertEventIDs(t *dbtx, evs []store.RegistryEvent, now time.Time) (map[string]bool, error) {
-	var q strings.Builder
-	q.WriteString(`INSERT INTO registry_events (id, action, repository, received_at) VALUES `)
-	args := make([]any, 0, 4*len(evs))
-	for i, e := range evs {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("(?, ?, ?, ?)")
-		args = append(args, e.ID, e.Action, e.Repository, ts(now))
-	}
-	q.WriteString(` ON CONFLICT (id) DO NOTHING RETURNING id`)
 	fresh := make(map[string]bool, len(evs))
-	err := t.query(q.String(), args, func(scan func(...any) error) error {
-		var id string
-		if err := scan(&id); err != nil {
-			return err
+	for start, n := range chunks(len(evs)) {
+		var q strings.Builder
+		q.WriteString(`INSERT INTO registry_events (id, action, repository, received_at) VALUES `)
+		args := make([]any, 0, 4*n)
+		for i, e := range evs[start : start+n] {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?)")
+			args = append(args, e.ID, e.Action, e.Repository, ts(now))
 		}
-		fresh[id] = true
-		return nil
-	})
-	return fresh, err
+		q.WriteString(` ON CONFLICT (id) DO NOTHING RETURNING id`)
+		err := t.query(q.String(), args, func(scan func(...any) error) error {
+			var id string
+			if err := scan(&id); err != nil {
+				return err
+			}
+			fresh[id] = true
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return fresh, nil
 }
 
 // applyEvent records e.ID and, when it is new, applies e in t.

@@ -103,3 +103,24 @@ func TestReadOneAllowsOneRead(t *testing.T) {
 		})
 	}
 }
+
+// TestChunks: the runs cover 0..n exactly once, in order, each a power of
+// two of at most maxChunk rows — so a multi-row statement has few texts.
+func TestChunks(t *testing.T) {
+	for n := range 300 {
+		next, texts := 0, map[int]bool{}
+		for start, size := range chunks(n) {
+			if start != next || size < 1 || size > maxChunk || size&(size-1) != 0 {
+				t.Fatalf("n=%d: run (%d, %d) after %d", n, start, size, next)
+			}
+			texts[size] = true
+			next = start + size
+		}
+		if next != n {
+			t.Fatalf("n=%d: runs end at %d", n, next)
+		}
+		if len(texts) > 7 {
+			t.Fatalf("n=%d: %d run sizes", n, len(texts))
+		}
+	}
+}
