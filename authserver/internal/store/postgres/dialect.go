@@ -118,11 +118,17 @@ type dbtx struct {
 	tx  pgx.Tx
 }
 
-// Lock takes a transaction-scoped advisory lock on key.
-func (t *dbtx) Lock(key string) error {
+// lockID is key's advisory lock id: Lock and LockAll must agree on it, or
+// the same key taken both ways would not exclude itself.
+func lockID(key string) int64 {
 	h := fnv.New64a()
 	io.WriteString(h, key)
-	if _, err := t.tx.Exec(t.ctx, `SELECT pg_advisory_xact_lock($1)`, int64(h.Sum64())); err != nil {
+	return int64(h.Sum64())
+}
+
+// Lock takes a transaction-scoped advisory lock on key.
+func (t *dbtx) Lock(key string) error {
+	if _, err := t.tx.Exec(t.ctx, `SELECT pg_advisory_xact_lock($1)`, lockID(key)); err != nil {
 		return fmt.Errorf("lock %s: %w", key, mapErr(err))
 	}
 	return nil
@@ -134,9 +140,7 @@ func (t *dbtx) Lock(key string) error {
 func (t *dbtx) LockAll(keys []string) error {
 	ids := make([]int64, 0, len(keys))
 	for _, k := range keys {
-		h := fnv.New64a()
-		io.WriteString(h, k)
-		ids = append(ids, int64(h.Sum64()))
+		ids = append(ids, lockID(k))
 	}
 	slices.Sort(ids)
 	ids = slices.Compact(ids)

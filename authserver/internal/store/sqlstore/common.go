@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -85,6 +86,19 @@ func (t *dbtx) exists(q string, args ...any) (bool, error) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// execFound runs q, an UPDATE or DELETE of one named object, and reports
+// store.ErrNotFound when it affected no row; errors are prefixed with what.
+func (t *dbtx) execFound(what, q string, args ...any) error {
+	n, err := t.exec(q, args...)
+	if err == nil && n == 0 {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }
 
 // sortRoles deduplicates roles and orders them lowest first.

@@ -72,14 +72,7 @@ func (s *Store) RetireKey(ctx context.Context, kid string, at time.Time) error {
 // DeleteKey forgets a signing key.
 func (s *Store) DeleteKey(ctx context.Context, kid string) error {
 	return s.write(ctx, func(t *dbtx) error {
-		n, err := t.exec(`DELETE FROM signing_keys WHERE kid = ?`, kid)
-		if err != nil {
-			return fmt.Errorf("signing key %q: %w", kid, err)
-		}
-		if n == 0 {
-			return fmt.Errorf("signing key %q: %w", kid, store.ErrNotFound)
-		}
-		return nil
+		return t.execFound(fmt.Sprintf("signing key %q", kid), `DELETE FROM signing_keys WHERE kid = ?`, kid)
 	})
 }
 

@@ -103,15 +103,9 @@ func (s *Store) ListPermissions(ctx context.Context, namespace string) ([]store.
 // UpdatePermission changes a grant's role.
 func (s *Store) UpdatePermission(ctx context.Context, p store.Permission) error {
 	return s.write(ctx, func(t *dbtx) error {
-		n, err := t.exec(`UPDATE permissions SET role = ? WHERE namespace = ? AND kind = ? AND name = ?`,
+		return t.execFound(permissionName(p),
+			`UPDATE permissions SET role = ? WHERE namespace = ? AND kind = ? AND name = ?`,
 			string(p.Role), p.Namespace, string(p.Kind), p.Name)
-		if err != nil {
-			return fmt.Errorf("%s: %w", permissionName(p), err)
-		}
-		if n == 0 {
-			return fmt.Errorf("%s: %w", permissionName(p), store.ErrNotFound)
-		}
-		return nil
 	})
 }
 
@@ -119,15 +113,9 @@ func (s *Store) UpdatePermission(ctx context.Context, p store.Permission) error 
 func (s *Store) DeletePermission(ctx context.Context, namespace string, kind rbac.SubjectKind, name string) error {
 	p := store.Permission{Namespace: namespace, Kind: kind, Name: name}
 	return s.write(ctx, func(t *dbtx) error {
-		n, err := t.exec(`DELETE FROM permissions WHERE namespace = ? AND kind = ? AND name = ?`,
+		return t.execFound(permissionName(p),
+			`DELETE FROM permissions WHERE namespace = ? AND kind = ? AND name = ?`,
 			namespace, string(kind), name)
-		if err != nil {
-			return fmt.Errorf("%s: %w", permissionName(p), err)
-		}
-		if n == 0 {
-			return fmt.Errorf("%s: %w", permissionName(p), store.ErrNotFound)
-		}
-		return nil
 	})
 }
 

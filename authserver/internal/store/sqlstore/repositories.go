@@ -115,29 +115,16 @@ func (s *Store) ListRepositories(ctx context.Context, rf store.RepositoryFilter)
 func (s *Store) UpdateRepository(ctx context.Context, r store.Repository) error {
 	r.UpdatedAt = orNow(r.UpdatedAt, s.now())
 	return s.write(ctx, func(t *dbtx) error {
-		n, err := t.exec(`UPDATE repositories SET description = ?, pull_count = ?, last_pulled_at = ?, updated_at = ?
+		return t.execFound(fmt.Sprintf("repository %q", r.Name),
+			`UPDATE repositories SET description = ?, pull_count = ?, last_pulled_at = ?, updated_at = ?
 			WHERE name = ?`, r.Description, r.PullCount, ts(r.LastPulledAt), ts(r.UpdatedAt), r.Name)
-		if err != nil {
-			return fmt.Errorf("repository %q: %w", r.Name, err)
-		}
-		if n == 0 {
-			return fmt.Errorf("repository %q: %w", r.Name, store.ErrNotFound)
-		}
-		return nil
 	})
 }
 
 // DeleteRepository removes the repository and its tags.
 func (s *Store) DeleteRepository(ctx context.Context, name string) error {
 	return s.write(ctx, func(t *dbtx) error {
-		n, err := t.exec(`DELETE FROM repositories WHERE name = ?`, name)
-		if err != nil {
-			return fmt.Errorf("repository %q: %w", name, err)
-		}
-		if n == 0 {
-			return fmt.Errorf("repository %q: %w", name, store.ErrNotFound)
-		}
-		return nil
+		return t.execFound(fmt.Sprintf("repository %q", name), `DELETE FROM repositories WHERE name = ?`, name)
 	})
 }
 
@@ -186,12 +173,9 @@ func (s *Store) ListTags(ctx context.Context, repo string, opt store.ListOptions
 func (s *Store) DeleteTag(ctx context.Context, repo, tag string) error {
 	now := s.now()
 	return s.write(ctx, func(t *dbtx) error {
-		n, err := t.exec(`DELETE FROM tags WHERE repository = ? AND name = ?`, repo, tag)
-		if err != nil {
-			return fmt.Errorf("repository %q tag %q: %w", repo, tag, err)
-		}
-		if n == 0 {
-			return fmt.Errorf("repository %q tag %q: %w", repo, tag, store.ErrNotFound)
+		if err := t.execFound(fmt.Sprintf("repository %q tag %q", repo, tag),
+			`DELETE FROM tags WHERE repository = ? AND name = ?`, repo, tag); err != nil {
+			return err
 		}
 		if _, err := t.exec(`UPDATE repositories SET updated_at = ? WHERE name = ?`, ts(now), repo); err != nil {
 			return fmt.Errorf("repository %q: %w", repo, err)

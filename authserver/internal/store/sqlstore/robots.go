@@ -199,13 +199,10 @@ func (s *Store) UpdateRobot(ctx context.Context, r store.Robot) error {
 	now := s.now()
 	r.UpdatedAt = orNow(r.UpdatedAt, now)
 	return s.write(ctx, func(t *dbtx) error {
-		n, err := t.exec(`UPDATE robots SET description = ?, enabled = ?, expires_at = ?, updated_at = ? WHERE name = ?`,
-			r.Description, r.Enabled, ts(r.ExpiresAt), ts(r.UpdatedAt), r.Name)
-		if err != nil {
-			return fmt.Errorf("robot %q: %w", r.Name, err)
-		}
-		if n == 0 {
-			return fmt.Errorf("robot %q: %w", r.Name, store.ErrNotFound)
+		if err := t.execFound(fmt.Sprintf("robot %q", r.Name),
+			`UPDATE robots SET description = ?, enabled = ?, expires_at = ?, updated_at = ? WHERE name = ?`,
+			r.Description, r.Enabled, ts(r.ExpiresAt), ts(r.UpdatedAt), r.Name); err != nil {
+			return err
 		}
 		return writeAccess(t, r.Name, r.Access, r.UpdatedAt)
 	})
@@ -216,28 +213,15 @@ func (s *Store) SetRobotSecret(ctx context.Context, name, hash string, at time.T
 	now := s.now()
 	at = orNow(at, now)
 	return s.write(ctx, func(t *dbtx) error {
-		n, err := t.exec(`UPDATE robots SET secret_hash = ?, secret_changed_at = ?, updated_at = ? WHERE name = ?`,
+		return t.execFound(fmt.Sprintf("robot %q", name),
+			`UPDATE robots SET secret_hash = ?, secret_changed_at = ?, updated_at = ? WHERE name = ?`,
 			hash, ts(at), ts(now), name)
-		if err != nil {
-			return fmt.Errorf("robot %q: %w", name, err)
-		}
-		if n == 0 {
-			return fmt.Errorf("robot %q: %w", name, store.ErrNotFound)
-		}
-		return nil
 	})
 }
 
 // DeleteRobot removes the robot and its grants.
 func (s *Store) DeleteRobot(ctx context.Context, name string) error {
 	return s.write(ctx, func(t *dbtx) error {
-		n, err := t.exec(`DELETE FROM robots WHERE name = ?`, name)
-		if err != nil {
-			return fmt.Errorf("robot %q: %w", name, err)
-		}
-		if n == 0 {
-			return fmt.Errorf("robot %q: %w", name, store.ErrNotFound)
-		}
-		return nil
+		return t.execFound(fmt.Sprintf("robot %q", name), `DELETE FROM robots WHERE name = ?`, name)
 	})
 }

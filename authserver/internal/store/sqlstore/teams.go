@@ -110,15 +110,9 @@ func (s *Store) ListTeams(ctx context.Context, opt store.ListOptions) ([]store.T
 func (s *Store) UpdateTeam(ctx context.Context, tm store.Team) error {
 	tm.UpdatedAt = orNow(tm.UpdatedAt, s.now())
 	return s.write(ctx, func(t *dbtx) error {
-		n, err := t.exec(`UPDATE teams SET description = ?, updated_at = ? WHERE name = ?`,
+		return t.execFound(fmt.Sprintf("team %q", tm.Name),
+			`UPDATE teams SET description = ?, updated_at = ? WHERE name = ?`,
 			tm.Description, ts(tm.UpdatedAt), tm.Name)
-		if err != nil {
-			return fmt.Errorf("team %q: %w", tm.Name, err)
-		}
-		if n == 0 {
-			return fmt.Errorf("team %q: %w", tm.Name, store.ErrNotFound)
-		}
-		return nil
 	})
 }
 

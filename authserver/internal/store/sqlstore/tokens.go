@@ -78,27 +78,15 @@ func (s *Store) ListTokens(ctx context.Context, username string) ([]store.Token,
 func (s *Store) TouchToken(ctx context.Context, id string, at time.Time) error {
 	at = orNow(at, s.now())
 	return s.write(ctx, func(t *dbtx) error {
-		n, err := t.exec(`UPDATE tokens SET last_used_at = ? WHERE id = ?`, ts(at), id)
-		if err != nil {
-			return fmt.Errorf("token %q: %w", id, err)
-		}
-		if n == 0 {
-			return fmt.Errorf("token %q: %w", id, store.ErrNotFound)
-		}
-		return nil
+		return t.execFound(fmt.Sprintf("token %q", id),
+			`UPDATE tokens SET last_used_at = ? WHERE id = ?`, ts(at), id)
 	})
 }
 
 // DeleteToken deletes token id of username.
 func (s *Store) DeleteToken(ctx context.Context, username, id string) error {
 	return s.write(ctx, func(t *dbtx) error {
-		n, err := t.exec(`DELETE FROM tokens WHERE username = ? AND id = ?`, username, id)
-		if err != nil {
-			return fmt.Errorf("user %q token %q: %w", username, id, err)
-		}
-		if n == 0 {
-			return fmt.Errorf("user %q token %q: %w", username, id, store.ErrNotFound)
-		}
-		return nil
+		return t.execFound(fmt.Sprintf("user %q token %q", username, id),
+			`DELETE FROM tokens WHERE username = ? AND id = ?`, username, id)
 	})
 }
