@@ -30,6 +30,16 @@ func cmdKeys(ctx context.Context, args []string, getenv func(string) string, std
 		return errUsage
 	}
 	sub, args := args[0], args[1:]
+	switch sub {
+	case "list", "rotate", "export-cert", "export-jwks":
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, keysUsage)
+		return errHelp
+	default:
+		// Refused before any setting is read or the database is opened.
+		fmt.Fprintf(stderr, "unknown keys command %q\n\n%s", sub, keysUsage)
+		return errUsage
+	}
 	var alg, out string
 	cfg, err := loadConfig("keys "+sub, args, getenv, stdout, func(fs *flag.FlagSet) {
 		switch sub {
@@ -47,10 +57,6 @@ func cmdKeys(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer st.Close()
-	settings, err := st.GetSettings(ctx)
-	if err != nil {
-		return err
-	}
 	kr := token.NewKeyring(app.KeyStore(st), cfg.Issuer)
 	now := time.Now()
 	switch sub {
@@ -76,28 +82,26 @@ func cmdKeys(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		fmt.Fprintf(stdout, "new signing key %s (%s); export the certificates again and reload the registries\n", k.KID, k.Alg)
 		return nil
-	case "export-cert", "export-jwks":
-		// The first export may come before the first start: make sure a key exists.
-		if _, err := kr.Ensure(ctx, token.DefaultAlg, now); err != nil {
-			return err
-		}
 	}
-	switch sub {
-	case "export-cert":
-		b, err := kr.CertBundle(ctx, now, settings.TokenLifetime)
-		if err != nil {
-			return err
-		}
-		return writeOut(stdout, out, b)
-	case "export-jwks":
-		b, err := kr.JWKS(ctx, now, settings.TokenLifetime)
-		if err != nil {
-			return err
-		}
-		return writeOut(stdout, out, b)
+	// export-cert, export-jwks: the published keys, those retired within
+	// one token lifetime included.
+	settings, err := st.GetSettings(ctx)
+	if err != nil {
+		return err
 	}
-	fmt.Fprintf(stderr, "unknown keys command %q\n\n%s", sub, keysUsage)
-	return errUsage
+	// The first export may come before the first start: make sure a key exists.
+	if _, err := kr.Ensure(ctx, token.DefaultAlg, now); err != nil {
+		return err
+	}
+	export := kr.CertBundle
+	if sub == "export-jwks" {
+		export = kr.JWKS
+	}
+	b, err := export(ctx, now, settings.TokenLifetime)
+	if err != nil {
+		return err
+	}
+	return writeOut(stdout, out, b)
 }
 
 func writeOut(stdout io.Writer, path string, b []byte) error {

@@ -4,6 +4,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	"os"
@@ -160,6 +162,49 @@ func TestCommandErrorsNameTheSetting(t *testing.T) {
 		if tc.want != "" && !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: error %q does not name %s", tc.args, err, tc.want)
 		}
+	}
+}
+
+// TestKeysCommands: the first export creates a signing key, rotate adds
+// one, list shows both and both stay published (JWKS and certificates).
+func TestKeysCommands(t *testing.T) {
+	dir := t.TempDir()
+	keys := func(args ...string) string {
+		t.Helper()
+		var out, errs bytes.Buffer
+		if err := run(context.Background(), append(append([]string{"keys"}, args...), "--data-dir", dir), noEnv, &out, &errs); err != nil {
+			t.Fatalf("keys %v: %v\n%s", args, err, errs.String())
+		}
+		return out.String()
+	}
+	var jwks struct{ Keys []struct{ Kid string } }
+	if err := json.Unmarshal([]byte(keys("export-jwks")), &jwks); err != nil || len(jwks.Keys) != 1 {
+		t.Fatalf("first export-jwks: %d keys, %v", len(jwks.Keys), err)
+	}
+	if out := keys("rotate", "--alg", "EdDSA"); !strings.Contains(out, "(EdDSA)") {
+		t.Fatalf("rotate printed %q", out)
+	}
+	if out := keys("list"); strings.Count(out, "\n") != 3 || !strings.Contains(out, jwks.Keys[0].Kid) {
+		t.Fatalf("list after one rotation, want a header and two keys:\n%s", out)
+	}
+	bundle := filepath.Join(t.TempDir(), "bundle.pem")
+	keys("export-cert", "--out", bundle)
+	if b, err := os.ReadFile(bundle); err != nil || bytes.Count(b, []byte("BEGIN CERTIFICATE")) != 2 {
+		t.Fatalf("export-cert after a rotation, want both certificates: %v\n%s", err, b)
+	}
+}
+
+// TestKeysUnknownCommand: an unknown keys command is a usage error before
+// any setting is read or a database is created.
+func TestKeysUnknownCommand(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	var out, errs bytes.Buffer
+	err := run(context.Background(), []string{"keys", "bogus", "--data-dir", dir}, noEnv, &out, &errs)
+	if !errors.Is(err, errUsage) || !strings.Contains(errs.String(), `unknown keys command "bogus"`) {
+		t.Fatalf("err = %v, stderr %q", err, errs.String())
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s was created (stat: %v)", dir, err)
 	}
 }
 
