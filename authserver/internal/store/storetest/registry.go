@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -213,21 +212,10 @@ func testEventsNamespace(t *testing.T, s registryStore) {
 	sameNames(t, "global tags", tagsOf(t, s, "busybox"), []string{"latest=" + digestA})
 
 	// Many repositories of one new namespace at once: one namespace, no error.
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for i := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := s.ApplyEvent(ctx(t), push(fmt.Sprintf("burst/app%d", i), "v1", digestA, 1), "admins")
-			errs <- err
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		ok(t, err)
-	}
+	ok(t, errors.Join(concurrently(8, func(i int) error {
+		_, err := s.ApplyEvent(ctx(t), push(fmt.Sprintf("burst/app%d", i), "v1", digestA, 1), "admins")
+		return err
+	})...))
 	ns, err = s.GetNamespace(ctx(t), "burst")
 	ok(t, err)
 	eq(t, "burst namespace team", ns.Team, "admins")
@@ -236,25 +224,14 @@ func testEventsNamespace(t *testing.T, s registryStore) {
 func testEventsDedupeConcurrent(t *testing.T, s registryStore) {
 	apply(t, s, push("team/app", "v1", digestA, 1), "")
 	e := pull("team/app", "v1", 2)
-	var wg sync.WaitGroup
 	var applied atomic.Int32
-	errs := make(chan error, 16)
-	for range 16 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			a, err := s.ApplyEvent(ctx(t), e, "")
-			if a {
-				applied.Add(1)
-			}
-			errs <- err
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		ok(t, err)
-	}
+	ok(t, errors.Join(concurrently(16, func(int) error {
+		a, err := s.ApplyEvent(ctx(t), e, "")
+		if a {
+			applied.Add(1)
+		}
+		return err
+	})...))
 	eq(t, "concurrent duplicates applied", applied.Load(), int32(1))
 	tg, err := s.GetTag(ctx(t), "team/app", "v1")
 	ok(t, err)
@@ -344,21 +321,11 @@ func testEventsConcurrentRepository(t *testing.T, s registryStore) {
 		events = append(events, push(repo, "latest", fmt.Sprintf("sha256:%064d", i), i))
 	}
 	events = append(events, del(repo, "old", "", 5), push(repo, "old", digestA, 4))
-	var wg sync.WaitGroup
-	errs := make(chan error, len(events))
-	for i := len(events) - 1; i >= 0; i-- {
-		wg.Add(1)
-		go func(e store.RegistryEvent) {
-			defer wg.Done()
-			_, err := s.ApplyEvent(ctx(t), e, "")
-			errs <- err
-		}(events[i])
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		ok(t, err)
-	}
+	// Started newest first, so most arrive out of order.
+	ok(t, errors.Join(concurrently(len(events), func(i int) error {
+		_, err := s.ApplyEvent(ctx(t), events[len(events)-1-i], "")
+		return err
+	})...))
 	sameNames(t, "tags", tagsOf(t, s, repo), []string{fmt.Sprintf("latest=sha256:%064d", 20)})
 }
 
@@ -537,31 +504,21 @@ func testLeaderLock(t *testing.T, s registryStore) {
 	release() // idempotent
 
 	// Many contenders: exactly one wins at a time.
-	var wg sync.WaitGroup
 	var winners atomic.Int32
-	releases := make(chan func(), 10)
-	errs := make(chan error, 10)
-	for range 10 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rel, won, err := s.TryLock(ctx(t), "sync")
-			errs <- err
-			if won {
-				winners.Add(1)
-				releases <- rel
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	close(releases)
-	for err := range errs {
-		ok(t, err)
-	}
+	releases := make([]func(), 10)
+	ok(t, errors.Join(concurrently(10, func(i int) error {
+		rel, won, err := s.TryLock(ctx(t), "sync")
+		if won {
+			winners.Add(1)
+			releases[i] = rel
+		}
+		return err
+	})...))
 	eq(t, "winners", winners.Load(), int32(1))
-	for rel := range releases {
-		rel()
+	for _, rel := range releases {
+		if rel != nil {
+			rel()
+		}
 	}
 	release, got, err = s.TryLock(ctx(t), "sync")
 	ok(t, err)
@@ -611,26 +568,15 @@ func testEventsBatch(t *testing.T, s registryStore) {
 	}
 
 	// Concurrent batches over the same repositories, in opposite orders.
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for i := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			evs := []store.RegistryEvent{push("batch/x", fmt.Sprintf("t%d", i), digestA, 10+i),
-				push("batch/y", fmt.Sprintf("t%d", i), digestB, 10+i)}
-			if i%2 == 1 {
-				evs[0], evs[1] = evs[1], evs[0]
-			}
-			_, err := bs.ApplyEvents(ctx(t), evs, "")
-			errs <- err
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		ok(t, err)
-	}
+	ok(t, errors.Join(concurrently(8, func(i int) error {
+		evs := []store.RegistryEvent{push("batch/x", fmt.Sprintf("t%d", i), digestA, 10+i),
+			push("batch/y", fmt.Sprintf("t%d", i), digestB, 10+i)}
+		if i%2 == 1 {
+			evs[0], evs[1] = evs[1], evs[0]
+		}
+		_, err := bs.ApplyEvents(ctx(t), evs, "")
+		return err
+	})...))
 	if n := len(tagsOf(t, s, "batch/x")) + len(tagsOf(t, s, "batch/y")); n != 16 {
 		t.Fatalf("%d tags after concurrent batches, want 16", n)
 	}

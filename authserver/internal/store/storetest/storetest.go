@@ -116,6 +116,35 @@ func sameNames(t testing.TB, what string, got, want []string) {
 	}
 }
 
+// concurrently runs fn(0), ..., fn(n-1) in n goroutines at once and returns
+// their errors, indexed by i.
+func concurrently(n int, fn func(i int) error) []error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = fn(i) })
+	}
+	wg.Wait()
+	return errs
+}
+
+// countIs counts the errors in errs that are want; any other non-nil error
+// fails the test.
+func countIs(t testing.TB, errs []error, want error) int {
+	t.Helper()
+	n := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+		case errors.Is(err, want):
+			n++
+		default:
+			t.Fatalf("unexpected error: %v", err)
+		}
+	}
+	return n
+}
+
 // ts is a time with nanoseconds in a non-UTC zone: the store must return
 // it truncated to microseconds, in UTC.
 func ts(sec int) time.Time {
@@ -1178,24 +1207,13 @@ func testConcurrentWriters(t *testing.T, s store.Store) {
 	c := ctx(t)
 	user(t, s, "alice", false)
 	const n = 20
-	var wg sync.WaitGroup
-	errs := make(chan error, 3*n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			name := fmt.Sprintf("team-%02d", i)
-			errs <- s.CreateTeam(c, store.Team{Name: name}, "alice")
-			errs <- s.AppendAudit(c, store.AuditEvent{Actor: "alice", Action: "team.create", Object: "team/" + name})
-			_, err := s.ListTeams(c, store.ListOptions{})
-			errs <- err
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		ok(t, err)
-	}
+	ok(t, errors.Join(concurrently(n, func(i int) error {
+		name := fmt.Sprintf("team-%02d", i)
+		createErr := s.CreateTeam(c, store.Team{Name: name}, "alice")
+		auditErr := s.AppendAudit(c, store.AuditEvent{Actor: "alice", Action: "team.create", Object: "team/" + name})
+		_, listErr := s.ListTeams(c, store.ListOptions{})
+		return errors.Join(createErr, auditErr, listErr)
+	})...))
 	teams, err := s.ListTeams(c, store.ListOptions{})
 	ok(t, err)
 	eq(t, "teams", len(teams), n)
@@ -1204,28 +1222,11 @@ func testConcurrentWriters(t *testing.T, s store.Store) {
 	eq(t, "alice's teams", len(members), n)
 
 	// Racing on one name: exactly one wins, the rest conflict.
-	var wins, conflicts int
-	var mu sync.Mutex
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			err := s.CreateNamespace(c, store.Namespace{Name: "contested", Team: "team-00", Visibility: rbac.Public})
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err == nil:
-				wins++
-			case errors.Is(err, store.ErrConflict):
-				conflicts++
-			default:
-				t.Errorf("CreateNamespace: %v", err)
-			}
-		}()
-	}
-	wg.Wait()
-	eq(t, "winners", wins, 1)
-	eq(t, "conflicts", conflicts, n-1)
+	errs := concurrently(n, func(int) error {
+		return s.CreateNamespace(c, store.Namespace{Name: "contested", Team: "team-00", Visibility: rbac.Public})
+	})
+	conflicts := countIs(t, errs, store.ErrConflict)
+	eq(t, "winners", n-conflicts, 1)
 }
 
 func testConcurrentLastAdmin(t *testing.T, s store.Store) {
@@ -1234,33 +1235,14 @@ func testConcurrentLastAdmin(t *testing.T, s store.Store) {
 	for i := range n {
 		user(t, s, fmt.Sprintf("admin%d", i), true)
 	}
-	var wg sync.WaitGroup
-	results := make(chan error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			name := fmt.Sprintf("admin%d", i)
-			if i%2 == 0 {
-				results <- s.DeleteUser(c, name)
-				return
-			}
-			results <- s.UpdateUser(c, store.User{Username: name, Enabled: true})
-		}()
-	}
-	wg.Wait()
-	close(results)
-	var last int
-	for err := range results {
-		switch {
-		case err == nil:
-		case errors.Is(err, store.ErrLastAdmin):
-			last++
-		default:
-			t.Fatalf("unexpected error: %v", err)
+	errs := concurrently(n, func(i int) error {
+		name := fmt.Sprintf("admin%d", i)
+		if i%2 == 0 {
+			return s.DeleteUser(c, name)
 		}
-	}
-	eq(t, "ErrLastAdmin results", last, 1)
+		return s.UpdateUser(c, store.User{Username: name, Enabled: true})
+	})
+	eq(t, "ErrLastAdmin results", countIs(t, errs, store.ErrLastAdmin), 1)
 	users, err := s.ListUsers(c, store.ListOptions{})
 	ok(t, err)
 	admins := 0
@@ -1282,36 +1264,18 @@ func testConcurrentLastOwner(t *testing.T, s store.Store) {
 		user(t, s, name, false)
 		ok(t, s.AddMember(c, store.Member{Team: "devs", Username: name, Role: rbac.RoleOwner}))
 	}
-	var wg sync.WaitGroup
-	results := make(chan error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			name := fmt.Sprintf("u%d", i)
-			switch i % 3 {
-			case 0:
-				results <- s.RemoveMember(c, "devs", name)
-			case 1:
-				results <- s.UpdateMember(c, store.Member{Team: "devs", Username: name, Role: rbac.RoleViewer})
-			default:
-				results <- s.DeleteUser(c, name)
-			}
-		}()
-	}
-	wg.Wait()
-	close(results)
-	var last int
-	for err := range results {
-		switch {
-		case err == nil:
-		case errors.Is(err, store.ErrLastOwner):
-			last++
+	errs := concurrently(n, func(i int) error {
+		name := fmt.Sprintf("u%d", i)
+		switch i % 3 {
+		case 0:
+			return s.RemoveMember(c, "devs", name)
+		case 1:
+			return s.UpdateMember(c, store.Member{Team: "devs", Username: name, Role: rbac.RoleViewer})
 		default:
-			t.Fatalf("unexpected error: %v", err)
+			return s.DeleteUser(c, name)
 		}
-	}
-	eq(t, "ErrLastOwner results", last, 1)
+	})
+	eq(t, "ErrLastOwner results", countIs(t, errs, store.ErrLastOwner), 1)
 	members, err := s.ListMembers(c, "devs", store.ListOptions{})
 	ok(t, err)
 	owners := 0
