@@ -12,8 +12,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
 	"strings"
 	"time"
 
@@ -89,11 +87,10 @@ func Open(ctx context.Context, url string) (*Store, error) {
 // lock throughout, so replicas starting together take turns; it is
 // idempotent.
 func (s *Store) Migrate(ctx context.Context) error {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	ms, err := sqlstore.Migrations(migrations)
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
 	conn, err := s.db.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", mapErr(err))
@@ -115,15 +112,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 		applied_at TIMESTAMPTZ NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", mapErr(err))
 	}
-	for _, name := range names {
-		version := strings.TrimSuffix(strings.TrimPrefix(name, "migrations/"), ".sql")
-		body, err := migrations.ReadFile(name)
-		if err != nil {
-			return err
-		}
+	for _, m := range ms {
 		if err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 			var n int
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, version).Scan(&n); err != nil {
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, m.Version).Scan(&n); err != nil {
 				return mapErr(err)
 			}
 			if n > 0 {
@@ -131,14 +123,14 @@ func (s *Store) Migrate(ctx context.Context) error {
 			}
 			// No arguments: pgx uses the simple protocol, which runs
 			// every statement of the file.
-			if _, err := tx.Exec(ctx, string(body)); err != nil {
+			if _, err := tx.Exec(ctx, m.SQL); err != nil {
 				return mapErr(err)
 			}
 			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`,
-				version, s.Now().UTC())
+				m.Version, s.Now().UTC())
 			return mapErr(err)
 		}); err != nil {
-			return fmt.Errorf("migrate %s: %w", version, err)
+			return fmt.Errorf("migrate %s: %w", m.Version, err)
 		}
 	}
 	if err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {

@@ -15,10 +15,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
@@ -107,11 +104,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // when several processes open the same file at once (the transaction is
 // IMMEDIATE, so they take turns).
 func (s *Store) Migrate(ctx context.Context) error {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	ms, err := sqlstore.Migrations(migrations)
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
 	tx, err := s.db.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", mapErr(err))
@@ -122,25 +118,20 @@ func (s *Store) Migrate(ctx context.Context) error {
 		applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", mapErr(err))
 	}
-	for _, name := range names {
-		version := strings.TrimSuffix(strings.TrimPrefix(name, "migrations/"), ".sql")
+	for _, m := range ms {
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
-			return fmt.Errorf("migrate %s: %w", version, mapErr(err))
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&n); err != nil {
+			return fmt.Errorf("migrate %s: %w", m.Version, mapErr(err))
 		}
 		if n > 0 {
 			continue
 		}
-		body, err := migrations.ReadFile(name)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-			return fmt.Errorf("migrate %s: %w", version, mapErr(err))
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+			return fmt.Errorf("migrate %s: %w", m.Version, mapErr(err))
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
-			version, s.Now().UTC().UnixMicro()); err != nil {
-			return fmt.Errorf("migrate %s: %w", version, mapErr(err))
+			m.Version, s.Now().UTC().UnixMicro()); err != nil {
+			return fmt.Errorf("migrate %s: %w", m.Version, mapErr(err))
 		}
 	}
 	if err := sqlstore.SeedSettings(s.db, &dbtx{ctx: ctx, tx: tx}, s.Now()); err != nil {

@@ -3,7 +3,9 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
+	"testing/fstest"
 	"time"
 )
 
@@ -122,5 +124,23 @@ func TestChunks(t *testing.T) {
 		if len(texts) > 7 {
 			t.Fatalf("n=%d: %d run sizes", n, len(texts))
 		}
+	}
+}
+
+// TestMigrations: only migrations/*.sql, in version order, named by file.
+func TestMigrations(t *testing.T) {
+	fsys := fstest.MapFS{
+		"migrations/0002_b.sql": {Data: []byte("B")},
+		"migrations/0001_a.sql": {Data: []byte("A")},
+		"migrations/README":     {Data: []byte("not a migration")},
+		"other/0000_x.sql":      {Data: []byte("X")},
+	}
+	ms, err := Migrations(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Migration{{"0001_a", "A"}, {"0002_b", "B"}}
+	if !slices.Equal(ms, want) {
+		t.Fatalf("Migrations = %v, want %v", ms, want)
 	}
 }
