@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,11 +65,7 @@ type Registry struct {
 	ConfigPath string
 	StorageDir string
 
-	cmd      *exec.Cmd
-	logs     *syncBuffer
-	done     chan struct{}
-	waitErr  error
-	stopOnce sync.Once
+	proc *Process
 }
 
 // Start writes a config into dir, starts the registry and waits until GET
@@ -83,7 +80,7 @@ func Start(dir string, opts Options) (*Registry, error) {
 	var lastErr error
 	// A free port can be taken between probing and binding: retry a few times.
 	for attempt := 0; attempt < 3; attempt++ {
-		r, err := start(opts.Binary, dir, opts, attempt)
+		r, err := start(dir, opts, attempt)
 		if err == nil {
 			return r, nil
 		}
@@ -95,7 +92,7 @@ func Start(dir string, opts Options) (*Registry, error) {
 	return nil, fmt.Errorf("registry: %w", lastErr)
 }
 
-func start(bin, dir string, opts Options, attempt int) (*Registry, error) {
+func start(dir string, opts Options, attempt int) (*Registry, error) {
 	host := opts.Addr
 	if host == "" {
 		port, err := freePort()
@@ -125,23 +122,16 @@ func start(bin, dir string, opts Options, attempt int) (*Registry, error) {
 		return nil, err
 	}
 
+	argv := append(append([]string(nil), opts.Wrapper...), opts.Binary, "serve", cfgPath)
+	proc, err := StartProcess(argv, CleanEnv())
+	if err != nil {
+		return nil, err
+	}
 	r := &Registry{
 		URL: "http://" + host, Host: host, Port: port,
 		ConfigPath: cfgPath, StorageDir: storage,
-		logs: &syncBuffer{}, done: make(chan struct{}),
+		proc: proc,
 	}
-	argv := append(append([]string(nil), opts.Wrapper...), bin, "serve", cfgPath)
-	r.cmd = exec.Command(argv[0], argv[1:]...)
-	r.cmd.Env = cleanEnv()
-	r.cmd.Stdout, r.cmd.Stderr = r.logs, r.logs
-	r.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := r.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", bin, err)
-	}
-	go func() {
-		r.waitErr = r.cmd.Wait()
-		close(r.done)
-	}()
 	if err := r.waitReady(opts.StartTimeout); err != nil {
 		r.Stop()
 		return nil, fmt.Errorf("%w\nconfig:\n%s\nlog:\n%s", err, cfg, r.Logs())
@@ -154,8 +144,8 @@ func (r *Registry) waitReady(timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		select {
-		case <-r.done:
-			return fmt.Errorf("registry exited before it was ready: %v", r.waitErr)
+		case <-r.proc.Done():
+			return fmt.Errorf("registry exited before it was ready: %v", r.proc.Err())
 		default:
 		}
 		resp, err := client.Get(r.URL + "/v2/")
@@ -174,23 +164,10 @@ func (r *Registry) waitReady(timeout time.Duration) error {
 }
 
 // Stop ends the registry (SIGTERM, then SIGKILL after 5s). Safe to call twice.
-func (r *Registry) Stop() {
-	r.stopOnce.Do(func() {
-		if r.cmd.Process == nil {
-			return
-		}
-		_ = r.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-r.done:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-r.cmd.Process.Pid, syscall.SIGKILL)
-			<-r.done
-		}
-	})
-}
+func (r *Registry) Stop() { r.proc.Stop() }
 
 // Logs returns what the registry printed so far.
-func (r *Registry) Logs() string { return r.logs.String() }
+func (r *Registry) Logs() string { return r.proc.Output() }
 
 // Config renders the registry configuration for opts. The file is JSON,
 // which the registry's YAML parser reads as YAML; JSON quoting keeps odd
@@ -255,18 +232,74 @@ func Config(opts Options, addr, storageDir string) ([]byte, error) {
 	return json.MarshalIndent(cfg, "", "  ")
 }
 
-// cleanEnv drops variables that would override the config (REGISTRY_*) or
-// send traces anywhere (OTEL_*).
-func cleanEnv() []string {
+// CleanEnv is this process's environment without the variables that would
+// reconfigure a child behind its caller's back: REGISTRY_* (the registry's
+// config), OTEL_* (tracing) and those starting with one of prefixes; tracing
+// is switched off.
+func CleanEnv(prefixes ...string) []string {
+	drop := append([]string{"REGISTRY_", "OTEL_"}, prefixes...)
 	var env []string
 	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "REGISTRY_") || strings.HasPrefix(kv, "OTEL_") {
-			continue
+		if !slices.ContainsFunc(drop, func(p string) bool { return strings.HasPrefix(kv, p) }) {
+			env = append(env, kv)
 		}
-		env = append(env, kv)
 	}
 	return append(env, "OTEL_SDK_DISABLED=true", "OTEL_TRACES_EXPORTER=none", "OTEL_METRICS_EXPORTER=none")
 }
+
+// Process is a child process in its own process group, with its output
+// (stdout and stderr) kept.
+type Process struct {
+	cmd      *exec.Cmd
+	out      *syncBuffer
+	done     chan struct{}
+	waitErr  error
+	stopOnce sync.Once
+}
+
+// StartProcess starts argv with env as its whole environment (see CleanEnv).
+// The caller stops it with Stop.
+func StartProcess(argv, env []string) (*Process, error) {
+	p := &Process{out: &syncBuffer{}, done: make(chan struct{})}
+	p.cmd = exec.Command(argv[0], argv[1:]...)
+	p.cmd.Env = env
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := p.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", argv[0], err)
+	}
+	go func() {
+		p.waitErr = p.cmd.Wait()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// Stop ends the process: SIGTERM, then SIGKILL to its whole group after 5s.
+// Safe to call twice.
+func (p *Process) Stop() {
+	p.stopOnce.Do(func() {
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(5 * time.Second):
+			_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+			<-p.done
+		}
+	})
+}
+
+// Done is closed once the process has exited.
+func (p *Process) Done() <-chan struct{} { return p.done }
+
+// Err waits for the process to exit and returns how it ended (Wait's error).
+func (p *Process) Err() error {
+	<-p.done
+	return p.waitErr
+}
+
+// Output returns what the process printed so far.
+func (p *Process) Output() string { return p.out.String() }
 
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/dockmaster/dockmaster/internal/registryproc"
 	"net"
 	"net/http"
 	"net/url"
@@ -22,6 +21,7 @@ import (
 	"time"
 
 	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/registryproc"
 )
 
 // The two repositories the suite pushes to, in two namespaces (the second
@@ -245,7 +245,7 @@ func startDockmaster(t *testing.T, dir string) *dockmaster {
 		if lastErr = p.waitHTTP("http://"+listen+"/readyz", 30*time.Second, http.StatusOK); lastErr == nil {
 			return dm
 		}
-		p.stop()
+		p.Stop()
 	}
 	t.Fatalf("dockmaster serve: %v", lastErr)
 	return nil

@@ -3,68 +3,39 @@
 package conformance
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"github.com/dockmaster/dockmaster/internal/registryproc"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dockmaster/dockmaster/internal/registryproc"
 )
 
 // proc is a child process in its own process group, with its output kept.
 type proc struct {
-	name     string
-	cmd      *exec.Cmd
-	out      *syncBuffer
-	done     chan struct{}
-	waitErr  error
-	stopOnce sync.Once
+	name string
+	*registryproc.Process
 }
 
 // startProc starts bin with args and the clean environment plus env. The
 // test stops it at cleanup and prints its output when the test failed.
 func startProc(t *testing.T, name, bin string, env []string, args ...string) *proc {
 	t.Helper()
-	p := &proc{name: name, out: &syncBuffer{}, done: make(chan struct{})}
-	p.cmd = exec.Command(bin, args...)
-	p.cmd.Env = append(cleanEnv(), env...)
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
+	rp, err := registryproc.StartProcess(append([]string{bin}, args...), append(cleanEnv(), env...))
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
 	}
-	go func() {
-		p.waitErr = p.cmd.Wait()
-		close(p.done)
-	}()
+	p := &proc{name: name, Process: rp}
 	t.Cleanup(func() {
-		p.stop()
+		p.Stop()
 		if t.Failed() {
-			t.Logf("%s output:\n%s", name, tail(p.out.String(), 8000))
+			t.Logf("%s output:\n%s", name, tail(p.Output(), 8000))
 		}
 	})
 	return p
-}
-
-// stop ends the process (SIGTERM, SIGKILL to its group after 5 s).
-func (p *proc) stop() {
-	p.stopOnce.Do(func() {
-		_ = p.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-p.done:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-			<-p.done
-		}
-	})
 }
 
 // waitHTTP polls url until it answers one of the codes, the process exits
@@ -74,8 +45,8 @@ func (p *proc) waitHTTP(url string, timeout time.Duration, codes ...int) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		select {
-		case <-p.done:
-			return fmt.Errorf("%s exited before it was ready (%v):\n%s", p.name, p.waitErr, tail(p.out.String(), 4000))
+		case <-p.Done():
+			return fmt.Errorf("%s exited before it was ready (%v):\n%s", p.name, p.Err(), tail(p.Output(), 4000))
 		default:
 		}
 		resp, err := client.Get(url)
@@ -89,7 +60,7 @@ func (p *proc) waitHTTP(url string, timeout time.Duration, codes ...int) error {
 			err = fmt.Errorf("GET %s: %s", url, resp.Status)
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not ready after %s: %v\n%s", p.name, timeout, err, tail(p.out.String(), 4000))
+			return fmt.Errorf("%s not ready after %s: %v\n%s", p.name, timeout, err, tail(p.Output(), 4000))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -98,18 +69,7 @@ func (p *proc) waitHTTP(url string, timeout time.Duration, codes ...int) error {
 // cleanEnv is the environment without anything that would reconfigure the
 // children behind the test's back: REGISTRY_* (registry config), OCI_*
 // (the conformance suite), DOCKMASTER_* (the server), OTEL_* (tracing).
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		switch {
-		case strings.HasPrefix(kv, "REGISTRY_"), strings.HasPrefix(kv, "OCI_"),
-			strings.HasPrefix(kv, "DOCKMASTER_"), strings.HasPrefix(kv, "OTEL_"):
-			continue
-		}
-		env = append(env, kv)
-	}
-	return append(env, "OTEL_SDK_DISABLED=true", "OTEL_TRACES_EXPORTER=none", "OTEL_METRICS_EXPORTER=none")
-}
+func cleanEnv() []string { return registryproc.CleanEnv("OCI_", "DOCKMASTER_") }
 
 // startRegistry runs the registry binary in dir on a free loopback port,
 // with deletes on and the given token auth (none when opts.Realm is empty),
@@ -155,21 +115,4 @@ func tail(s string, n int) string {
 		return s
 	}
 	return "…" + s[len(s)-n:]
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -8,12 +8,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/dockmaster/dockmaster/internal/registryproc"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/dockmaster/dockmaster/internal/registryproc"
 )
 
 // Pinned tools. The module proxy serves the conformance suite only as
