@@ -57,6 +57,14 @@ func newHarnessWith(t testing.TB, reg api.Registry) *harness {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
+	return newHarnessOn(t, st, reg)
+}
+
+// newHarnessOn is newHarnessWith on a store the test provides (e.g. one
+// that counts reads).
+func newHarnessOn(t testing.TB, st store.Store, reg api.Registry) *harness {
+	t.Helper()
+	ctx := context.Background()
 	secret, err := api.BootstrapAdmin(ctx, st, "admin", "", 10)
 	if err != nil {
 		t.Fatalf("bootstrap: %v", err)

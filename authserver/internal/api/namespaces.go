@@ -15,10 +15,7 @@ func (a *API) listNamespaces(w http.ResponseWriter, r *http.Request, c *caller) 
 	}
 	var roles map[string]rbac.Role // read once, when first needed
 	keep := func(n store.Namespace) (bool, error) {
-		if c.isAdmin() {
-			return true, nil
-		}
-		if n.Visibility == rbac.Public || (n.Visibility == rbac.Protected && c.isUser()) {
+		if canSeeNamespace(c, n, rbac.RoleNone) {
 			return true, nil
 		}
 		if roles == nil {
@@ -27,7 +24,7 @@ func (a *API) listNamespaces(w http.ResponseWriter, r *http.Request, c *caller) 
 				return false, err
 			}
 		}
-		return roles[n.Name] != rbac.RoleNone, nil
+		return canSeeNamespace(c, n, roles[n.Name]), nil
 	}
 	items, next, err := paginate(r.Context(), opt, a.st.ListNamespaces, func(n store.Namespace) string { return n.Name }, keep)
 	if err != nil {

@@ -49,46 +49,37 @@ func (a *API) listRepositories(w http.ResponseWriter, r *http.Request, c *caller
 }
 
 // repoFor loads a repository the caller may pull, with the caller's actions
-// on it; one they may not pull answers 404 like a missing one.
-func (a *API) repoFor(ctx context.Context, c *caller, name string) (store.Repository, []rbac.Action, error) {
+// on it and role on its namespace; one they may not pull answers 404 like
+// a missing one.
+func (a *API) repoFor(ctx context.Context, c *caller, name string) (store.Repository, []rbac.Action, rbac.Role, error) {
 	if !rbac.ValidRepositoryName(name) {
-		return store.Repository{}, nil, notFound("repository %q not found", truncate(name, 300))
+		return store.Repository{}, nil, rbac.RoleNone, notFound("repository %q not found", truncate(name, 300))
 	}
 	d, err := a.newDecider(ctx, c)
 	if err != nil {
-		return store.Repository{}, nil, err
+		return store.Repository{}, nil, rbac.RoleNone, err
 	}
 	ns, _ := rbac.NamespaceOf(name)
-	acts, _, err := d.actions(ctx, ns)
+	acts, t, err := d.actions(ctx, ns)
 	if err != nil {
-		return store.Repository{}, nil, err
+		return store.Repository{}, nil, rbac.RoleNone, err
 	}
 	if !hasAction(acts, rbac.Pull) {
-		return store.Repository{}, nil, notFound("repository %q not found", name)
+		return store.Repository{}, nil, rbac.RoleNone, notFound("repository %q not found", name)
 	}
 	rp, err := a.st.GetRepository(ctx, name)
 	if err != nil {
-		return rp, nil, storeErr(err, "repository \""+name+"\"", "")
+		return rp, nil, rbac.RoleNone, storeErr(err, "repository \""+name+"\"", "")
 	}
-	return rp, acts, nil
+	return rp, acts, t.Role, nil
 }
 
 // mayEditRepository: the push right (contributors and owners under the push
 // policy) or the owner role, which keeps descriptions editable even when
-// the push policy is admin-only.
-func (a *API) mayEditRepository(ctx context.Context, c *caller, name string, acts []rbac.Action) (bool, error) {
-	if c.isAdmin() || hasAction(acts, rbac.Push) {
-		return true, nil
-	}
-	if !c.isUser() {
-		return false, nil
-	}
-	ns, global := rbac.NamespaceOf(name)
-	if global {
-		return false, nil
-	}
-	role, err := a.roleOn(ctx, c, ns)
-	return role == rbac.RoleOwner, err
+// the push policy is admin-only. role is the caller's role on the
+// repository's namespace, as repoFor read it (none for the global one).
+func mayEditRepository(c *caller, acts []rbac.Action, role rbac.Role) bool {
+	return c.isAdmin() || hasAction(acts, rbac.Push) || (c.isUser() && role == rbac.RoleOwner)
 }
 
 // repoPath splits the {namespace}/{name...} wildcard: a path ending in
@@ -158,7 +149,7 @@ func (a *API) deleteGlobalRepository(w http.ResponseWriter, r *http.Request, c *
 }
 
 func (a *API) getRepository(w http.ResponseWriter, r *http.Request, c *caller, name string) error {
-	rp, _, err := a.repoFor(r.Context(), c, name)
+	rp, _, _, err := a.repoFor(r.Context(), c, name)
 	if err != nil {
 		return err
 	}
@@ -172,15 +163,11 @@ func (a *API) updateRepository(w http.ResponseWriter, r *http.Request, c *caller
 		return err
 	}
 	obj := "repository/" + truncate(name, 300)
-	rp, acts, err := a.repoFor(r.Context(), c, name)
+	rp, acts, role, err := a.repoFor(r.Context(), c, name)
 	if err != nil {
 		return a.deniedLookup(r, c, "repository.update", obj, err)
 	}
-	ok, err := a.mayEditRepository(r.Context(), c, name, acts)
-	if err != nil {
-		return err
-	}
-	if !ok {
+	if !mayEditRepository(c, acts, role) {
 		return a.deny(r, c, "repository.update", obj, forbidden("you may pull %q but not change it", name))
 	}
 	if req.Description != nil {
@@ -209,7 +196,7 @@ func (a *API) updateRepository(w http.ResponseWriter, r *http.Request, c *caller
 // manifests already deleted stay deleted (their events remove their tags).
 func (a *API) deleteRepository(w http.ResponseWriter, r *http.Request, c *caller, name string) error {
 	obj := "repository/" + truncate(name, 300)
-	rp, acts, err := a.repoFor(r.Context(), c, name)
+	rp, acts, _, err := a.repoFor(r.Context(), c, name)
 	if err != nil {
 		return a.deniedLookup(r, c, "repository.delete", obj, err)
 	}
@@ -343,7 +330,7 @@ func (a *API) listTags(w http.ResponseWriter, r *http.Request, c *caller, repo s
 	if err != nil {
 		return err
 	}
-	rp, _, err := a.repoFor(r.Context(), c, repo)
+	rp, _, _, err := a.repoFor(r.Context(), c, repo)
 	if err != nil {
 		return err
 	}
@@ -359,7 +346,7 @@ func (a *API) listTags(w http.ResponseWriter, r *http.Request, c *caller, repo s
 }
 
 func (a *API) tagFor(r *http.Request, c *caller, repo, tag string) (store.Tag, []rbac.Action, error) {
-	_, acts, err := a.repoFor(r.Context(), c, repo)
+	_, acts, _, err := a.repoFor(r.Context(), c, repo)
 	if err != nil {
 		return store.Tag{}, nil, err
 	}

@@ -14,15 +14,16 @@ import (
 )
 
 // mayManageRobot: admins manage every robot; owners of a robot's team manage
-// that team's robots. System robots (no team) are for admins only.
-func (a *API) mayManageRobot(ctx context.Context, c *caller, rb store.Robot) (bool, error) {
+// that team's robots. System robots (no team) are for admins only. roleIn
+// is the caller's role in a team.
+func mayManageRobot(c *caller, rb store.Robot, roleIn func(team string) (rbac.Role, error)) (bool, error) {
 	if c.isAdmin() {
 		return true, nil
 	}
 	if !c.isUser() || rb.Team == "" {
 		return false, nil
 	}
-	role, err := a.teamRole(ctx, rb.Team, c.name())
+	role, err := roleIn(rb.Team)
 	return role == rbac.RoleOwner, err
 }
 
@@ -40,7 +41,7 @@ func (a *API) robotFor(r *http.Request, c *caller) (store.Robot, error) {
 	if err != nil {
 		return rb, storeErr(err, "robot \""+full+"\"", "")
 	}
-	ok, err = a.mayManageRobot(r.Context(), c, rb)
+	ok, err = mayManageRobot(c, rb, func(team string) (rbac.Role, error) { return a.teamRole(r.Context(), team, c.name()) })
 	if err != nil {
 		return rb, err
 	}
@@ -110,7 +111,20 @@ func (a *API) listRobots(w http.ResponseWriter, r *http.Request, c *caller) erro
 	if err != nil {
 		return err
 	}
-	keep := func(rb store.Robot) (bool, error) { return a.mayManageRobot(r.Context(), c, rb) }
+	// The caller's role in each team is read once, not once per robot.
+	roles := map[string]rbac.Role{}
+	roleIn := func(team string) (rbac.Role, error) {
+		role, ok := roles[team]
+		if ok {
+			return role, nil
+		}
+		role, err := a.teamRole(r.Context(), team, c.name())
+		if err == nil {
+			roles[team] = role
+		}
+		return role, err
+	}
+	keep := func(rb store.Robot) (bool, error) { return mayManageRobot(c, rb, roleIn) }
 	items, next, err := paginate(r.Context(), opt, a.st.ListRobots, func(rb store.Robot) string { return rb.Name }, keep)
 	if err != nil {
 		return err
