@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"github.com/dockmaster/dockmaster/authserver/internal/testutil/redistest"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/dockmaster/dockmaster/authserver/internal/app"
 	"github.com/dockmaster/dockmaster/authserver/internal/config"
+	"github.com/dockmaster/dockmaster/authserver/internal/testutil/redistest"
 	"github.com/dockmaster/dockmaster/internal/client"
 )
 
@@ -221,7 +221,8 @@ func TestUserCacheAcrossReplicas(t *testing.T) {
 // replicas hear announced changes; stopRedis ends Redis early.
 func startPair(t *testing.T) (a, b *replica, pw string, stopRedis func()) {
 	t.Helper()
-	redisURL, stopRedis := startRedis(t)
+	redisAddr, stopRedis := redistest.Start(t)
+	redisURL := "redis://" + redisAddr
 	dir := t.TempDir()
 	a = startReplica(t, dir, redisURL)
 	pw, err := app.BootstrapAdmin(t.Context(), a.st, "admin", "", a.cfg.BcryptCost)
@@ -244,11 +245,4 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-// startRedis runs a private redis-server; stop ends it early.
-func startRedis(t *testing.T) (url string, stop func()) {
-	t.Helper()
-	addr, stop := redistest.Start(t)
-	return "redis://" + addr, stop
 }
