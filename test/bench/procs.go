@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -14,6 +15,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -209,8 +211,14 @@ func findPG() (initdb, pgCtl string, err error) {
 		return initdb, pgCtl, nil
 	}
 	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
-	for i := len(dirs) - 1; i >= 0; i-- {
-		in, pc := filepath.Join(dirs[i], "initdb"), filepath.Join(dirs[i], "pg_ctl")
+	// Newest major version first, by number: "16" is newer than "9.6".
+	pgMajor := func(binDir string) float64 {
+		v, _ := strconv.ParseFloat(filepath.Base(filepath.Dir(binDir)), 64)
+		return v
+	}
+	slices.SortFunc(dirs, func(a, b string) int { return cmp.Compare(pgMajor(b), pgMajor(a)) })
+	for _, d := range dirs {
+		in, pc := filepath.Join(d, "initdb"), filepath.Join(d, "pg_ctl")
 		if _, e1 := os.Stat(in); e1 == nil {
 			if _, e2 := os.Stat(pc); e2 == nil {
 				return in, pc, nil
