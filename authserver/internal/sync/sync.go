@@ -150,13 +150,13 @@ func New(d Deps) *Syncer {
 	if d.LockName == "" {
 		d.LockName = DefaultLockName
 	}
-	if d.HTTPClient == nil {
-		d.HTTPClient = registryclient.NewHTTPClient(d.Concurrency, d.RequestTimeout)
-	}
 	s := &Syncer{d: d}
 	if d.Registry != nil {
 		s.reg = d.Registry
 		return s
+	}
+	if d.HTTPClient == nil {
+		d.HTTPClient = registryclient.NewHTTPClient(d.Concurrency, d.RequestTimeout)
 	}
 	s.reg, s.err = registryclient.New(d.RegistryURL, registryclient.Options{
 		Tokens: d.Tokens, HTTPClient: d.HTTPClient, Now: d.Now, Timeout: d.RequestTimeout, PageSize: d.PageSize,
@@ -316,21 +316,22 @@ func (s *Syncer) listAll(ctx context.Context, names []string) []listing {
 			}
 		}()
 	}
-	for i := range names {
+	// Repositories are handed out in order; those not handed out before ctx
+	// ended carry its error.
+	sent := 0
+	for sent < len(names) {
 		select {
-		case work <- i:
+		case work <- sent:
+			sent++
+			continue
 		case <-ctx.Done():
 		}
-		if ctx.Err() != nil {
-			break
-		}
+		break
 	}
 	close(work)
 	wg.Wait()
-	for i := range out {
-		if out[i].name == "" {
-			out[i] = listing{name: names[i], err: ctx.Err()}
-		}
+	for i := sent; i < len(names); i++ {
+		out[i] = listing{name: names[i], err: ctx.Err()}
 	}
 	return out
 }

@@ -613,13 +613,24 @@ func TestTokenAuth(t *testing.T) {
 
 // A catalog name outside the registry grammar is refused (not put in a URL)
 // and makes the run incomplete.
+// A name outside the grammar in the catalog is a failed listing: the run
+// deletes nothing (here: e/app, gone from the registry), the empty name
+// included.
 func TestBadRepositoryNames(t *testing.T) {
-	f, s := newFake(t), openStore(t)
-	seed(t, f, s)
-	f.put("UPPER/case", "v1", "x")
-	rep, err := newSyncer(s, f, nil).Run(t.Context())
-	if !errors.Is(err, sync.ErrIncomplete) || rep.Errors != 1 {
-		t.Fatalf("report %+v, %v", rep, err)
+	for _, bad := range []string{"UPPER/case", ""} {
+		t.Run(strconv.Quote(bad), func(t *testing.T) {
+			f, s := newFake(t), openStore(t)
+			seed(t, f, s)
+			f.remove("e/app", "")
+			f.catalog = func(w http.ResponseWriter, r *http.Request) bool {
+				writeJSON(w, map[string]any{"repositories": []string{bad, "a/app", "b/app", "c/app", "d/app"}})
+				return true
+			}
+			rep, err := newSyncer(s, f, nil).Run(t.Context())
+			if !errors.Is(err, sync.ErrIncomplete) || rep.Errors != 1 || !rep.DeletionsSkipped || rep.RepositoriesDeleted != 0 {
+				t.Fatalf("report %+v, %v", rep, err)
+			}
+		})
 	}
 }
 
