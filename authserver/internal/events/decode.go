@@ -24,11 +24,20 @@ var ManifestMediaTypes = []string{
 
 // IsManifestMediaType reports whether mt (parameters allowed) is one of
 // ManifestMediaTypes.
-func IsManifestMediaType(mt string) bool {
+func IsManifestMediaType(mt string) bool { return isManifestBase(baseMediaType(mt)) }
+
+// baseMediaType is mt without parameters (lowercased by the parser), or mt
+// as it is when it does not parse.
+func baseMediaType(mt string) string {
 	if base, _, err := mime.ParseMediaType(mt); err == nil {
-		mt = base
+		return base
 	}
-	return slices.Contains(ManifestMediaTypes, strings.ToLower(strings.TrimSpace(mt)))
+	return mt
+}
+
+// isManifestBase is IsManifestMediaType of a baseMediaType result.
+func isManifestBase(base string) bool {
+	return slices.Contains(ManifestMediaTypes, strings.ToLower(strings.TrimSpace(base)))
 }
 
 // Limits on what an event may carry; the registry's own limits are lower.
@@ -112,9 +121,11 @@ func convert(w wireEvent) (store.RegistryEvent, string) {
 	case !printable(w.ID) || !printable(t.Repository) || !printable(t.Tag) || !printable(t.Digest):
 		return store.RegistryEvent{}, "control characters"
 	}
+	// Parsed once: the check below and the stored media type both use it.
+	mt := baseMediaType(t.MediaType)
 	switch w.Action {
 	case store.ActionPush, store.ActionPull:
-		if !IsManifestMediaType(t.MediaType) {
+		if !isManifestBase(mt) {
 			return store.RegistryEvent{}, "not a manifest: " + truncate(t.MediaType, 100)
 		}
 		if t.Digest == "" {
@@ -122,7 +133,7 @@ func convert(w wireEvent) (store.RegistryEvent, string) {
 		}
 	case store.ActionDelete:
 		// Deletes carry no media type; one that does must be a manifest.
-		if t.MediaType != "" && !IsManifestMediaType(t.MediaType) {
+		if t.MediaType != "" && !isManifestBase(mt) {
 			return store.RegistryEvent{}, "not a manifest: " + truncate(t.MediaType, 100)
 		}
 	default:
@@ -134,10 +145,6 @@ func convert(w wireEvent) (store.RegistryEvent, string) {
 	}
 	if size < 0 {
 		size = 0
-	}
-	mt := t.MediaType
-	if base, _, err := mime.ParseMediaType(mt); err == nil {
-		mt = base
 	}
 	return store.RegistryEvent{
 		ID:         w.ID,

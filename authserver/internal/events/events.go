@@ -209,10 +209,8 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		// Group commit: 2xx only once the transaction holding these
 		// events has committed.
 		if batched, err = r.batch.apply(ctx, evs); err != nil {
-			r.count(OutcomeUnavailable)
 			log.ErrorContext(req.Context(), "registry events: store failed", "events", len(evs), "err", err)
-			w.Header().Set("Retry-After", "1")
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "store unavailable"})
+			r.storeFailed(w)
 			return
 		}
 	}
@@ -226,10 +224,8 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		if err != nil {
 			// Not durable: the registry must retry (events already applied
 			// from this envelope are deduplicated by id then).
-			r.count(OutcomeUnavailable)
 			log.ErrorContext(req.Context(), "registry events: store failed", "id", e.ID, "err", err)
-			w.Header().Set("Retry-After", "1")
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "store unavailable"})
+			r.storeFailed(w)
 			return
 		}
 		if applied {
@@ -243,6 +239,13 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// storeFailed answers 503: the events are not durable, the registry retries.
+func (r *Receiver) storeFailed(w http.ResponseWriter) {
+	r.count(OutcomeUnavailable)
+	w.Header().Set("Retry-After", "1")
+	writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "store unavailable"})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
