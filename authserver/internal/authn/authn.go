@@ -365,7 +365,7 @@ func (a *Authenticator) remember(key cacheKey) {
 
 // token verifies an application token; a non-empty username must own it.
 func (a *Authenticator) token(ctx context.Context, secret, username string) (Principal, error) {
-	if !wellFormedSecret(secret, TokenPrefix) {
+	if !WellFormedSecret(secret, TokenPrefix) {
 		return Principal{}, ErrBadCredentials
 	}
 	hash := HashSecret(secret)
@@ -402,7 +402,7 @@ func (a *Authenticator) token(ctx context.Context, secret, username string) (Pri
 }
 
 func (a *Authenticator) robotByName(ctx context.Context, name, secret string) (Principal, error) {
-	if !wellFormedSecret(secret, RobotSecretPrefix) {
+	if !WellFormedSecret(secret, RobotSecretPrefix) {
 		return Principal{}, ErrBadCredentials
 	}
 	r, err := a.st.GetRobot(ctx, name)
@@ -412,27 +412,30 @@ func (a *Authenticator) robotByName(ctx context.Context, name, secret string) (P
 	if err != nil {
 		return Principal{}, fmt.Errorf("authn: look up robot: %w", err)
 	}
-	return a.checkRobot(r, secret)
+	return a.checkRobot(r, HashSecret(secret))
 }
 
 func (a *Authenticator) robotBySecret(ctx context.Context, secret string) (Principal, error) {
-	if !wellFormedSecret(secret, RobotSecretPrefix) {
+	if !WellFormedSecret(secret, RobotSecretPrefix) {
 		return Principal{}, ErrBadCredentials
 	}
-	r, err := a.st.GetRobotBySecretHash(ctx, HashSecret(secret))
+	hash := HashSecret(secret)
+	r, err := a.st.GetRobotBySecretHash(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) {
 		return Principal{}, ErrBadCredentials
 	}
 	if err != nil {
 		return Principal{}, fmt.Errorf("authn: look up robot: %w", err)
 	}
-	return a.checkRobot(r, secret)
+	return a.checkRobot(r, hash)
 }
 
-func (a *Authenticator) checkRobot(r store.Robot, secret string) (Principal, error) {
+// checkRobot compares the stored hash with hash, the HashSecret of the
+// secret presented, and checks that the robot is active.
+func (a *Authenticator) checkRobot(r store.Robot, hash string) (Principal, error) {
 	s := rbac.Subject{Kind: rbac.RobotKind, Name: r.Name, Enabled: r.Enabled, ExpiresAt: r.ExpiresAt}
 	if r.SecretHash == "" ||
-		subtle.ConstantTimeCompare([]byte(r.SecretHash), []byte(HashSecret(secret))) != 1 ||
+		subtle.ConstantTimeCompare([]byte(r.SecretHash), []byte(hash)) != 1 ||
 		!s.Active(a.now()) {
 		return Principal{}, ErrBadCredentials
 	}

@@ -63,13 +63,16 @@ func CheckPassword(hash, pw string) bool {
 
 // NewTokenSecret returns a new application token secret ("dmt_" and 64 hex
 // digits) and the hash to store.
-func NewTokenSecret() (secret, hash string) { return newSecret(TokenPrefix) }
+func NewTokenSecret() (secret, hash string) { return NewSecret(TokenPrefix) }
 
 // NewRobotSecret returns a new robot secret ("dmr_" and 64 hex digits) and
 // the hash to store.
-func NewRobotSecret() (secret, hash string) { return newSecret(RobotSecretPrefix) }
+func NewRobotSecret() (secret, hash string) { return NewSecret(RobotSecretPrefix) }
 
-func newSecret(prefix string) (secret, hash string) {
+// NewSecret returns a new secret, prefix and 64 hex digits (256 random
+// bits), and its HashSecret; the other generated secrets (the token
+// endpoint's refresh tokens) share the format.
+func NewSecret(prefix string) (secret, hash string) {
 	secret = prefix + randomHex(32)
 	return secret, HashSecret(secret)
 }
@@ -92,9 +95,9 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// wellFormedSecret reports whether s is prefix followed by 64 lowercase hex
-// digits, as NewTokenSecret and NewRobotSecret make them.
-func wellFormedSecret(s, prefix string) bool {
+// WellFormedSecret reports whether s is prefix followed by 64 lowercase hex
+// digits, as NewSecret makes them.
+func WellFormedSecret(s, prefix string) bool {
 	if len(s) != len(prefix)+64 || !strings.HasPrefix(s, prefix) {
 		return false
 	}

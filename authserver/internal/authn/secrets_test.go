@@ -63,11 +63,11 @@ func TestSecrets(t *testing.T) {
 	seen := map[string]bool{}
 	for range 100 {
 		s, h := NewTokenSecret()
-		if !tokRE.MatchString(s) || !hashRE.MatchString(h) || h != HashSecret(s) || !wellFormedSecret(s, TokenPrefix) {
+		if !tokRE.MatchString(s) || !hashRE.MatchString(h) || h != HashSecret(s) || !WellFormedSecret(s, TokenPrefix) {
 			t.Fatalf("token %q / %q", s, h)
 		}
 		r, rh := NewRobotSecret()
-		if !robRE.MatchString(r) || rh != HashSecret(r) || !wellFormedSecret(r, RobotSecretPrefix) {
+		if !robRE.MatchString(r) || rh != HashSecret(r) || !WellFormedSecret(r, RobotSecretPrefix) {
 			t.Fatalf("robot %q / %q", r, rh)
 		}
 		id := NewID()

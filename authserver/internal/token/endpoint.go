@@ -409,8 +409,9 @@ func (e *Endpoint) login(ctx context.Context, r *http.Request, tr *tokenRequest)
 	// Robot secrets are 256 random bits: guessing is hopeless, and a CI fleet
 	// sharing one address must not be locked out by one misconfigured job.
 	limited := e.d.Throttle != nil && !strings.HasPrefix(tr.username, rbac.RobotPrefix)
-	key := throttle.Key(tr.username, e.d.ClientAddr(r))
+	var key string
 	if limited {
+		key = throttle.Key(tr.username, e.d.ClientAddr(r))
 		ok, retry, err := e.d.Throttle.Allow(ctx, key)
 		if err != nil {
 			return authn.Principal{}, unavailable(fmt.Errorf("throttle: %w", err))
@@ -564,7 +565,7 @@ func (e *Endpoint) minterFor(lifetime time.Duration) *Minter {
 func (e *Endpoint) serveJWKS(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	lifetime := e.d.Minter.Lifetime()
-	if s, err := e.d.Store.GetSettings(ctx); err == nil {
+	if s, err := e.settings.Load(ctx, struct{}{}); err == nil {
 		lifetime = max(lifetime, s.TokenLifetime)
 	} else {
 		// Publishing a retired key longer than needed is harmless.

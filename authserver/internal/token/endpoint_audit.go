@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,7 +50,7 @@ func (e *Endpoint) recordIssue(r *http.Request, tr *tokenRequest, p authn.Princi
 		d.Requested = append(d.Requested, s.String())
 		have := granted[[2]string{s.Type, s.Name}]
 		for _, a := range s.Actions {
-			if !contains(have, a) && !contains(have, "*") {
+			if !slices.Contains(have, a) && !slices.Contains(have, "*") {
 				outcome = "denied"
 			}
 		}
@@ -118,15 +119,6 @@ func clip(s string, n int) string {
 		n--
 	}
 	return s[:n]
-}
-
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // auditor writes audit events off the request path through a bounded

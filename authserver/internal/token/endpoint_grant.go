@@ -13,9 +13,9 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/ttlcache"
 )
 
-// granter decides one request's scopes. Settings and per-namespace
-// decisions are cached for the request only, so a revoked grant or changed
-// setting applies to the very next request.
+// granter decides one request's scopes. Its per-namespace decisions live
+// for the request only; the settings, namespaces and roles it reads may come
+// from the endpoint's short TTL caches (EndpointDeps.SettingsTTL, AccessTTL).
 type granter struct {
 	e        *Endpoint
 	settings store.Settings

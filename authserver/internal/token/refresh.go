@@ -2,14 +2,11 @@ package token
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/dockmaster/dockmaster/authserver/internal/authn"
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 )
@@ -50,35 +47,15 @@ type RefreshStore interface {
 
 // NewRefreshSecret returns a new refresh token secret (dmrt_ + 64 hex
 // digits, 256 random bits) and its hash.
-func NewRefreshSecret() (secret, hash string) {
-	b := make([]byte, 32)
-	// crypto/rand.Read never fails (the runtime aborts if the OS source does).
-	_, _ = rand.Read(b)
-	secret = RefreshPrefix + hex.EncodeToString(b)
-	return secret, HashRefreshToken(secret)
-}
+func NewRefreshSecret() (secret, hash string) { return authn.NewSecret(RefreshPrefix) }
 
 // HashRefreshToken is the hex SHA-256 of a refresh token secret. A fast hash
 // is enough for 256 random bits and allows lookup by hash.
-func HashRefreshToken(secret string) string {
-	sum := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(sum[:])
-}
+func HashRefreshToken(secret string) string { return authn.HashSecret(secret) }
 
 // wellFormedRefresh reports whether s looks like NewRefreshSecret's output,
 // so garbage never reaches the store.
-func wellFormedRefresh(s string) bool {
-	if len(s) != len(RefreshPrefix)+64 || !strings.HasPrefix(s, RefreshPrefix) {
-		return false
-	}
-	for i := len(RefreshPrefix); i < len(s); i++ {
-		c := s[i]
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
-}
+func wellFormedRefresh(s string) bool { return authn.WellFormedSecret(s, RefreshPrefix) }
 
 // credentialVersion is what CredentialAt records and refresh compares:
 // changed is PasswordChangedAt / SecretChangedAt. Seconds only, so a store
