@@ -45,12 +45,18 @@ func ValidRepositoryName(name string) bool {
 	if name == "" || len(name) > MaxNameLength {
 		return false
 	}
-	for _, c := range strings.Split(name, "/") {
+	// Component by component without building a slice: the token endpoint
+	// checks every requested scope.
+	for {
+		c, rest, more := strings.Cut(name, "/")
 		if !componentRE.MatchString(c) {
 			return false
 		}
+		if !more {
+			return true
+		}
+		name = rest
 	}
-	return true
 }
 
 // ValidEmail is a shallow check: one '@', no spaces.

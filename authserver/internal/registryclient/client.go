@@ -514,6 +514,15 @@ type Descriptor struct {
 	Size      int64
 }
 
+// refName names a reference of repo as a client would: repo:tag or
+// repo@digest.
+func refName(repo, ref string) string {
+	if strings.Contains(ref, ":") {
+		return repo + "@" + ref
+	}
+	return repo + ":" + ref
+}
+
 func (c *Client) manifestURL(repo, ref string) string {
 	u := *c.base
 	u.Path = strings.TrimRight(c.base.Path, "/") + "/v2/" + repo + "/manifests/" + ref
@@ -523,10 +532,7 @@ func (c *Client) manifestURL(repo, ref string) string {
 // HeadManifest resolves a tag (or digest) of repo with HEAD: digest, media
 // type and size.
 func (c *Client) HeadManifest(ctx context.Context, repo, ref string, scopes []string) (Descriptor, error) {
-	what := "manifest " + repo + ":" + ref
-	if strings.Contains(ref, ":") {
-		what = "manifest " + repo + "@" + ref
-	}
+	what := "manifest " + refName(repo, ref)
 	if !ValidRepository(repo) || !validReference(ref) {
 		return Descriptor{}, fmt.Errorf("%s: not a valid reference", truncate(what, 200))
 	}
@@ -558,10 +564,7 @@ func (c *Client) HeadManifest(ctx context.Context, repo, ref string, scopes []st
 // distribution v3 deletes only that tag and keeps the manifest (untagged,
 // until garbage collection). 404 wraps ErrNotFound, 405 ErrDeleteDisabled.
 func (c *Client) Delete(ctx context.Context, repo, ref string, scopes []string) error {
-	what := "delete " + repo + ":" + ref
-	if strings.Contains(ref, ":") {
-		what = "delete " + repo + "@" + ref
-	}
+	what := "delete " + refName(repo, ref)
 	if !ValidRepository(repo) || !validReference(ref) {
 		return fmt.Errorf("%s: not a valid reference", truncate(what, 200))
 	}
