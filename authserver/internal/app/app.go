@@ -187,14 +187,15 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		// the token endpoint's cached settings and access at once, its
 		// user changes the authenticator's cached user row — on every
 		// replica with Redis.
-		Store:          cacheNotifier{Store: st, changed: func(kind, name string) { changed(kind, name) }},
-		Auth:           auth,
-		Logger:         log,
-		MaxBodyBytes:   cfg.MaxBodyBytes,
-		BcryptCost:     cfg.BcryptCost,
-		TrustedProxies: cfg.TrustedProxies,
-		PublicURL:      cfg.PublicURL,
-		RegistryAPI:    registryAPI,
+		Store:           cacheNotifier{Store: st, changed: func(kind, name string) { changed(kind, name) }},
+		Auth:            auth,
+		Logger:          log,
+		MaxBodyBytes:    cfg.MaxBodyBytes,
+		BcryptCost:      cfg.BcryptCost,
+		TrustedProxies:  cfg.TrustedProxies,
+		PublicURL:       cfg.PublicURL,
+		RegistryAPI:     registryAPI,
+		ShutdownTimeout: cfg.ShutdownTimeout,
 		Extra: func(mux *http.ServeMux) {
 			a.Endpoint = token.NewEndpoint(token.EndpointDeps{
 				Store:           st,

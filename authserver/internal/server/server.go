@@ -6,6 +6,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -45,6 +46,9 @@ type Deps struct {
 	// RegistryAPI is the registry the REST API's deletes act on first;
 	// nil: they change the database only.
 	RegistryAPI api.Registry
+	// ShutdownTimeout bounds how long requests in flight may finish once
+	// ListenAndServe's context ends; 0 means DefaultShutdownTimeout.
+	ShutdownTimeout time.Duration
 	// Extra lets later features (token endpoint, events, UI) mount routes
 	// on the same mux, behind the same middleware.
 	Extra func(mux *http.ServeMux)
@@ -52,10 +56,15 @@ type Deps struct {
 
 // Server is the whole HTTP surface of the authserver.
 type Server struct {
-	handler http.Handler
-	mux     *http.ServeMux
-	log     *slog.Logger
+	handler  http.Handler
+	mux      *http.ServeMux
+	log      *slog.Logger
+	shutdown time.Duration
 }
+
+// DefaultShutdownTimeout is Deps.ShutdownTimeout's default (the same as
+// --shutdown-timeout's).
+const DefaultShutdownTimeout = 15 * time.Second
 
 // New wires the mux and the middleware.
 func New(d Deps) *Server {
@@ -71,12 +80,15 @@ func New(d Deps) *Server {
 	if d.BcryptCost == 0 {
 		d.BcryptCost = 10
 	}
+	if d.ShutdownTimeout <= 0 {
+		d.ShutdownTimeout = DefaultShutdownTimeout
+	}
 	reg := d.Registry
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
-	s := &Server{mux: http.NewServeMux(), log: d.Logger}
+	s := &Server{mux: http.NewServeMux(), log: d.Logger, shutdown: d.ShutdownTimeout}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -116,7 +128,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 
 // ListenAndServe serves on addr (TLS when certFile and keyFile are set)
 // until ctx is canceled, then shuts down gracefully, letting requests in
-// flight finish for up to 20 seconds.
+// flight finish for up to Deps.ShutdownTimeout; past it, the connections
+// are closed and the deadline is the error.
 func (s *Server) ListenAndServe(ctx context.Context, addr, certFile, keyFile string) error {
 	srv := &http.Server{
 		Addr:              addr,
@@ -147,10 +160,11 @@ func (s *Server) ListenAndServe(ctx context.Context, addr, certFile, keyFile str
 		return err
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), s.shutdown)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		return err
+		_ = srv.Close()
+		return fmt.Errorf("requests still running after the %s shutdown timeout were cut off: %w", s.shutdown, err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

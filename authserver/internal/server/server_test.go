@@ -244,3 +244,62 @@ func TestListenAndServeShutsDown(t *testing.T) {
 		t.Fatal("no shutdown")
 	}
 }
+
+// TestListenAndServeShutdownTimeout: a request still running when the
+// shutdown timeout ends is cut off, and ListenAndServe says so, instead of
+// waiting for it.
+func TestListenAndServeShutdownTimeout(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	defer close(release)
+	f := newFixture(t, func(d *server.Deps) {
+		d.ShutdownTimeout = 200 * time.Millisecond
+		d.Extra = func(mux *http.ServeMux) {
+			mux.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) {
+				close(entered)
+				select {
+				case <-release:
+				case <-time.After(30 * time.Second):
+				}
+			})
+		}
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- f.srv.ListenAndServe(ctx, addr, "", "") }()
+	go func() {
+		for i := 0; i < 100; i++ {
+			res, err := http.Get("http://" + addr + "/slow")
+			if err == nil {
+				_ = res.Body.Close()
+				return
+			}
+			select {
+			case <-entered:
+				return // the request reached the handler; the error is the cut-off
+			default:
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	select {
+	case <-entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the slow request never reached the server")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "shutdown timeout") {
+			t.Fatalf("ListenAndServe = %v, want the shutdown timeout named", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("shutdown waited for the slow request instead of its 200ms timeout")
+	}
+}
