@@ -1,7 +1,6 @@
 package main
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -237,8 +236,7 @@ func TestDevStack(t *testing.T) {
 		return string(b)
 	}
 	craneRun("auth", "login", regHost, "-u", "admin", "-p", pw)
-	layer := filepath.Join(t.TempDir(), "layer.tar")
-	writeLayer(t, layer)
+	layer := registry.Layer(t, "hello from dockmaster\n")
 	craneRun("append", "-f", layer, "-t", regHost+"/demo/hello:1")
 
 	c, err := client.New("http://"+addr, client.WithBasic("admin", pw))
@@ -261,25 +259,5 @@ func TestDevStack(t *testing.T) {
 	}
 	if !strings.Contains(syncOut.String(), "1 repositories, 1 tags listed") {
 		t.Fatalf("sync report = %q", syncOut.String())
-	}
-}
-
-// writeLayer writes a one-file tar archive, a valid image layer.
-func writeLayer(t *testing.T, path string) {
-	t.Helper()
-	content := []byte("hello from dockmaster\n")
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	if err := tw.WriteHeader(&tar.Header{Name: "hello.txt", Mode: 0o644, Size: int64(len(content))}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tw.Write(content); err != nil {
-		t.Fatal(err)
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -7,7 +7,6 @@ package token
 // accepting tokens of a rotated-out key while it is published.
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/ecdsa"
@@ -509,7 +508,7 @@ func TestRealRegistryWithCrane(t *testing.T) {
 		return string(out)
 	}
 
-	layer := writeFile(t, "layer.tar", tarWithFile(t, "hello.txt", []byte("hello from dockmaster\n")))
+	layer := writeFile(t, "layer.tar", registry.Tar(t, "hello.txt", []byte("hello from dockmaster\n")))
 	ref := reg.Host + "/" + testRepo + ":crane"
 	run("append", "-f", layer, "-t", ref, "--oci-empty-base")
 	if out := run("ls", reg.Host+"/"+testRepo); !strings.Contains(out, "crane") {
@@ -526,20 +525,6 @@ func TestRealRegistryWithCrane(t *testing.T) {
 			t.Errorf("token endpoint never asked for %q; asked for %s", want, scopes)
 		}
 	}
-}
-
-func tarWithFile(t *testing.T, name string, content []byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(content)), ModTime: time.Unix(0, 0)}); err != nil {
-		t.Fatal(err)
-	}
-	_, _ = tw.Write(content)
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 // TestRealRegistryKIDWithLeadingZeroCoordinates: for P-256 keys whose x or y

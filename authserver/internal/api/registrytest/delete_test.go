@@ -7,7 +7,6 @@
 package registrytest
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"errors"
@@ -158,24 +157,10 @@ func (e *env) ok(identity string, args ...string) string {
 	return out
 }
 
-func (e *env) layer(content string) string {
-	e.t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	_ = tw.WriteHeader(&tar.Header{Name: "hello.txt", Mode: 0o644, Size: int64(len(content)), ModTime: time.Unix(0, 0)})
-	_, _ = tw.Write([]byte(content))
-	_ = tw.Close()
-	p := filepath.Join(e.t.TempDir(), "layer.tar")
-	if err := os.WriteFile(p, buf.Bytes(), 0o600); err != nil {
-		e.t.Fatal(err)
-	}
-	return p
-}
-
 // push appends a fresh layer as identity and returns the digest.
 func (e *env) push(identity, repoTag, content string) string {
 	e.t.Helper()
-	e.ok(identity, "append", "-f", e.layer(content), "-t", e.ref+"/"+repoTag)
+	e.ok(identity, "append", "-f", registry.Layer(e.t, content), "-t", e.ref+"/"+repoTag)
 	return e.ok(identity, "digest", e.ref+"/"+repoTag)
 }
 

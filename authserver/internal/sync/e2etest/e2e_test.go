@@ -7,8 +7,6 @@
 package e2etest
 
 import (
-	"archive/tar"
-	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -97,21 +95,6 @@ func setup(t *testing.T) *env {
 	return e
 }
 
-// layer writes a one-file tar whose content makes the image unique.
-func (e *env) layer(content string) string {
-	e.t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	tw.WriteHeader(&tar.Header{Name: "hello.txt", Mode: 0o644, Size: int64(len(content)), ModTime: time.Unix(0, 0)})
-	tw.Write([]byte(content))
-	tw.Close()
-	path := filepath.Join(e.t.TempDir(), "layer.tar")
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		e.t.Fatal(err)
-	}
-	return path
-}
-
 func (e *env) run(args ...string) string {
 	e.t.Helper()
 	cmd := exec.CommandContext(e.t.Context(), e.crane, append(args, "--insecure")...)
@@ -130,7 +113,7 @@ func (e *env) run(args ...string) string {
 // push makes a one-layer image and returns its digest.
 func (e *env) push(repoTag, content string) string {
 	e.t.Helper()
-	e.run("append", "-f", e.layer(content), "-t", e.ref+"/"+repoTag)
+	e.run("append", "-f", registry.Layer(e.t, content), "-t", e.ref+"/"+repoTag)
 	return e.run("digest", e.ref+"/"+repoTag)
 }
 

@@ -3,8 +3,6 @@
 package registrytest
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -216,26 +214,11 @@ func (e *env) refused(what string, r result) {
 	e.t.Fatalf("%s failed, but not with an authorization error: %v\n%s", what, err, out)
 }
 
-// layer writes a one-file tar (distinct content: distinct digest).
-func (e *env) layer(content string) string {
-	e.t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	_ = tw.WriteHeader(&tar.Header{Name: "hello.txt", Mode: 0o644, Size: int64(len(content)), ModTime: time.Unix(0, 0)})
-	_, _ = tw.Write([]byte(content))
-	_ = tw.Close()
-	p := filepath.Join(e.t.TempDir(), "layer.tar")
-	if err := os.WriteFile(p, buf.Bytes(), 0o600); err != nil {
-		e.t.Fatal(err)
-	}
-	return p
-}
-
 func (e *env) ref(repo string) string { return e.reg.Host + "/" + repo }
 
 // push appends a fresh layer to an empty base as identity.
 func (e *env) push(identity, ref, content string) result {
-	return e.crn(identity, "append", "-f", e.layer(content), "-t", ref, "--oci-empty-base")
+	return e.crn(identity, "append", "-f", registry.Layer(e.t, content), "-t", ref, "--oci-empty-base")
 }
 
 func (e *env) mustAPI(what string, err error) {
