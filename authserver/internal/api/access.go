@@ -119,7 +119,20 @@ func (d *decider) target(ctx context.Context, ns string) (rbac.Target, error) {
 		d.cache[ns] = t
 		return t, nil
 	}
-	n, err := d.a.st.GetNamespace(ctx, ns)
+	var n store.Namespace
+	var err error
+	if d.roles == nil && d.c.name() != "" {
+		// The namespace and the caller's roles on it in one read.
+		var roles []rbac.Role
+		n, roles, err = d.a.st.NamespaceAccess(ctx, ns, d.c.p.Subject.Kind, d.c.name())
+		if err == nil {
+			t := namespaceTarget(n, rbac.Highest(roles...))
+			d.cache[ns] = t
+			return t, nil
+		}
+	} else {
+		n, err = d.a.st.GetNamespace(ctx, ns)
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		t := rbac.Target{Namespace: ns, Kind: rbac.KindTeam}
@@ -144,13 +157,14 @@ func (d *decider) targetOf(ctx context.Context, n store.Namespace) (rbac.Target,
 			return rbac.Target{Namespace: n.Name, Kind: rbac.KindGlobal}, err
 		}
 	}
-	kind := rbac.KindTeam
-	if n.Owner != "" {
-		kind = rbac.KindPersonal
-	}
-	t := rbac.Target{Namespace: n.Name, Kind: kind, Visibility: n.Visibility, Exists: true, Role: role}
+	t := namespaceTarget(n, role)
 	d.cache[n.Name] = t
 	return t, nil
+}
+
+// namespaceTarget is the decision's view of an existing namespace.
+func namespaceTarget(n store.Namespace, role rbac.Role) rbac.Target {
+	return rbac.Target{Namespace: n.Name, Kind: n.Kind(), Visibility: n.Visibility, Exists: true, Role: role}
 }
 
 // actions is what the caller may do on repositories of namespace ns.

@@ -38,9 +38,20 @@ func (s *countingStore) GetMember(ctx context.Context, team, username string) (s
 	return s.Store.GetMember(ctx, team, username)
 }
 
+func (s *countingStore) GetNamespace(ctx context.Context, name string) (store.Namespace, error) {
+	s.count("GetNamespace")
+	return s.Store.GetNamespace(ctx, name)
+}
+
+// RolesOn and NamespaceAccess both count as a read of roles.
 func (s *countingStore) RolesOn(ctx context.Context, ns string, kind rbac.SubjectKind, name string) ([]rbac.Role, error) {
-	s.count("RolesOn")
+	s.count("roles")
 	return s.Store.RolesOn(ctx, ns, kind, name)
+}
+
+func (s *countingStore) NamespaceAccess(ctx context.Context, ns string, kind rbac.SubjectKind, name string) (store.Namespace, []rbac.Role, error) {
+	s.count("roles")
+	return s.Store.NamespaceAccess(ctx, ns, kind, name)
 }
 
 func countingHarness(t *testing.T) (*harness, *countingStore) {
@@ -98,8 +109,8 @@ func TestRepositoryUpdateReadsRolesOnce(t *testing.T) {
 
 	cs.take()
 	expect(t, h.do(alice, "PATCH", "/api/v1/repositories/a-app/web", client.UpdateRepository{Description: ptr("web")}), 200, "")
-	if n := cs.take()["RolesOn"]; n != 1 {
-		t.Fatalf("one update read the caller's roles %d times, want 1", n)
+	if reads := cs.take(); reads["roles"] != 1 || reads["GetNamespace"] != 0 {
+		t.Fatalf("one update read the caller's roles %d times and the namespace %d more, want 1 read in all", reads["roles"], reads["GetNamespace"])
 	}
 	expect(t, h.do(carl, "PATCH", "/api/v1/repositories/a-app/web", client.UpdateRepository{Description: ptr("x")}), 403, "")
 }

@@ -291,6 +291,10 @@ type Store interface {
 	// namespace: owning-team membership, grants to the user, to teams the user
 	// is in, or to the robot; owner for a personal namespace's own user.
 	RolesOn(ctx context.Context, namespace string, kind rbac.SubjectKind, name string) ([]rbac.Role, error)
+	// NamespaceAccess is the namespace (name, team, owner and visibility
+	// only; ErrNotFound when missing) and RolesOn's roles on it, in one
+	// read: what a decision on a repository needs.
+	NamespaceAccess(ctx context.Context, namespace string, kind rbac.SubjectKind, name string) (Namespace, []rbac.Role, error)
 	// RolesByNamespace is RolesOn for every namespace at once: the subject's
 	// highest role on each namespace where it has one.
 	RolesByNamespace(ctx context.Context, kind rbac.SubjectKind, name string) (map[string]rbac.Role, error)

@@ -29,7 +29,9 @@ import (
 type GrantStore interface {
 	GetSettings(ctx context.Context) (store.Settings, error)
 	GetNamespace(ctx context.Context, name string) (store.Namespace, error)
-	RolesOn(ctx context.Context, namespace string, kind rbac.SubjectKind, name string) ([]rbac.Role, error)
+	// NamespaceAccess is the namespace (ErrNotFound when missing) and a
+	// user's or robot's roles on it, in one read.
+	NamespaceAccess(ctx context.Context, namespace string, kind rbac.SubjectKind, name string) (store.Namespace, []rbac.Role, error)
 	// GetUser and GetRobot check that the subject of a refresh token is
 	// still alive and its credential unchanged.
 	GetUser(ctx context.Context, username string) (store.User, error)
@@ -119,9 +121,8 @@ type Endpoint struct {
 	audit      *auditor
 	settings   *ttlcache.Cache[struct{}, store.Settings]
 	namespaces *ttlcache.Cache[string, store.Namespace]
-	// access is the namespace with a user's or robot's roles on it, read
-	// in one statement when the store can (NamespaceAccessor); nil: the
-	// namespace (cached), then RolesOn per request.
+	// namespaces serves anonymous requests, access users and robots: the
+	// namespace with their roles on it.
 	access *ttlcache.Cache[accessKey, namespaceAccess]
 
 	mu      sync.Mutex
@@ -169,9 +170,7 @@ func NewEndpoint(d EndpointDeps) *Endpoint {
 	e.settings = ttlcache.New(func(ctx context.Context, _ struct{}) (store.Settings, error) { return d.Store.GetSettings(ctx) },
 		ttlcache.Options{TTL: d.SettingsTTL})
 	e.namespaces = ttlcache.New(d.Store.GetNamespace, ttlcache.Options{TTL: d.AccessTTL})
-	if acc, ok := d.Store.(NamespaceAccessor); ok {
-		e.access = newAccessCache(acc, d.AccessTTL)
-	}
+	e.access = newAccessCache(d.Store, d.AccessTTL)
 	return e
 }
 

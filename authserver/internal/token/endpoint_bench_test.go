@@ -37,11 +37,12 @@ func (m *memStore) GetNamespace(_ context.Context, name string) (store.Namespace
 	}
 	return store.Namespace{}, store.ErrNotFound
 }
-func (m *memStore) RolesOn(_ context.Context, ns string, _ rbac.SubjectKind, name string) ([]rbac.Role, error) {
-	if r, ok := m.roles[ns+"\x00"+name]; ok {
-		return []rbac.Role{r}, nil
+func (m *memStore) NamespaceAccess(ctx context.Context, ns string, _ rbac.SubjectKind, name string) (store.Namespace, []rbac.Role, error) {
+	n, err := m.GetNamespace(ctx, ns)
+	if r, ok := m.roles[ns+"\x00"+name]; ok && err == nil {
+		return n, []rbac.Role{r}, nil
 	}
-	return nil, nil
+	return n, nil, err
 }
 func (m *memStore) GetUser(_ context.Context, name string) (store.User, error) {
 	if u, ok := m.users[name]; ok {

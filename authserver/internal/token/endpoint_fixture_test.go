@@ -274,11 +274,11 @@ func (s failingStore) GetNamespace(ctx context.Context, name string) (store.Name
 	return s.GrantStore.GetNamespace(ctx, name)
 }
 
-func (s failingStore) RolesOn(ctx context.Context, ns string, k rbac.SubjectKind, n string) ([]rbac.Role, error) {
-	if s.fail["RolesOn"] {
-		return nil, errDown
+func (s failingStore) NamespaceAccess(ctx context.Context, ns string, k rbac.SubjectKind, n string) (store.Namespace, []rbac.Role, error) {
+	if s.fail["NamespaceAccess"] {
+		return store.Namespace{}, nil, errDown
 	}
-	return s.GrantStore.RolesOn(ctx, ns, k, n)
+	return s.GrantStore.NamespaceAccess(ctx, ns, k, n)
 }
 
 func (s failingStore) GetUser(ctx context.Context, name string) (store.User, error) {

@@ -33,7 +33,7 @@ func (g *granter) grant(ctx context.Context, requested []rbac.Scope) ([]Resource
 		var actions []string
 		switch s.Type {
 		case "repository":
-			allowed, err := g.repository(ctx, s.Name, s.Actions)
+			allowed, err := g.repository(ctx, s.Name)
 			if err != nil {
 				return nil, err
 			}
@@ -60,79 +60,55 @@ func (g *granter) mayListCatalog() bool {
 	return s.Kind == rbac.UserKind && s.Admin || g.e.catalog[s.Name]
 }
 
-// nsDecision is a namespace's decision within one request. Roles are looked
-// up only when they can matter; rolesKnown says whether they were.
+// nsDecision is a namespace's decision within one request.
 type nsDecision struct {
-	target     rbac.Target
-	allowed    []rbac.Action
-	rolesKnown bool
+	target  rbac.Target
+	allowed []rbac.Action
 }
 
-// repository returns what the subject may do on repository name, looking
-// only as far as the requested actions need. Names outside the grammar
-// (host:port prefixes included: matching is exact) get nothing.
-func (g *granter) repository(ctx context.Context, name string, requested []string) ([]rbac.Action, error) {
+// repository returns what the subject may do on repository name. Names
+// outside the grammar (host:port prefixes included: matching is exact) get
+// nothing.
+func (g *granter) repository(ctx context.Context, name string) ([]rbac.Action, error) {
 	if !rbac.ValidRepositoryName(name) {
 		return nil, nil
 	}
 	ns, global := rbac.NamespaceOf(name)
-	d, seen := g.byNS[ns]
-	if seen && (d.rolesKnown || pullOnly(requested)) {
+	if d, seen := g.byNS[ns]; seen {
 		return d.allowed, nil
 	}
+	var d nsDecision
 	switch {
-	case seen:
-		// Known namespace, roles not yet looked up.
 	case global || g.subject.Kind == rbac.UserKind && g.subject.Admin:
 		// Admins' rights do not depend on the namespace (rbac.Decide).
-		d = nsDecision{target: rbac.Target{Namespace: ns, Kind: rbac.KindGlobal}, rolesKnown: true}
-	case g.e.access != nil && (g.subject.Kind == rbac.UserKind || g.subject.Kind == rbac.RobotKind):
-		// One statement for the namespace and the subject's roles on it,
+		d.target = rbac.Target{Namespace: ns, Kind: rbac.KindGlobal}
+	case g.subject.Kind == rbac.UserKind || g.subject.Kind == rbac.RobotKind:
+		// The namespace and the subject's roles on it, one statement,
 		// cached briefly (EndpointDeps.AccessTTL).
 		a, err := g.e.access.Load(ctx, accessKey{namespace: ns, kind: g.subject.Kind, name: g.subject.Name})
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			d = nsDecision{target: rbac.Target{Namespace: ns, Exists: false}, rolesKnown: true}
+			d.target = rbac.Target{Namespace: ns, Exists: false}
 		case err != nil:
 			return nil, fmt.Errorf("namespace and roles %q: %w", ns, err)
 		default:
-			d = nsDecision{target: rbac.Target{Namespace: ns, Kind: a.ns.Kind(), Visibility: a.ns.Visibility, Exists: true,
-				Role: a.role}, rolesKnown: true}
+			d.target = rbac.Target{Namespace: ns, Kind: a.ns.Kind(), Visibility: a.ns.Visibility, Exists: true, Role: a.role}
 		}
 	default:
-		// Cached briefly (EndpointDeps.AccessTTL): visibility and
-		// ownership only; roles below are read per request.
+		// Anonymous: no roles, only the namespace (cached briefly too).
 		n, err := g.e.namespaces.Load(ctx, ns)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			d = nsDecision{target: rbac.Target{Namespace: ns, Exists: false}, rolesKnown: true}
+			d.target = rbac.Target{Namespace: ns, Exists: false}
 		case err != nil:
 			return nil, fmt.Errorf("get namespace %q: %w", ns, err)
 		default:
-			d = nsDecision{target: rbac.Target{Namespace: ns, Kind: n.Kind(), Visibility: n.Visibility, Exists: true},
-				rolesKnown: g.subject.Kind != rbac.UserKind && g.subject.Kind != rbac.RobotKind}
+			d.target = rbac.Target{Namespace: ns, Kind: n.Kind(), Visibility: n.Visibility, Exists: true}
 		}
 	}
 	d.allowed = rbac.Decide(g.now, g.subject, d.target, g.settings.Policy())
-	// Without a role, visibility may already allow a pull; a pull-only
-	// request then needs no role lookup (a role can only add push/delete).
-	if !d.rolesKnown && !(pullOnly(requested) && slices.Contains(d.allowed, rbac.Pull)) {
-		roles, err := g.e.d.Store.RolesOn(ctx, ns, g.subject.Kind, g.subject.Name)
-		if err != nil {
-			return nil, fmt.Errorf("roles on %q: %w", ns, err)
-		}
-		d.target.Role = rbac.Highest(roles...)
-		d.rolesKnown = true
-		d.allowed = rbac.Decide(g.now, g.subject, d.target, g.settings.Policy())
-	}
 	g.byNS[ns] = d
 	return d.allowed, nil
-}
-
-// NamespaceAccessor is an optional part of a GrantStore: the namespace and
-// a subject's roles on it in one read (*sqlite.Store and *postgres.Store).
-type NamespaceAccessor interface {
-	NamespaceAccess(ctx context.Context, namespace string, kind rbac.SubjectKind, name string) (store.Namespace, []rbac.Role, error)
 }
 
 // accessKey names one subject's access to one namespace.
@@ -151,21 +127,11 @@ type namespaceAccess struct {
 // accessCacheMax bounds the (namespace, subject) pairs kept at once.
 const accessCacheMax = 8192
 
-func newAccessCache(acc NamespaceAccessor, ttl time.Duration) *ttlcache.Cache[accessKey, namespaceAccess] {
+func newAccessCache(acc GrantStore, ttl time.Duration) *ttlcache.Cache[accessKey, namespaceAccess] {
 	return ttlcache.New(func(ctx context.Context, k accessKey) (namespaceAccess, error) {
 		n, roles, err := acc.NamespaceAccess(ctx, k.namespace, k.kind, k.name)
 		return namespaceAccess{ns: n, role: rbac.Highest(roles...)}, err
 	}, ttlcache.Options{TTL: ttl, Max: accessCacheMax})
-}
-
-// pullOnly reports whether requested asks for nothing but pull.
-func pullOnly(requested []string) bool {
-	for _, a := range requested {
-		if a != string(rbac.Pull) {
-			return false
-		}
-	}
-	return true
 }
 
 // intersect keeps the requested actions that are allowed, in the order

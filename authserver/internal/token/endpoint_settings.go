@@ -34,7 +34,5 @@ func (e *Endpoint) InvalidateSettings() { e.settings.Clear() }
 // REST API's writes).
 func (e *Endpoint) InvalidateAccess() {
 	e.namespaces.Clear()
-	if e.access != nil {
-		e.access.Clear()
-	}
+	e.access.Clear()
 }

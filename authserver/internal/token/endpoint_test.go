@@ -531,14 +531,21 @@ func testRefresh(t *testing.T) {
 // TestStoreOutage: a database failure anywhere on the way is a 503, never a
 // 401 or a token with less access.
 func TestStoreOutage(t *testing.T) {
-	for _, method := range []string{"GetSettings", "GetNamespace", "RolesOn"} {
-		t.Run(method, func(t *testing.T) {
+	for _, c := range []struct {
+		method string
+		req    req
+	}{
+		{"GetSettings", get("bob", password, "repository:devs/app:pull")},
+		{"NamespaceAccess", get("bob", password, "repository:devs/app:pull")}, // users and robots
+		{"GetNamespace", get("", "", "repository:pub/app:pull")},              // anonymous
+	} {
+		t.Run(c.method, func(t *testing.T) {
 			f := newFx(t, func(o *fxOptions) {
 				o.store = func(s token.GrantStore) token.GrantStore {
-					return failingStore{GrantStore: s, fail: map[string]bool{method: true}}
+					return failingStore{GrantStore: s, fail: map[string]bool{c.method: true}}
 				}
 			})
-			r := f.do(t, get("bob", password, "repository:devs/app:pull"))
+			r := f.do(t, c.req)
 			wantStatus(t, r, http.StatusServiceUnavailable)
 			if strings.Contains(string(r.body), "connection refused") {
 				t.Error("the cause leaked into the response")
