@@ -34,22 +34,22 @@ func NewMemory(cfg Config) (*Memory, error) {
 }
 
 // Allow implements Limiter.
-func (m *Memory) Allow(_ context.Context, key string) (bool, time.Duration, error) {
+func (m *Memory) Allow(_ context.Context, key string) (Verdict, error) {
 	now := m.cfg.Now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	w, ok := m.keys[key]
 	if !ok {
-		return true, 0, nil
+		return Verdict{Allowed: true}, nil
 	}
 	if !now.Before(w.ends) {
 		delete(m.keys, key)
-		return true, 0, nil
+		return Verdict{Allowed: true}, nil
 	}
 	if w.failures >= m.cfg.MaxFailures {
-		return false, w.ends.Sub(now), nil
+		return Verdict{RetryAfter: w.ends.Sub(now), Failures: w.failures}, nil
 	}
-	return true, 0, nil
+	return Verdict{Allowed: true, Failures: w.failures}, nil
 }
 
 // Fail implements Limiter.

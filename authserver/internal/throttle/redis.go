@@ -50,7 +50,7 @@ func NewRedis(rdb redis.UniversalClient, prefix string, cfg Config) (*Redis, err
 }
 
 // Allow implements Limiter.
-func (r *Redis) Allow(ctx context.Context, key string) (bool, time.Duration, error) {
+func (r *Redis) Allow(ctx context.Context, key string) (Verdict, error) {
 	k := r.prefix + key
 	var count *redis.StringCmd
 	var ttl *redis.DurationCmd
@@ -60,30 +60,30 @@ func (r *Redis) Allow(ctx context.Context, key string) (bool, time.Duration, err
 		return nil
 	})
 	if errors.Is(err, redis.Nil) {
-		return true, 0, nil
+		return Verdict{Allowed: true}, nil
 	}
 	if err != nil {
-		return false, 0, fmt.Errorf("throttle: redis: %w", err)
+		return Verdict{}, fmt.Errorf("throttle: redis: %w", err)
 	}
 	n, err := count.Int()
 	if err != nil {
-		return false, 0, fmt.Errorf("throttle: redis counter %q: %w", k, err)
+		return Verdict{}, fmt.Errorf("throttle: redis counter %q: %w", k, err)
 	}
 	if n < r.cfg.MaxFailures {
-		return true, 0, nil
+		return Verdict{Allowed: true, Failures: n}, nil
 	}
 	// PTTL answers -2 (as a raw Duration) when the key expired between the
 	// two commands, -1 when it has no expiry (never by our script).
 	wait := ttl.Val()
 	switch {
 	case wait == -2:
-		return true, 0, nil
+		return Verdict{Allowed: true}, nil
 	case wait == -1:
 		wait = r.cfg.Window
 	case wait <= 0:
 		wait = time.Millisecond
 	}
-	return false, wait, nil
+	return Verdict{RetryAfter: wait, Failures: n}, nil
 }
 
 // Fail implements Limiter.

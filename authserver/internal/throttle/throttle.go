@@ -17,13 +17,24 @@ import (
 // use. An error means the limiter could not be consulted; callers fail
 // closed (503), they never treat it as "allowed".
 type Limiter interface {
-	// Allow reports whether an attempt with key may proceed; when not, retryAfter
-	// is how long until it may (always > 0 then).
-	Allow(ctx context.Context, key string) (ok bool, retryAfter time.Duration, err error)
+	// Allow tells whether an attempt with key may proceed.
+	Allow(ctx context.Context, key string) (Verdict, error)
 	// Fail records one failed attempt with key.
 	Fail(ctx context.Context, key string) error
 	// Reset forgets the failures of key (after a successful login).
 	Reset(ctx context.Context, key string) error
+}
+
+// Verdict is Allow's answer.
+type Verdict struct {
+	// Allowed: the attempt may proceed.
+	Allowed bool
+	// RetryAfter is how long until an attempt may proceed (> 0 when not
+	// Allowed).
+	RetryAfter time.Duration
+	// Failures is the count of recent failures of the key; a successful
+	// login needs a Reset only when it is not 0.
+	Failures int
 }
 
 // Defaults of Config.

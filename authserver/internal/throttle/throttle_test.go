@@ -36,13 +36,18 @@ func (c *clock) Add(d time.Duration) {
 func behaviour(t *testing.T, l throttle.Limiter, window time.Duration, wait func(time.Duration)) {
 	ctx := context.Background()
 	alice := throttle.Key("alice", "192.0.2.1")
-	allow := func(key string) (bool, time.Duration) {
+	verdict := func(key string) throttle.Verdict {
 		t.Helper()
-		ok, retry, err := l.Allow(ctx, key)
+		v, err := l.Allow(ctx, key)
 		if err != nil {
 			t.Fatalf("Allow: %v", err)
 		}
-		return ok, retry
+		return v
+	}
+	allow := func(key string) (bool, time.Duration) {
+		t.Helper()
+		v := verdict(key)
+		return v.Allowed, v.RetryAfter
 	}
 	fail := func(key string) {
 		t.Helper()
@@ -52,8 +57,8 @@ func behaviour(t *testing.T, l throttle.Limiter, window time.Duration, wait func
 	}
 
 	t.Run("unknown key allowed", func(t *testing.T) {
-		if ok, _ := allow(alice); !ok {
-			t.Fatal("refused without failures")
+		if v := verdict(alice); !v.Allowed || v.Failures != 0 {
+			t.Fatalf("without failures: %+v", v)
 		}
 	})
 	t.Run("refused after max failures with retry-after", func(t *testing.T) {
@@ -79,12 +84,15 @@ func behaviour(t *testing.T, l throttle.Limiter, window time.Duration, wait func
 			t.Error("bob from the same address refused")
 		}
 	})
-	t.Run("reset forgets", func(t *testing.T) {
+	t.Run("failures counted, reset forgets", func(t *testing.T) {
+		if v := verdict(alice); v.Failures != 3 {
+			t.Fatalf("after 3 failures: %+v", v)
+		}
 		if err := l.Reset(ctx, alice); err != nil {
 			t.Fatal(err)
 		}
-		if ok, _ := allow(alice); !ok {
-			t.Fatal("refused after reset")
+		if v := verdict(alice); !v.Allowed || v.Failures != 0 {
+			t.Fatalf("after reset: %+v", v)
 		}
 	})
 	t.Run("window ends", func(t *testing.T) {
@@ -137,12 +145,13 @@ func TestMemoryDefaults(t *testing.T) {
 	ctx := context.Background()
 	k := throttle.Key("alice", "::1")
 	for i := 0; i < throttle.DefaultMaxFailures; i++ {
-		if ok, _, _ := m.Allow(ctx, k); !ok {
+		if v, _ := m.Allow(ctx, k); !v.Allowed {
 			t.Fatalf("refused after %d failures", i)
 		}
 		_ = m.Fail(ctx, k)
 	}
-	ok, retry, _ := m.Allow(ctx, k)
+	v, _ := m.Allow(ctx, k)
+	ok, retry := v.Allowed, v.RetryAfter
 	if ok || retry <= 0 || retry > throttle.DefaultWindow {
 		t.Fatalf("after %d failures: ok %v retry %s", throttle.DefaultMaxFailures, ok, retry)
 	}
@@ -207,14 +216,14 @@ func TestRedisOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if ok, _, err := l.Allow(ctx, "k"); !ok || err != nil {
-		t.Fatalf("before the outage: ok %v err %v", ok, err)
+	if v, err := l.Allow(ctx, "k"); !v.Allowed || err != nil {
+		t.Fatalf("before the outage: ok %v err %v", v.Allowed, err)
 	}
 	stop()
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if ok, _, err := l.Allow(ctx, "k"); ok || err == nil {
-		t.Errorf("Allow during outage: ok %v err %v", ok, err)
+	if v, err := l.Allow(ctx, "k"); v.Allowed || err == nil {
+		t.Errorf("Allow during outage: ok %v err %v", v.Allowed, err)
 	}
 	if err := l.Fail(ctx, "k"); err == nil {
 		t.Error("Fail during outage: no error")

@@ -109,6 +109,17 @@ func TestSecurity(t *testing.T) {
 		}
 	})
 
+	t.Run("11 a successful login resets the counter only when it holds failures", func(t *testing.T) {
+		for _, failures := range []int{0, 2} {
+			spy := &spyLimiter{failures: failures}
+			g := newFx(t, func(o *fxOptions) { o.limiter = spy })
+			wantStatus(t, g.do(t, get("bob", password, "repository:devs/app:pull")), http.StatusOK)
+			if want := int64(min(failures, 1)); spy.resets.Load() != want {
+				t.Errorf("%d failures before: %d resets, want %d", failures, spy.resets.Load(), want)
+			}
+		}
+	})
+
 	t.Run("4 host:port, class, several scopes per parameter, duplicates merged", func(t *testing.T) {
 		r := f.do(t, get("bob", password,
 			"repository:devs/app:pull repository:localhost:5000/devs/app:pull,push",
@@ -560,8 +571,8 @@ func TestStoreOutage(t *testing.T) {
 			wantStatus(t, r, http.StatusServiceUnavailable)
 		}
 		// The outage is not counted as a failed login.
-		ok, _, _ := f.limiter.Allow(context.Background(), throttle.Key("bob", "192.0.2.1"))
-		if !ok {
+		v, _ := f.limiter.Allow(context.Background(), throttle.Key("bob", "192.0.2.1"))
+		if !v.Allowed {
 			t.Error("store errors were counted as failed logins")
 		}
 	})
@@ -772,15 +783,23 @@ func TestNewEndpointPanicsOnMissingDeps(t *testing.T) {
 	token.NewEndpoint(token.EndpointDeps{})
 }
 
-// spyLimiter counts calls and allows everything.
-type spyLimiter struct{ calls atomicCounter }
-
-func (s *spyLimiter) Allow(context.Context, string) (bool, time.Duration, error) {
-	s.calls.Add(1)
-	return true, 0, nil
+// spyLimiter counts calls (Resets also apart) and allows everything,
+// reporting its failures field as the recent failures.
+type spyLimiter struct {
+	calls, resets atomicCounter
+	failures      int
 }
-func (s *spyLimiter) Fail(context.Context, string) error  { s.calls.Add(1); return nil }
-func (s *spyLimiter) Reset(context.Context, string) error { s.calls.Add(1); return nil }
+
+func (s *spyLimiter) Allow(context.Context, string) (throttle.Verdict, error) {
+	s.calls.Add(1)
+	return throttle.Verdict{Allowed: true, Failures: s.failures}, nil
+}
+func (s *spyLimiter) Fail(context.Context, string) error { s.calls.Add(1); return nil }
+func (s *spyLimiter) Reset(context.Context, string) error {
+	s.calls.Add(1)
+	s.resets.Add(1)
+	return nil
+}
 
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
