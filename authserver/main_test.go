@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dockmaster/dockmaster/authserver/internal/testutil/registry"
 	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/testutil/registry"
 )
 
 // lockedBuffer collects a command's output while the test reads it.

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
 // DefaultMaxResponseBytes caps how much of a response body the client reads.
@@ -135,7 +137,7 @@ func IsUnauthenticated(err error) bool { return hasStatus(err, http.StatusUnauth
 
 // StatusOf returns the HTTP status of an API error, or 0 for other errors.
 func StatusOf(err error) int {
-	var e *Error
+	var e *apiv1.Error
 	if errors.As(err, &e) {
 		return e.Status
 	}
@@ -195,10 +197,10 @@ func (q AuditQuery) values() url.Values {
 // Collect follows NextPageToken until the last page and returns every item.
 // list is one of the client's List methods, bound to its other arguments:
 //
-//	members, err := client.Collect(ctx, opt, func(ctx context.Context, o client.ListOptions) (client.Page[client.Member], error) {
+//	members, err := client.Collect(ctx, opt, func(ctx context.Context, o client.ListOptions) (apiv1.Page[apiv1.Member], error) {
 //		return c.ListMembers(ctx, "devs", o)
 //	})
-func Collect[T any](ctx context.Context, opt ListOptions, list func(context.Context, ListOptions) (Page[T], error)) ([]T, error) {
+func Collect[T any](ctx context.Context, opt ListOptions, list func(context.Context, ListOptions) (apiv1.Page[T], error)) ([]T, error) {
 	var all []T
 	seen := map[string]bool{}
 	for {
@@ -221,13 +223,13 @@ func Collect[T any](ctx context.Context, opt ListOptions, list func(context.Cont
 
 // ---- users ----
 
-func (c *Client) CreateUser(ctx context.Context, in CreateUser) (User, error) {
-	var out User
+func (c *Client) CreateUser(ctx context.Context, in apiv1.CreateUser) (apiv1.User, error) {
+	var out apiv1.User
 	return out, c.do(ctx, http.MethodPost, "/users", nil, in, &out)
 }
 
-func (c *Client) GetUser(ctx context.Context, username string) (User, error) {
-	var out User
+func (c *Client) GetUser(ctx context.Context, username string) (apiv1.User, error) {
+	var out apiv1.User
 	p, err := path("users", username)
 	if err != nil {
 		return out, err
@@ -235,13 +237,13 @@ func (c *Client) GetUser(ctx context.Context, username string) (User, error) {
 	return out, c.do(ctx, http.MethodGet, p, nil, nil, &out)
 }
 
-func (c *Client) ListUsers(ctx context.Context, opt ListOptions) (Page[User], error) {
-	var out Page[User]
+func (c *Client) ListUsers(ctx context.Context, opt ListOptions) (apiv1.Page[apiv1.User], error) {
+	var out apiv1.Page[apiv1.User]
 	return out, c.do(ctx, http.MethodGet, "/users", opt.values(), nil, &out)
 }
 
-func (c *Client) UpdateUser(ctx context.Context, username string, in UpdateUser) (User, error) {
-	var out User
+func (c *Client) UpdateUser(ctx context.Context, username string, in apiv1.UpdateUser) (apiv1.User, error) {
+	var out apiv1.User
 	p, err := path("users", username)
 	if err != nil {
 		return out, err
@@ -259,10 +261,10 @@ func (c *Client) DeleteUser(ctx context.Context, username string) error {
 
 // ---- application tokens ----
 
-// CreateToken makes an application token for username; the answer holds the
+// apiv1.CreateToken makes an application token for username; the answer holds the
 // secret, which the server never shows again.
-func (c *Client) CreateToken(ctx context.Context, username string, in CreateToken) (Token, error) {
-	var out Token
+func (c *Client) CreateToken(ctx context.Context, username string, in apiv1.CreateToken) (apiv1.Token, error) {
+	var out apiv1.Token
 	p, err := path("users", username, "tokens")
 	if err != nil {
 		return out, err
@@ -270,8 +272,8 @@ func (c *Client) CreateToken(ctx context.Context, username string, in CreateToke
 	return out, c.do(ctx, http.MethodPost, p, nil, in, &out)
 }
 
-func (c *Client) ListTokens(ctx context.Context, username string, opt ListOptions) (Page[Token], error) {
-	var out Page[Token]
+func (c *Client) ListTokens(ctx context.Context, username string, opt ListOptions) (apiv1.Page[apiv1.Token], error) {
+	var out apiv1.Page[apiv1.Token]
 	p, err := path("users", username, "tokens")
 	if err != nil {
 		return out, err
@@ -289,13 +291,13 @@ func (c *Client) DeleteToken(ctx context.Context, username, id string) error {
 
 // ---- teams ----
 
-func (c *Client) CreateTeam(ctx context.Context, in CreateTeam) (Team, error) {
-	var out Team
+func (c *Client) CreateTeam(ctx context.Context, in apiv1.CreateTeam) (apiv1.Team, error) {
+	var out apiv1.Team
 	return out, c.do(ctx, http.MethodPost, "/teams", nil, in, &out)
 }
 
-func (c *Client) GetTeam(ctx context.Context, name string) (Team, error) {
-	var out Team
+func (c *Client) GetTeam(ctx context.Context, name string) (apiv1.Team, error) {
+	var out apiv1.Team
 	p, err := path("teams", name)
 	if err != nil {
 		return out, err
@@ -303,13 +305,13 @@ func (c *Client) GetTeam(ctx context.Context, name string) (Team, error) {
 	return out, c.do(ctx, http.MethodGet, p, nil, nil, &out)
 }
 
-func (c *Client) ListTeams(ctx context.Context, opt ListOptions) (Page[Team], error) {
-	var out Page[Team]
+func (c *Client) ListTeams(ctx context.Context, opt ListOptions) (apiv1.Page[apiv1.Team], error) {
+	var out apiv1.Page[apiv1.Team]
 	return out, c.do(ctx, http.MethodGet, "/teams", opt.values(), nil, &out)
 }
 
-func (c *Client) UpdateTeam(ctx context.Context, name string, in UpdateTeam) (Team, error) {
-	var out Team
+func (c *Client) UpdateTeam(ctx context.Context, name string, in apiv1.UpdateTeam) (apiv1.Team, error) {
+	var out apiv1.Team
 	p, err := path("teams", name)
 	if err != nil {
 		return out, err
@@ -327,8 +329,8 @@ func (c *Client) DeleteTeam(ctx context.Context, name string) error {
 
 // ---- team members ----
 
-func (c *Client) AddMember(ctx context.Context, team string, in AddMember) (Member, error) {
-	var out Member
+func (c *Client) AddMember(ctx context.Context, team string, in apiv1.AddMember) (apiv1.Member, error) {
+	var out apiv1.Member
 	p, err := path("teams", team, "members")
 	if err != nil {
 		return out, err
@@ -336,8 +338,8 @@ func (c *Client) AddMember(ctx context.Context, team string, in AddMember) (Memb
 	return out, c.do(ctx, http.MethodPost, p, nil, in, &out)
 }
 
-func (c *Client) GetMember(ctx context.Context, team, username string) (Member, error) {
-	var out Member
+func (c *Client) GetMember(ctx context.Context, team, username string) (apiv1.Member, error) {
+	var out apiv1.Member
 	p, err := path("teams", team, "members", username)
 	if err != nil {
 		return out, err
@@ -345,8 +347,8 @@ func (c *Client) GetMember(ctx context.Context, team, username string) (Member, 
 	return out, c.do(ctx, http.MethodGet, p, nil, nil, &out)
 }
 
-func (c *Client) ListMembers(ctx context.Context, team string, opt ListOptions) (Page[Member], error) {
-	var out Page[Member]
+func (c *Client) ListMembers(ctx context.Context, team string, opt ListOptions) (apiv1.Page[apiv1.Member], error) {
+	var out apiv1.Page[apiv1.Member]
 	p, err := path("teams", team, "members")
 	if err != nil {
 		return out, err
@@ -354,8 +356,8 @@ func (c *Client) ListMembers(ctx context.Context, team string, opt ListOptions) 
 	return out, c.do(ctx, http.MethodGet, p, opt.values(), nil, &out)
 }
 
-func (c *Client) UpdateMember(ctx context.Context, team, username string, in UpdateMember) (Member, error) {
-	var out Member
+func (c *Client) UpdateMember(ctx context.Context, team, username string, in apiv1.UpdateMember) (apiv1.Member, error) {
+	var out apiv1.Member
 	p, err := path("teams", team, "members", username)
 	if err != nil {
 		return out, err
@@ -373,13 +375,13 @@ func (c *Client) RemoveMember(ctx context.Context, team, username string) error 
 
 // ---- namespaces ----
 
-func (c *Client) CreateNamespace(ctx context.Context, in CreateNamespace) (Namespace, error) {
-	var out Namespace
+func (c *Client) CreateNamespace(ctx context.Context, in apiv1.CreateNamespace) (apiv1.Namespace, error) {
+	var out apiv1.Namespace
 	return out, c.do(ctx, http.MethodPost, "/namespaces", nil, in, &out)
 }
 
-func (c *Client) GetNamespace(ctx context.Context, name string) (Namespace, error) {
-	var out Namespace
+func (c *Client) GetNamespace(ctx context.Context, name string) (apiv1.Namespace, error) {
+	var out apiv1.Namespace
 	p, err := path("namespaces", name)
 	if err != nil {
 		return out, err
@@ -387,13 +389,13 @@ func (c *Client) GetNamespace(ctx context.Context, name string) (Namespace, erro
 	return out, c.do(ctx, http.MethodGet, p, nil, nil, &out)
 }
 
-func (c *Client) ListNamespaces(ctx context.Context, opt ListOptions) (Page[Namespace], error) {
-	var out Page[Namespace]
+func (c *Client) ListNamespaces(ctx context.Context, opt ListOptions) (apiv1.Page[apiv1.Namespace], error) {
+	var out apiv1.Page[apiv1.Namespace]
 	return out, c.do(ctx, http.MethodGet, "/namespaces", opt.values(), nil, &out)
 }
 
-func (c *Client) UpdateNamespace(ctx context.Context, name string, in UpdateNamespace) (Namespace, error) {
-	var out Namespace
+func (c *Client) UpdateNamespace(ctx context.Context, name string, in apiv1.UpdateNamespace) (apiv1.Namespace, error) {
+	var out apiv1.Namespace
 	p, err := path("namespaces", name)
 	if err != nil {
 		return out, err
@@ -411,8 +413,8 @@ func (c *Client) DeleteNamespace(ctx context.Context, name string) error {
 
 // ---- permissions ----
 
-func (c *Client) CreatePermission(ctx context.Context, namespace string, in CreatePermission) (Permission, error) {
-	var out Permission
+func (c *Client) CreatePermission(ctx context.Context, namespace string, in apiv1.CreatePermission) (apiv1.Permission, error) {
+	var out apiv1.Permission
 	p, err := path("namespaces", namespace, "permissions")
 	if err != nil {
 		return out, err
@@ -421,8 +423,8 @@ func (c *Client) CreatePermission(ctx context.Context, namespace string, in Crea
 }
 
 // GetPermission reads the grant to kind (user, team or robot) name on namespace.
-func (c *Client) GetPermission(ctx context.Context, namespace, kind, name string) (Permission, error) {
-	var out Permission
+func (c *Client) GetPermission(ctx context.Context, namespace, kind, name string) (apiv1.Permission, error) {
+	var out apiv1.Permission
 	p, err := path("namespaces", namespace, "permissions", kind, name)
 	if err != nil {
 		return out, err
@@ -430,8 +432,8 @@ func (c *Client) GetPermission(ctx context.Context, namespace, kind, name string
 	return out, c.do(ctx, http.MethodGet, p, nil, nil, &out)
 }
 
-func (c *Client) ListPermissions(ctx context.Context, namespace string, opt ListOptions) (Page[Permission], error) {
-	var out Page[Permission]
+func (c *Client) ListPermissions(ctx context.Context, namespace string, opt ListOptions) (apiv1.Page[apiv1.Permission], error) {
+	var out apiv1.Page[apiv1.Permission]
 	p, err := path("namespaces", namespace, "permissions")
 	if err != nil {
 		return out, err
@@ -439,8 +441,8 @@ func (c *Client) ListPermissions(ctx context.Context, namespace string, opt List
 	return out, c.do(ctx, http.MethodGet, p, opt.values(), nil, &out)
 }
 
-func (c *Client) UpdatePermission(ctx context.Context, namespace, kind, name string, in UpdatePermission) (Permission, error) {
-	var out Permission
+func (c *Client) UpdatePermission(ctx context.Context, namespace, kind, name string, in apiv1.UpdatePermission) (apiv1.Permission, error) {
+	var out apiv1.Permission
 	p, err := path("namespaces", namespace, "permissions", kind, name)
 	if err != nil {
 		return out, err
@@ -458,15 +460,15 @@ func (c *Client) DeletePermission(ctx context.Context, namespace, kind, name str
 
 // ---- robots ----
 
-// CreateRobot makes a robot account; the answer holds its secret, once.
-func (c *Client) CreateRobot(ctx context.Context, in CreateRobot) (Robot, error) {
-	var out Robot
+// apiv1.CreateRobot makes a robot account; the answer holds its secret, once.
+func (c *Client) CreateRobot(ctx context.Context, in apiv1.CreateRobot) (apiv1.Robot, error) {
+	var out apiv1.Robot
 	return out, c.do(ctx, http.MethodPost, "/robots", nil, in, &out)
 }
 
 // GetRobot reads a robot by name, with or without the robot$ prefix.
-func (c *Client) GetRobot(ctx context.Context, name string) (Robot, error) {
-	var out Robot
+func (c *Client) GetRobot(ctx context.Context, name string) (apiv1.Robot, error) {
+	var out apiv1.Robot
 	p, err := path("robots", name)
 	if err != nil {
 		return out, err
@@ -474,13 +476,13 @@ func (c *Client) GetRobot(ctx context.Context, name string) (Robot, error) {
 	return out, c.do(ctx, http.MethodGet, p, nil, nil, &out)
 }
 
-func (c *Client) ListRobots(ctx context.Context, opt ListOptions) (Page[Robot], error) {
-	var out Page[Robot]
+func (c *Client) ListRobots(ctx context.Context, opt ListOptions) (apiv1.Page[apiv1.Robot], error) {
+	var out apiv1.Page[apiv1.Robot]
 	return out, c.do(ctx, http.MethodGet, "/robots", opt.values(), nil, &out)
 }
 
-func (c *Client) UpdateRobot(ctx context.Context, name string, in UpdateRobot) (Robot, error) {
-	var out Robot
+func (c *Client) UpdateRobot(ctx context.Context, name string, in apiv1.UpdateRobot) (apiv1.Robot, error) {
+	var out apiv1.Robot
 	p, err := path("robots", name)
 	if err != nil {
 		return out, err
@@ -497,8 +499,8 @@ func (c *Client) DeleteRobot(ctx context.Context, name string) error {
 }
 
 // RotateRobotSecret replaces a robot's secret; the answer holds the new one.
-func (c *Client) RotateRobotSecret(ctx context.Context, name string) (Robot, error) {
-	var out Robot
+func (c *Client) RotateRobotSecret(ctx context.Context, name string) (apiv1.Robot, error) {
+	var out apiv1.Robot
 	p, err := path("robots", name, "secret")
 	if err != nil {
 		return out, err
@@ -510,8 +512,8 @@ func (c *Client) RotateRobotSecret(ctx context.Context, name string) (Robot, err
 
 // ListRepositories lists the repositories the caller may pull; namespace,
 // when set, restricts the list to one namespace.
-func (c *Client) ListRepositories(ctx context.Context, namespace string, opt ListOptions) (Page[Repository], error) {
-	var out Page[Repository]
+func (c *Client) ListRepositories(ctx context.Context, namespace string, opt ListOptions) (apiv1.Page[apiv1.Repository], error) {
+	var out apiv1.Page[apiv1.Repository]
 	v := opt.values()
 	if namespace != "" {
 		v.Set("namespace", namespace)
@@ -520,8 +522,8 @@ func (c *Client) ListRepositories(ctx context.Context, namespace string, opt Lis
 }
 
 // GetRepository reads a repository by its full name ("team/app").
-func (c *Client) GetRepository(ctx context.Context, name string) (Repository, error) {
-	var out Repository
+func (c *Client) GetRepository(ctx context.Context, name string) (apiv1.Repository, error) {
+	var out apiv1.Repository
 	p, err := repoPath(name)
 	if err != nil {
 		return out, err
@@ -529,8 +531,8 @@ func (c *Client) GetRepository(ctx context.Context, name string) (Repository, er
 	return out, c.do(ctx, http.MethodGet, p, nil, nil, &out)
 }
 
-func (c *Client) UpdateRepository(ctx context.Context, name string, in UpdateRepository) (Repository, error) {
-	var out Repository
+func (c *Client) UpdateRepository(ctx context.Context, name string, in apiv1.UpdateRepository) (apiv1.Repository, error) {
+	var out apiv1.Repository
 	p, err := repoPath(name)
 	if err != nil {
 		return out, err
@@ -547,8 +549,8 @@ func (c *Client) DeleteRepository(ctx context.Context, name string) error {
 }
 
 // ListTags lists the tags of a repository.
-func (c *Client) ListTags(ctx context.Context, repo string, opt ListOptions) (Page[Tag], error) {
-	var out Page[Tag]
+func (c *Client) ListTags(ctx context.Context, repo string, opt ListOptions) (apiv1.Page[apiv1.Tag], error) {
+	var out apiv1.Page[apiv1.Tag]
 	p, err := repoPath(repo, "tags")
 	if err != nil {
 		return out, err
@@ -556,8 +558,8 @@ func (c *Client) ListTags(ctx context.Context, repo string, opt ListOptions) (Pa
 	return out, c.do(ctx, http.MethodGet, p, opt.values(), nil, &out)
 }
 
-func (c *Client) GetTag(ctx context.Context, repo, tag string) (Tag, error) {
-	var out Tag
+func (c *Client) GetTag(ctx context.Context, repo, tag string) (apiv1.Tag, error) {
+	var out apiv1.Tag
 	p, err := repoPath(repo, "tags", tag)
 	if err != nil {
 		return out, err
@@ -575,25 +577,25 @@ func (c *Client) DeleteTag(ctx context.Context, repo, tag string) error {
 
 // ---- settings, audit, me ----
 
-func (c *Client) GetSettings(ctx context.Context) (Settings, error) {
-	var out Settings
+func (c *Client) GetSettings(ctx context.Context) (apiv1.Settings, error) {
+	var out apiv1.Settings
 	return out, c.do(ctx, http.MethodGet, "/settings", nil, nil, &out)
 }
 
-func (c *Client) UpdateSettings(ctx context.Context, in UpdateSettings) (Settings, error) {
-	var out Settings
+func (c *Client) UpdateSettings(ctx context.Context, in apiv1.UpdateSettings) (apiv1.Settings, error) {
+	var out apiv1.Settings
 	return out, c.do(ctx, http.MethodPatch, "/settings", nil, in, &out)
 }
 
 // ListAudit reads the audit log, newest first (admins only).
-func (c *Client) ListAudit(ctx context.Context, q AuditQuery) (Page[AuditEvent], error) {
-	var out Page[AuditEvent]
+func (c *Client) ListAudit(ctx context.Context, q AuditQuery) (apiv1.Page[apiv1.AuditEvent], error) {
+	var out apiv1.Page[apiv1.AuditEvent]
 	return out, c.do(ctx, http.MethodGet, "/audit", q.values(), nil, &out)
 }
 
-// Me tells who the credentials belong to and what they may do.
-func (c *Client) Me(ctx context.Context) (Me, error) {
-	var out Me
+// apiv1.Me tells who the credentials belong to and what they may do.
+func (c *Client) Me(ctx context.Context) (apiv1.Me, error) {
+	var out apiv1.Me
 	return out, c.do(ctx, http.MethodGet, "/me", nil, nil, &out)
 }
 
@@ -626,9 +628,9 @@ func repoPath(name string, suffix ...string) (string, error) {
 func checkSegment(s string) error {
 	switch s {
 	case "":
-		return &Error{Code: "invalid_argument", Message: "empty name in request path"}
+		return &apiv1.Error{Code: "invalid_argument", Message: "empty name in request path"}
 	case ".", "..":
-		return &Error{Code: "invalid_argument", Message: fmt.Sprintf("%q is not a valid name", s)}
+		return &apiv1.Error{Code: "invalid_argument", Message: fmt.Sprintf("%q is not a valid name", s)}
 	}
 	return nil
 }
@@ -702,10 +704,10 @@ func unescapeForPath(p string) string {
 	return s
 }
 
-// decodeError builds the *Error of a non-2xx answer: the server's JSON error
+// decodeError builds the *apiv1.Error of a non-2xx answer: the server's JSON error
 // when there is one, else a code from the status and an excerpt of the body.
 func decodeError(status int, data []byte) error {
-	var e Error
+	var e apiv1.Error
 	if err := json.Unmarshal(data, &e); err == nil && e.Code != "" {
 		e.Status = status
 		return &e
@@ -717,5 +719,5 @@ func decodeError(status int, data []byte) error {
 	if msg == "" {
 		msg = http.StatusText(status)
 	}
-	return &Error{Code: "http_" + strconv.Itoa(status), Message: msg, Status: status}
+	return &apiv1.Error{Code: "http_" + strconv.Itoa(status), Message: msg, Status: status}
 }

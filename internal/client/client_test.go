@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 	"github.com/dockmaster/dockmaster/internal/client"
 )
 
@@ -171,7 +172,7 @@ func TestRoutes(t *testing.T) {
 		body    string // substring of the JSON body, "" for none
 	}{
 		{"CreateUser", func() error {
-			_, err := c.CreateUser(ctx, client.CreateUser{Username: "bob", Password: "pw"})
+			_, err := c.CreateUser(ctx, apiv1.CreateUser{Username: "bob", Password: "pw"})
 			return err
 		},
 			"POST", "/api/v1/users", "", `"username":"bob"`},
@@ -180,56 +181,56 @@ func TestRoutes(t *testing.T) {
 			_, err := c.ListUsers(ctx, client.ListOptions{PageSize: 7, PageToken: "a b&c", Query: "x"})
 			return err
 		}, "GET", "/api/v1/users", "page_size=7&page_token=a+b%26c&q=x", ""},
-		{"UpdateUser", func() error { _, err := c.UpdateUser(ctx, "bob", client.UpdateUser{Email: str("b@x")}); return err },
+		{"UpdateUser", func() error { _, err := c.UpdateUser(ctx, "bob", apiv1.UpdateUser{Email: str("b@x")}); return err },
 			"PATCH", "/api/v1/users/bob", "", `{"email":"b@x"}`},
 		{"DeleteUser", func() error { return c.DeleteUser(ctx, "bob") }, "DELETE", "/api/v1/users/bob", "", ""},
 
-		{"CreateToken", func() error { _, err := c.CreateToken(ctx, "bob", client.CreateToken{Name: "ci"}); return err },
+		{"CreateToken", func() error { _, err := c.CreateToken(ctx, "bob", apiv1.CreateToken{Name: "ci"}); return err },
 			"POST", "/api/v1/users/bob/tokens", "", `"name":"ci"`},
 		{"ListTokens", func() error { _, err := c.ListTokens(ctx, "bob", client.ListOptions{}); return err },
 			"GET", "/api/v1/users/bob/tokens", "", ""},
 		{"DeleteToken", func() error { return c.DeleteToken(ctx, "bob", "tok/1") }, "DELETE", "/api/v1/users/bob/tokens/tok%2F1", "", ""},
 
-		{"CreateTeam", func() error { _, err := c.CreateTeam(ctx, client.CreateTeam{Name: "devs"}); return err },
+		{"CreateTeam", func() error { _, err := c.CreateTeam(ctx, apiv1.CreateTeam{Name: "devs"}); return err },
 			"POST", "/api/v1/teams", "", `"name":"devs"`},
 		{"GetTeam", func() error { _, err := c.GetTeam(ctx, "devs"); return err }, "GET", "/api/v1/teams/devs", "", ""},
 		{"ListTeams", func() error { _, err := c.ListTeams(ctx, client.ListOptions{PageSize: 2}); return err },
 			"GET", "/api/v1/teams", "page_size=2", ""},
 		{"UpdateTeam", func() error {
-			_, err := c.UpdateTeam(ctx, "devs", client.UpdateTeam{Description: str("d")})
+			_, err := c.UpdateTeam(ctx, "devs", apiv1.UpdateTeam{Description: str("d")})
 			return err
 		},
 			"PATCH", "/api/v1/teams/devs", "", `{"description":"d"}`},
 		{"DeleteTeam", func() error { return c.DeleteTeam(ctx, "devs") }, "DELETE", "/api/v1/teams/devs", "", ""},
 
 		{"AddMember", func() error {
-			_, err := c.AddMember(ctx, "devs", client.AddMember{Username: "bob", Role: "viewer"})
+			_, err := c.AddMember(ctx, "devs", apiv1.AddMember{Username: "bob", Role: "viewer"})
 			return err
 		}, "POST", "/api/v1/teams/devs/members", "", `"role":"viewer"`},
 		{"GetMember", func() error { _, err := c.GetMember(ctx, "devs", "bob"); return err }, "GET", "/api/v1/teams/devs/members/bob", "", ""},
 		{"ListMembers", func() error { _, err := c.ListMembers(ctx, "devs", client.ListOptions{}); return err },
 			"GET", "/api/v1/teams/devs/members", "", ""},
 		{"UpdateMember", func() error {
-			_, err := c.UpdateMember(ctx, "devs", "bob", client.UpdateMember{Role: "owner"})
+			_, err := c.UpdateMember(ctx, "devs", "bob", apiv1.UpdateMember{Role: "owner"})
 			return err
 		}, "PATCH", "/api/v1/teams/devs/members/bob", "", `{"role":"owner"}`},
 		{"RemoveMember", func() error { return c.RemoveMember(ctx, "devs", "bob") }, "DELETE", "/api/v1/teams/devs/members/bob", "", ""},
 
 		{"CreateNamespace", func() error {
-			_, err := c.CreateNamespace(ctx, client.CreateNamespace{Name: "ns", Team: "devs"})
+			_, err := c.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "ns", Team: "devs"})
 			return err
 		}, "POST", "/api/v1/namespaces", "", `"team":"devs"`},
 		{"GetNamespace", func() error { _, err := c.GetNamespace(ctx, "ns"); return err }, "GET", "/api/v1/namespaces/ns", "", ""},
 		{"ListNamespaces", func() error { _, err := c.ListNamespaces(ctx, client.ListOptions{Query: "n"}); return err },
 			"GET", "/api/v1/namespaces", "q=n", ""},
 		{"UpdateNamespace", func() error {
-			_, err := c.UpdateNamespace(ctx, "ns", client.UpdateNamespace{Visibility: str("public")})
+			_, err := c.UpdateNamespace(ctx, "ns", apiv1.UpdateNamespace{Visibility: str("public")})
 			return err
 		}, "PATCH", "/api/v1/namespaces/ns", "", `{"visibility":"public"}`},
 		{"DeleteNamespace", func() error { return c.DeleteNamespace(ctx, "ns") }, "DELETE", "/api/v1/namespaces/ns", "", ""},
 
 		{"CreatePermission", func() error {
-			_, err := c.CreatePermission(ctx, "ns", client.CreatePermission{Kind: "user", Name: "bob", Role: "viewer"})
+			_, err := c.CreatePermission(ctx, "ns", apiv1.CreatePermission{Kind: "user", Name: "bob", Role: "viewer"})
 			return err
 		}, "POST", "/api/v1/namespaces/ns/permissions", "", `"kind":"user"`},
 		{"GetPermission", func() error { _, err := c.GetPermission(ctx, "ns", "robot", "robot$ci"); return err },
@@ -237,20 +238,20 @@ func TestRoutes(t *testing.T) {
 		{"ListPermissions", func() error { _, err := c.ListPermissions(ctx, "ns", client.ListOptions{}); return err },
 			"GET", "/api/v1/namespaces/ns/permissions", "", ""},
 		{"UpdatePermission", func() error {
-			_, err := c.UpdatePermission(ctx, "ns", "team", "devs", client.UpdatePermission{Role: "owner"})
+			_, err := c.UpdatePermission(ctx, "ns", "team", "devs", apiv1.UpdatePermission{Role: "owner"})
 			return err
 		}, "PATCH", "/api/v1/namespaces/ns/permissions/team/devs", "", `{"role":"owner"}`},
 		{"DeletePermission", func() error { return c.DeletePermission(ctx, "ns", "user", "bob") },
 			"DELETE", "/api/v1/namespaces/ns/permissions/user/bob", "", ""},
 
 		{"CreateRobot", func() error {
-			_, err := c.CreateRobot(ctx, client.CreateRobot{Name: "ci", Access: []client.RobotAccess{{Namespace: "ns", Role: "viewer"}}})
+			_, err := c.CreateRobot(ctx, apiv1.CreateRobot{Name: "ci", Access: []apiv1.RobotAccess{{Namespace: "ns", Role: "viewer"}}})
 			return err
 		}, "POST", "/api/v1/robots", "", `"access":[{"namespace":"ns","role":"viewer"}]`},
 		{"GetRobot", func() error { _, err := c.GetRobot(ctx, "robot$ci"); return err }, "GET", "/api/v1/robots/robot$ci", "", ""},
 		{"ListRobots", func() error { _, err := c.ListRobots(ctx, client.ListOptions{}); return err }, "GET", "/api/v1/robots", "", ""},
 		{"UpdateRobot", func() error {
-			_, err := c.UpdateRobot(ctx, "robot$ci", client.UpdateRobot{Access: &[]client.RobotAccess{}})
+			_, err := c.UpdateRobot(ctx, "robot$ci", apiv1.UpdateRobot{Access: &[]apiv1.RobotAccess{}})
 			return err
 		}, "PATCH", "/api/v1/robots/robot$ci", "", `{"access":[]}`},
 		{"DeleteRobot", func() error { return c.DeleteRobot(ctx, "robot$ci") }, "DELETE", "/api/v1/robots/robot$ci", "", ""},
@@ -264,7 +265,7 @@ func TestRoutes(t *testing.T) {
 		{"GetRepository escapes segments", func() error { _, err := c.GetRepository(ctx, "team/a b?c#d%e"); return err },
 			"GET", "/api/v1/repositories/team/a%20b%3Fc%23d%25e", "", ""},
 		{"UpdateRepository", func() error {
-			_, err := c.UpdateRepository(ctx, "team/app", client.UpdateRepository{Description: str("x")})
+			_, err := c.UpdateRepository(ctx, "team/app", apiv1.UpdateRepository{Description: str("x")})
 			return err
 		}, "PATCH", "/api/v1/repositories/team/app", "", `{"description":"x"}`},
 		{"DeleteRepository", func() error { return c.DeleteRepository(ctx, "busybox") }, "DELETE", "/api/v1/repositories/busybox", "", ""},
@@ -277,7 +278,7 @@ func TestRoutes(t *testing.T) {
 
 		{"GetSettings", func() error { _, err := c.GetSettings(ctx); return err }, "GET", "/api/v1/settings", "", ""},
 		{"UpdateSettings", func() error {
-			_, err := c.UpdateSettings(ctx, client.UpdateSettings{TeamCreation: str("admins")})
+			_, err := c.UpdateSettings(ctx, apiv1.UpdateSettings{TeamCreation: str("admins")})
 			return err
 		}, "PATCH", "/api/v1/settings", "", `{"team_creation":"admins"}`},
 		{"ListAudit", func() error {
@@ -358,7 +359,7 @@ func TestSegmentEscaping(t *testing.T) {
 	}
 	for i, call := range bad {
 		err := call()
-		var e *client.Error
+		var e *apiv1.Error
 		if !errors.As(err, &e) || e.Code != "invalid_argument" {
 			t.Errorf("bad call %d: err = %v, want a client-side invalid_argument", i, err)
 		}
@@ -377,34 +378,34 @@ func TestErrorDecoding(t *testing.T) {
 		name      string
 		status    int
 		body      string
-		want      client.Error
+		want      apiv1.Error
 		msgPrefix string
 		is        func(error) bool
 	}{
 		{"json not found", 404, `{"code":"not_found","message":"no team devs"}`,
-			client.Error{Code: "not_found", Message: "no team devs", Status: 404}, "", client.IsNotFound},
+			apiv1.Error{Code: "not_found", Message: "no team devs", Status: 404}, "", client.IsNotFound},
 		{"json conflict with field", 409, `{"code":"conflict","message":"exists","field":"name"}`,
-			client.Error{Code: "conflict", Message: "exists", Field: "name", Status: 409}, "", client.IsConflict},
+			apiv1.Error{Code: "conflict", Message: "exists", Field: "name", Status: 409}, "", client.IsConflict},
 		{"json forbidden", 403, `{"code":"forbidden","message":"no"}`,
-			client.Error{Code: "forbidden", Message: "no", Status: 403}, "", client.IsForbidden},
+			apiv1.Error{Code: "forbidden", Message: "no", Status: 403}, "", client.IsForbidden},
 		{"json unauthenticated", 401, `{"code":"unauthenticated","message":"sign in"}`,
-			client.Error{Code: "unauthenticated", Message: "sign in", Status: 401}, "", client.IsUnauthenticated},
+			apiv1.Error{Code: "unauthenticated", Message: "sign in", Status: 401}, "", client.IsUnauthenticated},
 		{"html from a proxy", 502, "<html><body>Bad Gateway</body></html>",
-			client.Error{Code: "http_502", Message: "<html><body>Bad Gateway</body></html>", Status: 502}, "", nil},
+			apiv1.Error{Code: "http_502", Message: "<html><body>Bad Gateway</body></html>", Status: 502}, "", nil},
 		{"json without code", 500, `{"error":"boom"}`,
-			client.Error{Code: "http_500", Message: `{"error":"boom"}`, Status: 500}, "", nil},
+			apiv1.Error{Code: "http_500", Message: `{"error":"boom"}`, Status: 500}, "", nil},
 		{"empty body", 503, "",
-			client.Error{Code: "http_503", Message: "Service Unavailable", Status: 503}, "", nil},
+			apiv1.Error{Code: "http_503", Message: "Service Unavailable", Status: 503}, "", nil},
 		{"long body is cut", 500, strings.Repeat("x", 5000),
-			client.Error{Code: "http_500", Status: 500}, strings.Repeat("x", 200), nil},
+			apiv1.Error{Code: "http_500", Status: 500}, strings.Repeat("x", 200), nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f.answer(tc.status, tc.body)
 			_, err := c.GetTeam(ctx, "devs")
-			var e *client.Error
+			var e *apiv1.Error
 			if !errors.As(err, &e) {
-				t.Fatalf("err = %v (%T), want *client.Error", err, err)
+				t.Fatalf("err = %v (%T), want *apiv1.Error", err, err)
 			}
 			if tc.msgPrefix != "" {
 				if !strings.HasPrefix(e.Message, tc.msgPrefix) || len(e.Message) > 300 {
@@ -521,7 +522,7 @@ func TestCollect(t *testing.T) {
 func TestWireTypesRoundTrip(t *testing.T) {
 	// The Secret of a robot shows up only when set: the type must not leak
 	// an empty "secret" key that a reader could confuse with one.
-	b, err := json.Marshal(client.Robot{Name: "robot$x"})
+	b, err := json.Marshal(apiv1.Robot{Name: "robot$x"})
 	if err != nil {
 		t.Fatal(err)
 	}

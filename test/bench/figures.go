@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 	"github.com/dockmaster/dockmaster/internal/client"
 )
 
@@ -160,20 +161,20 @@ func (b *bench) setupTokens(ctx context.Context, s *server, user, pw string) err
 	if err != nil {
 		return err
 	}
-	if _, err := c.CreateUser(ctx, client.CreateUser{Username: user, Password: pw}); err != nil {
+	if _, err := c.CreateUser(ctx, apiv1.CreateUser{Username: user, Password: pw}); err != nil {
 		return fmt.Errorf("create user: %w", err)
 	}
-	if _, err := c.CreateTeam(ctx, client.CreateTeam{Name: teamName, Owner: user}); err != nil {
+	if _, err := c.CreateTeam(ctx, apiv1.CreateTeam{Name: teamName, Owner: user}); err != nil {
 		return fmt.Errorf("create team: %w", err)
 	}
-	if _, err := c.CreateNamespace(ctx, client.CreateNamespace{Name: "team", Team: teamName, Visibility: "private"}); err != nil {
+	if _, err := c.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "team", Team: teamName, Visibility: "private"}); err != nil {
 		return fmt.Errorf("create namespace team: %w", err)
 	}
-	if _, err := c.CreateNamespace(ctx, client.CreateNamespace{Name: "pub", Team: teamName, Visibility: "public"}); err != nil {
+	if _, err := c.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "pub", Team: teamName, Visibility: "public"}); err != nil {
 		return fmt.Errorf("create namespace pub: %w", err)
 	}
 	on := true
-	if _, err := c.UpdateSettings(ctx, client.UpdateSettings{AnonymousPull: &on}); err != nil {
+	if _, err := c.UpdateSettings(ctx, apiv1.UpdateSettings{AnonymousPull: &on}); err != nil {
 		return fmt.Errorf("settings: %w", err)
 	}
 	return nil

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 	"github.com/dockmaster/dockmaster/internal/client"
 	"github.com/dockmaster/dockmaster/internal/registryproc"
 )
@@ -269,19 +270,19 @@ func provision(t *testing.T, dm *dockmaster) string {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
-	_, err = admin.CreateUser(ctx, client.CreateUser{Username: pushUser, Email: pushUser + "@example.com", Password: password})
+	_, err = admin.CreateUser(ctx, apiv1.CreateUser{Username: pushUser, Email: pushUser + "@example.com", Password: password})
 	must("create user "+pushUser, err)
-	_, err = admin.CreateTeam(ctx, client.CreateTeam{Name: teamName, Description: "OCI conformance suite"})
+	_, err = admin.CreateTeam(ctx, apiv1.CreateTeam{Name: teamName, Description: "OCI conformance suite"})
 	must("create team "+teamName, err)
-	_, err = admin.AddMember(ctx, teamName, client.AddMember{Username: pushUser, Role: "contributor"})
+	_, err = admin.AddMember(ctx, teamName, apiv1.AddMember{Username: pushUser, Role: "contributor"})
 	must("add "+pushUser+" to "+teamName, err)
 	for _, repo := range []string{repo1, repo2} {
 		ns, _, _ := strings.Cut(repo, "/")
-		_, err = admin.CreateNamespace(ctx, client.CreateNamespace{Name: ns, Team: teamName, Visibility: "private"})
+		_, err = admin.CreateNamespace(ctx, apiv1.CreateNamespace{Name: ns, Team: teamName, Visibility: "private"})
 		must("create namespace "+ns, err)
 	}
 	on := true
-	s, err := admin.UpdateSettings(ctx, client.UpdateSettings{DeleteEnabled: &on, ContributorsMayDelete: &on})
+	s, err := admin.UpdateSettings(ctx, apiv1.UpdateSettings{DeleteEnabled: &on, ContributorsMayDelete: &on})
 	must("turn on contributors_may_delete", err)
 	if !s.DeleteEnabled || !s.ContributorsMayDelete {
 		t.Fatalf("settings after PATCH: delete_enabled=%v contributors_may_delete=%v, want both on", s.DeleteEnabled, s.ContributorsMayDelete)

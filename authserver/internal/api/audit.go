@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
-	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
 // detailf formats an audit detail; callers never pass secrets.
@@ -62,7 +62,7 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request, c *caller) error
 		events = events[:opt.Limit]
 		next = strconv.FormatInt(events[len(events)-1].ID, 10)
 	}
-	writeJSON(w, http.StatusOK, client.Page[client.AuditEvent]{Items: mapSlice(events, toAudit), NextPageToken: next})
+	writeJSON(w, http.StatusOK, apiv1.Page[apiv1.AuditEvent]{Items: mapSlice(events, toAudit), NextPageToken: next})
 	return nil
 }
 

@@ -8,10 +8,10 @@ import (
 
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
-	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
-// Wire error codes (client.Error.Code).
+// Wire error codes (apiv1.Error.Code).
 const (
 	codeInvalid         = "invalid_argument"
 	codeUnauthenticated = "unauthenticated"
@@ -125,7 +125,7 @@ func storeErr(err error, what, onConflict string) error {
 	return e
 }
 
-// writeError sends err as a client.Error body and logs what the client does
+// writeError sends err as a apiv1.Error body and logs what the client does
 // not see.
 func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := toError(err)
@@ -141,5 +141,5 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if e.Status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "5")
 	}
-	writeJSON(w, e.Status, client.Error{Code: e.Code, Message: e.Message, Field: e.Field})
+	writeJSON(w, e.Status, apiv1.Error{Code: e.Code, Message: e.Message, Field: e.Field})
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlite"
-	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
 // cred is how a test request authenticates: Basic user/password, or a
@@ -129,9 +129,9 @@ type resp struct {
 	body   []byte
 }
 
-// err decodes a client.Error body.
-func (r resp) err() client.Error {
-	var e client.Error
+// err decodes a apiv1.Error body.
+func (r resp) err() apiv1.Error {
+	var e apiv1.Error
 	_ = json.Unmarshal(r.body, &e)
 	return e
 }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
-	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
 func (a *API) getMe(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -15,8 +15,8 @@ func (a *API) getMe(w http.ResponseWriter, r *http.Request, c *caller) error {
 	if err != nil {
 		return err
 	}
-	me := client.Me{Kind: string(c.p.Subject.Kind), Name: c.name(), Admin: c.isAdmin(),
-		Teams: []client.Member{}, Namespaces: []client.NSAccess{}}
+	me := apiv1.Me{Kind: string(c.p.Subject.Kind), Name: c.name(), Admin: c.isAdmin(),
+		Teams: []apiv1.Member{}, Namespaces: []apiv1.NSAccess{}}
 	nsAccess := func(t rbac.Target, err error) error {
 		if err != nil {
 			return err
@@ -24,7 +24,7 @@ func (a *API) getMe(w http.ResponseWriter, r *http.Request, c *caller) error {
 		if t.Role == rbac.RoleNone {
 			return nil
 		}
-		me.Namespaces = append(me.Namespaces, client.NSAccess{Namespace: t.Namespace, Role: string(t.Role),
+		me.Namespaces = append(me.Namespaces, apiv1.NSAccess{Namespace: t.Namespace, Role: string(t.Role),
 			Actions: mapSlice(d.decide(t), func(x rbac.Action) string { return string(x) })})
 		return nil
 	}

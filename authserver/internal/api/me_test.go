@@ -9,7 +9,7 @@ import (
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
-	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
 // TestMeAndListsAcrossNamespaces: /me, the namespace list and the
@@ -43,7 +43,7 @@ func TestMeAndListsAcrossNamespaces(t *testing.T) {
 		h.tag(ns+"/app", "v1")
 	}
 
-	var me client.Me
+	var me apiv1.Me
 	h.do(bob, "GET", "/api/v1/me", nil).decode(t, &me)
 	var got []string
 	for _, a := range me.Namespaces {
@@ -54,7 +54,7 @@ func TestMeAndListsAcrossNamespaces(t *testing.T) {
 		t.Errorf("/me namespaces = %q, want %q", got, want)
 	}
 
-	var nss client.Page[client.Namespace]
+	var nss apiv1.Page[apiv1.Namespace]
 	h.do(bob, "GET", "/api/v1/namespaces", nil).decode(t, &nss)
 	got = nil
 	for _, n := range nss.Items {
@@ -64,7 +64,7 @@ func TestMeAndListsAcrossNamespaces(t *testing.T) {
 		t.Errorf("namespaces listed = %q, want %q", got, want)
 	}
 
-	var repos client.Page[client.Repository]
+	var repos apiv1.Page[apiv1.Repository]
 	h.do(bob, "GET", "/api/v1/repositories", nil).decode(t, &repos)
 	got = nil
 	for _, r := range repos.Items {

@@ -6,7 +6,7 @@ import (
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
-	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
 // membersOf resolves the team of a members route. Members are visible to
@@ -46,7 +46,7 @@ func (a *API) listMembers(w http.ResponseWriter, r *http.Request, c *caller) err
 }
 
 func (a *API) addMember(w http.ResponseWriter, r *http.Request, c *caller) error {
-	var req client.AddMember
+	var req apiv1.AddMember
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -113,7 +113,7 @@ func (a *API) getMember(w http.ResponseWriter, r *http.Request, c *caller) error
 }
 
 func (a *API) updateMember(w http.ResponseWriter, r *http.Request, c *caller) error {
-	var req client.UpdateMember
+	var req apiv1.UpdateMember
 	if err := decode(r, &req); err != nil {
 		return err
 	}

@@ -5,7 +5,7 @@ import (
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
-	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
 func (a *API) listNamespaces(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -35,7 +35,7 @@ func (a *API) listNamespaces(w http.ResponseWriter, r *http.Request, c *caller) 
 }
 
 func (a *API) createNamespace(w http.ResponseWriter, r *http.Request, c *caller) error {
-	var req client.CreateNamespace
+	var req apiv1.CreateNamespace
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func (a *API) getNamespace(w http.ResponseWriter, r *http.Request, c *caller) er
 }
 
 func (a *API) updateNamespace(w http.ResponseWriter, r *http.Request, c *caller) error {
-	var req client.UpdateNamespace
+	var req apiv1.UpdateNamespace
 	if err := decode(r, &req); err != nil {
 		return err
 	}

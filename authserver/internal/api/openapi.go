@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
 // The OpenAPI 3.0 document is built once from the route table, so the
@@ -75,7 +75,7 @@ func (s *schemaSet) of(t reflect.Type) map[string]any {
 	return map[string]any{}
 }
 
-// schemaName names a type for components: client.Page[client.Team] → PageTeam.
+// schemaName names a type for components: apiv1.Page[apiv1.Team] → PageTeam.
 func schemaName(t reflect.Type) string {
 	n := t.Name()
 	if i := strings.IndexByte(n, '['); i >= 0 {
@@ -91,7 +91,7 @@ func schemaName(t reflect.Type) string {
 func (a *API) buildOpenAPI() []byte {
 	schemas := &schemaSet{defs: map[string]any{}}
 	errRef := map[string]any{"$ref": "#/components/schemas/Error"}
-	schemas.of(reflect.TypeOf(client.Error{}))
+	schemas.of(reflect.TypeOf(apiv1.Error{}))
 	errResp := func(desc string) map[string]any {
 		return map[string]any{"description": desc, "content": map[string]any{"application/json": map[string]any{"schema": errRef}}}
 	}

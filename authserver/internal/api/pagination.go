@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
-	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
 const (
@@ -124,7 +124,7 @@ func writePage[T any](w http.ResponseWriter, items []T, next string) {
 	if items == nil {
 		items = []T{}
 	}
-	writeJSON(w, http.StatusOK, client.Page[T]{Items: items, NextPageToken: next})
+	writeJSON(w, http.StatusOK, apiv1.Page[T]{Items: items, NextPageToken: next})
 }
 
 // mapSlice converts a slice.

@@ -6,7 +6,7 @@ import (
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
-	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
 // grantsOf resolves the namespace of a permissions route. Grants are
@@ -88,7 +88,7 @@ func (a *API) listPermissions(w http.ResponseWriter, r *http.Request, c *caller)
 }
 
 func (a *API) createPermission(w http.ResponseWriter, r *http.Request, c *caller) error {
-	var req client.CreatePermission
+	var req apiv1.CreatePermission
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func (a *API) getPermission(w http.ResponseWriter, r *http.Request, c *caller) e
 }
 
 func (a *API) updatePermission(w http.ResponseWriter, r *http.Request, c *caller) error {
-	var req client.UpdatePermission
+	var req apiv1.UpdatePermission
 	if err := decode(r, &req); err != nil {
 		return err
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlite"
-	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
 // countingStore counts the reads the tests below care about.
@@ -72,14 +72,14 @@ func TestRobotListReadsEachTeamRoleOnce(t *testing.T) {
 	h.user("bob", false)
 	h.team("team-a", "alice", nil)
 	h.team("team-b", "bob", nil)
-	for _, rb := range []client.CreateRobot{
+	for _, rb := range []apiv1.CreateRobot{
 		{Name: "a1", Team: "team-a"}, {Name: "a2", Team: "team-a"}, {Name: "a3", Team: "team-a"},
 		{Name: "b1", Team: "team-b"}, {Name: "b2", Team: "team-b"},
 	} {
 		expect(t, h.do(h.admin, "POST", "/api/v1/robots", rb), 201, "")
 	}
 	cs.take()
-	var page client.Page[client.Robot]
+	var page apiv1.Page[apiv1.Robot]
 	r := h.do(alice, "GET", "/api/v1/robots", nil)
 	expect(t, r, 200, "")
 	r.decode(t, &page)
@@ -105,12 +105,12 @@ func TestRepositoryUpdateReadsRolesOnce(t *testing.T) {
 	h.team("team-a", "alice", map[string]rbac.Role{"carl": rbac.RoleContributor})
 	h.namespace("a-app", "team-a", rbac.Private)
 	h.tag("a-app/web", "v1")
-	expect(t, h.do(h.admin, "PATCH", "/api/v1/settings", client.UpdateSettings{PushPolicy: ptr("admin-only")}), 200, "")
+	expect(t, h.do(h.admin, "PATCH", "/api/v1/settings", apiv1.UpdateSettings{PushPolicy: ptr("admin-only")}), 200, "")
 
 	cs.take()
-	expect(t, h.do(alice, "PATCH", "/api/v1/repositories/a-app/web", client.UpdateRepository{Description: ptr("web")}), 200, "")
+	expect(t, h.do(alice, "PATCH", "/api/v1/repositories/a-app/web", apiv1.UpdateRepository{Description: ptr("web")}), 200, "")
 	if reads := cs.take(); reads["roles"] != 1 || reads["GetNamespace"] != 0 {
 		t.Fatalf("one update read the caller's roles %d times and the namespace %d more, want 1 read in all", reads["roles"], reads["GetNamespace"])
 	}
-	expect(t, h.do(carl, "PATCH", "/api/v1/repositories/a-app/web", client.UpdateRepository{Description: ptr("x")}), 403, "")
+	expect(t, h.do(carl, "PATCH", "/api/v1/repositories/a-app/web", apiv1.UpdateRepository{Description: ptr("x")}), 403, "")
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/registryclient"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
-	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
 func (a *API) listRepositories(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -158,7 +158,7 @@ func (a *API) getRepository(w http.ResponseWriter, r *http.Request, c *caller, n
 }
 
 func (a *API) updateRepository(w http.ResponseWriter, r *http.Request, c *caller, name string) error {
-	var req client.UpdateRepository
+	var req apiv1.UpdateRepository
 	if err := decode(r, &req); err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
-	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
 // mayManageRobot: admins manage every robot; owners of a robot's team manage
@@ -56,7 +56,7 @@ func (a *API) robotFor(r *http.Request, c *caller) (store.Robot, error) {
 // 26: an owner of A cannot mint rights on B); for non-admins a namespace
 // that is missing is refused the same way as a foreign one, so the answer
 // leaks nothing.
-func (a *API) checkAccess(ctx context.Context, c *caller, team string, in []client.RobotAccess) ([]store.Access, error) {
+func (a *API) checkAccess(ctx context.Context, c *caller, team string, in []apiv1.RobotAccess) ([]store.Access, error) {
 	out := make([]store.Access, 0, len(in))
 	seen := map[string]bool{}
 	for _, ac := range in {
@@ -134,7 +134,7 @@ func (a *API) listRobots(w http.ResponseWriter, r *http.Request, c *caller) erro
 }
 
 func (a *API) createRobot(w http.ResponseWriter, r *http.Request, c *caller) error {
-	var req client.CreateRobot
+	var req apiv1.CreateRobot
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -228,7 +228,7 @@ func robotObject(r *http.Request) string {
 }
 
 func (a *API) updateRobot(w http.ResponseWriter, r *http.Request, c *caller) error {
-	var req client.UpdateRobot
+	var req apiv1.UpdateRobot
 	if err := decode(r, &req); err != nil {
 		return err
 	}

@@ -3,7 +3,7 @@ package api
 import (
 	"net/http"
 
-	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
 // Route is one entry of the route table: the mux serves Method+" "+Pattern
@@ -56,64 +56,64 @@ func (a *API) table() []Route {
 	noContent := http.StatusNoContent
 	return []Route{
 		{Method: G, Pattern: "/api/v1/openapi.json", Summary: "This OpenAPI document", Tag: "meta", Public: true, h: a.getOpenAPI},
-		{Method: G, Pattern: "/api/v1/me", Summary: "Who the caller is and what they may do", Tag: "me", Response: client.Me{}, h: a.getMe},
+		{Method: G, Pattern: "/api/v1/me", Summary: "Who the caller is and what they may do", Tag: "me", Response: apiv1.Me{}, h: a.getMe},
 
-		{Method: G, Pattern: users, Summary: "List users (admins see every field, others names only)", Tag: "users", Response: client.Page[client.User]{}, Paged: true, h: a.listUsers},
-		{Method: P, Pattern: users, Summary: "Create a user (admins)", Tag: "users", Request: client.CreateUser{}, Response: client.User{}, Status: created, h: a.createUser},
-		{Method: G, Pattern: user, Summary: "Get a user (admins, or the user themself)", Tag: "users", Response: client.User{}, h: a.getUser},
-		{Method: U, Pattern: user, Summary: "Update a user; admin and enabled are for admins", Tag: "users", Request: client.UpdateUser{}, Response: client.User{}, h: a.updateUser},
+		{Method: G, Pattern: users, Summary: "List users (admins see every field, others names only)", Tag: "users", Response: apiv1.Page[apiv1.User]{}, Paged: true, h: a.listUsers},
+		{Method: P, Pattern: users, Summary: "Create a user (admins)", Tag: "users", Request: apiv1.CreateUser{}, Response: apiv1.User{}, Status: created, h: a.createUser},
+		{Method: G, Pattern: user, Summary: "Get a user (admins, or the user themself)", Tag: "users", Response: apiv1.User{}, h: a.getUser},
+		{Method: U, Pattern: user, Summary: "Update a user; admin and enabled are for admins", Tag: "users", Request: apiv1.UpdateUser{}, Response: apiv1.User{}, h: a.updateUser},
 		{Method: D, Pattern: user, Summary: "Delete a user (admins)", Tag: "users", Status: noContent, h: a.deleteUser},
 
-		{Method: G, Pattern: toks, Summary: "List a user's application tokens", Tag: "tokens", Response: client.Page[client.Token]{}, Paged: true, h: a.listTokens},
-		{Method: P, Pattern: toks, Summary: "Create an application token (the secret is in this answer only)", Tag: "tokens", Request: client.CreateToken{}, Response: client.Token{}, Status: created, h: a.createToken},
-		{Method: G, Pattern: tok, Summary: "Get an application token (never its secret)", Tag: "tokens", Response: client.Token{}, h: a.getToken},
+		{Method: G, Pattern: toks, Summary: "List a user's application tokens", Tag: "tokens", Response: apiv1.Page[apiv1.Token]{}, Paged: true, h: a.listTokens},
+		{Method: P, Pattern: toks, Summary: "Create an application token (the secret is in this answer only)", Tag: "tokens", Request: apiv1.CreateToken{}, Response: apiv1.Token{}, Status: created, h: a.createToken},
+		{Method: G, Pattern: tok, Summary: "Get an application token (never its secret)", Tag: "tokens", Response: apiv1.Token{}, h: a.getToken},
 		{Method: D, Pattern: tok, Summary: "Revoke an application token", Tag: "tokens", Status: noContent, h: a.deleteToken},
 
-		{Method: G, Pattern: teams, Summary: "List teams", Tag: "teams", Response: client.Page[client.Team]{}, Paged: true, h: a.listTeams},
-		{Method: P, Pattern: teams, Summary: "Create a team; the caller (or, for admins, owner) becomes its owner", Tag: "teams", Request: client.CreateTeam{}, Response: client.Team{}, Status: created, h: a.createTeam},
-		{Method: G, Pattern: team, Summary: "Get a team", Tag: "teams", Response: client.Team{}, h: a.getTeam},
-		{Method: U, Pattern: team, Summary: "Update a team (owners, admins)", Tag: "teams", Request: client.UpdateTeam{}, Response: client.Team{}, h: a.updateTeam},
+		{Method: G, Pattern: teams, Summary: "List teams", Tag: "teams", Response: apiv1.Page[apiv1.Team]{}, Paged: true, h: a.listTeams},
+		{Method: P, Pattern: teams, Summary: "Create a team; the caller (or, for admins, owner) becomes its owner", Tag: "teams", Request: apiv1.CreateTeam{}, Response: apiv1.Team{}, Status: created, h: a.createTeam},
+		{Method: G, Pattern: team, Summary: "Get a team", Tag: "teams", Response: apiv1.Team{}, h: a.getTeam},
+		{Method: U, Pattern: team, Summary: "Update a team (owners, admins)", Tag: "teams", Request: apiv1.UpdateTeam{}, Response: apiv1.Team{}, h: a.updateTeam},
 		{Method: D, Pattern: team, Summary: "Delete a team that owns no namespace (owners, admins)", Tag: "teams", Status: noContent, h: a.deleteTeam},
 
-		{Method: G, Pattern: mems, Summary: "List members (team members, admins)", Tag: "members", Response: client.Page[client.Member]{}, Paged: true, h: a.listMembers},
-		{Method: P, Pattern: mems, Summary: "Add a member (owners, admins)", Tag: "members", Request: client.AddMember{}, Response: client.Member{}, Status: created, h: a.addMember},
-		{Method: G, Pattern: mem, Summary: "Get a membership", Tag: "members", Response: client.Member{}, h: a.getMember},
-		{Method: U, Pattern: mem, Summary: "Change a member's role (owners, admins)", Tag: "members", Request: client.UpdateMember{}, Response: client.Member{}, h: a.updateMember},
+		{Method: G, Pattern: mems, Summary: "List members (team members, admins)", Tag: "members", Response: apiv1.Page[apiv1.Member]{}, Paged: true, h: a.listMembers},
+		{Method: P, Pattern: mems, Summary: "Add a member (owners, admins)", Tag: "members", Request: apiv1.AddMember{}, Response: apiv1.Member{}, Status: created, h: a.addMember},
+		{Method: G, Pattern: mem, Summary: "Get a membership", Tag: "members", Response: apiv1.Member{}, h: a.getMember},
+		{Method: U, Pattern: mem, Summary: "Change a member's role (owners, admins)", Tag: "members", Request: apiv1.UpdateMember{}, Response: apiv1.Member{}, h: a.updateMember},
 		{Method: D, Pattern: mem, Summary: "Remove a member (owners, admins, or the member themself)", Tag: "members", Status: noContent, h: a.removeMember},
 
-		{Method: G, Pattern: nss, Summary: "List the namespaces the caller may see", Tag: "namespaces", Response: client.Page[client.Namespace]{}, Paged: true, h: a.listNamespaces},
-		{Method: P, Pattern: nss, Summary: "Create a team namespace", Tag: "namespaces", Request: client.CreateNamespace{}, Response: client.Namespace{}, Status: created, h: a.createNamespace},
-		{Method: G, Pattern: ns, Summary: "Get a namespace", Tag: "namespaces", Response: client.Namespace{}, h: a.getNamespace},
-		{Method: U, Pattern: ns, Summary: "Update a namespace (owners, admins; moving to another team: admins)", Tag: "namespaces", Request: client.UpdateNamespace{}, Response: client.Namespace{}, h: a.updateNamespace},
+		{Method: G, Pattern: nss, Summary: "List the namespaces the caller may see", Tag: "namespaces", Response: apiv1.Page[apiv1.Namespace]{}, Paged: true, h: a.listNamespaces},
+		{Method: P, Pattern: nss, Summary: "Create a team namespace", Tag: "namespaces", Request: apiv1.CreateNamespace{}, Response: apiv1.Namespace{}, Status: created, h: a.createNamespace},
+		{Method: G, Pattern: ns, Summary: "Get a namespace", Tag: "namespaces", Response: apiv1.Namespace{}, h: a.getNamespace},
+		{Method: U, Pattern: ns, Summary: "Update a namespace (owners, admins; moving to another team: admins)", Tag: "namespaces", Request: apiv1.UpdateNamespace{}, Response: apiv1.Namespace{}, h: a.updateNamespace},
 		{Method: D, Pattern: ns, Summary: "Delete an empty namespace (owners, admins)", Tag: "namespaces", Status: noContent, h: a.deleteNamespace},
 
-		{Method: G, Pattern: perms, Summary: "List the grants on a namespace (owners, admins)", Tag: "permissions", Response: client.Page[client.Permission]{}, Paged: true, h: a.listPermissions},
-		{Method: P, Pattern: perms, Summary: "Grant a role on a namespace (owners, admins)", Tag: "permissions", Request: client.CreatePermission{}, Response: client.Permission{}, Status: created, h: a.createPermission},
-		{Method: G, Pattern: perm, Summary: "Get a grant", Tag: "permissions", Response: client.Permission{}, h: a.getPermission},
-		{Method: U, Pattern: perm, Summary: "Change a grant's role", Tag: "permissions", Request: client.UpdatePermission{}, Response: client.Permission{}, h: a.updatePermission},
+		{Method: G, Pattern: perms, Summary: "List the grants on a namespace (owners, admins)", Tag: "permissions", Response: apiv1.Page[apiv1.Permission]{}, Paged: true, h: a.listPermissions},
+		{Method: P, Pattern: perms, Summary: "Grant a role on a namespace (owners, admins)", Tag: "permissions", Request: apiv1.CreatePermission{}, Response: apiv1.Permission{}, Status: created, h: a.createPermission},
+		{Method: G, Pattern: perm, Summary: "Get a grant", Tag: "permissions", Response: apiv1.Permission{}, h: a.getPermission},
+		{Method: U, Pattern: perm, Summary: "Change a grant's role", Tag: "permissions", Request: apiv1.UpdatePermission{}, Response: apiv1.Permission{}, h: a.updatePermission},
 		{Method: D, Pattern: perm, Summary: "Revoke a grant", Tag: "permissions", Status: noContent, h: a.deletePermission},
 
-		{Method: G, Pattern: robs, Summary: "List the robot accounts the caller manages", Tag: "robots", Response: client.Page[client.Robot]{}, Paged: true, h: a.listRobots},
-		{Method: P, Pattern: robs, Summary: "Create a robot account (the secret is in this answer only)", Tag: "robots", Request: client.CreateRobot{}, Response: client.Robot{}, Status: created, h: a.createRobot},
-		{Method: G, Pattern: rob, Summary: "Get a robot account", Tag: "robots", Response: client.Robot{}, h: a.getRobot},
-		{Method: U, Pattern: rob, Summary: "Update a robot account; access replaces the whole list", Tag: "robots", Request: client.UpdateRobot{}, Response: client.Robot{}, h: a.updateRobot},
+		{Method: G, Pattern: robs, Summary: "List the robot accounts the caller manages", Tag: "robots", Response: apiv1.Page[apiv1.Robot]{}, Paged: true, h: a.listRobots},
+		{Method: P, Pattern: robs, Summary: "Create a robot account (the secret is in this answer only)", Tag: "robots", Request: apiv1.CreateRobot{}, Response: apiv1.Robot{}, Status: created, h: a.createRobot},
+		{Method: G, Pattern: rob, Summary: "Get a robot account", Tag: "robots", Response: apiv1.Robot{}, h: a.getRobot},
+		{Method: U, Pattern: rob, Summary: "Update a robot account; access replaces the whole list", Tag: "robots", Request: apiv1.UpdateRobot{}, Response: apiv1.Robot{}, h: a.updateRobot},
 		{Method: D, Pattern: rob, Summary: "Delete a robot account", Tag: "robots", Status: noContent, h: a.deleteRobot},
-		{Method: P, Pattern: rob + "/secret", Summary: "Rotate a robot's secret (the new secret is in this answer only)", Tag: "robots", Response: client.Robot{}, h: a.rotateRobotSecret},
+		{Method: P, Pattern: rob + "/secret", Summary: "Rotate a robot's secret (the new secret is in this answer only)", Tag: "robots", Response: apiv1.Robot{}, h: a.rotateRobotSecret},
 
-		{Method: G, Pattern: repos, Summary: "List the repositories the caller may pull", Tag: "repositories", Response: client.Page[client.Repository]{}, Paged: true, Query: []string{"namespace"}, h: a.listRepositories},
-		{Method: G, Pattern: grepo, Summary: "Get a repository of the global namespace", Tag: "repositories", Response: client.Repository{}, h: a.getGlobalRepository},
-		{Method: U, Pattern: grepo, Summary: "Update a global repository's description", Tag: "repositories", Request: client.UpdateRepository{}, Response: client.Repository{}, h: a.updateGlobalRepository},
+		{Method: G, Pattern: repos, Summary: "List the repositories the caller may pull", Tag: "repositories", Response: apiv1.Page[apiv1.Repository]{}, Paged: true, Query: []string{"namespace"}, h: a.listRepositories},
+		{Method: G, Pattern: grepo, Summary: "Get a repository of the global namespace", Tag: "repositories", Response: apiv1.Repository{}, h: a.getGlobalRepository},
+		{Method: U, Pattern: grepo, Summary: "Update a global repository's description", Tag: "repositories", Request: apiv1.UpdateRepository{}, Response: apiv1.Repository{}, h: a.updateGlobalRepository},
 		{Method: D, Pattern: grepo, Summary: "Delete a global repository", Tag: "repositories", Status: noContent, h: a.deleteGlobalRepository},
-		{Method: G, Pattern: repo, Summary: "Get a repository (paths ending in /tags and /tags/{tag} address its tags)", Tag: "repositories", Response: client.Repository{}, h: a.getRepositoryPath},
-		{Method: U, Pattern: repo, Summary: "Update a repository's description (contributors, owners)", Tag: "repositories", Request: client.UpdateRepository{}, Response: client.Repository{}, h: a.updateRepositoryPath},
+		{Method: G, Pattern: repo, Summary: "Get a repository (paths ending in /tags and /tags/{tag} address its tags)", Tag: "repositories", Response: apiv1.Repository{}, h: a.getRepositoryPath},
+		{Method: U, Pattern: repo, Summary: "Update a repository's description (contributors, owners)", Tag: "repositories", Request: apiv1.UpdateRepository{}, Response: apiv1.Repository{}, h: a.updateRepositoryPath},
 		{Method: D, Pattern: repo, Summary: "Delete a repository (needs the delete right)", Tag: "repositories", Status: noContent, h: a.deleteRepositoryPath},
-		{Method: G, Pattern: tags, Summary: "List a repository's tags", Tag: "repositories", Virtual: true, Response: client.Page[client.Tag]{}, Paged: true},
-		{Method: G, Pattern: tag, Summary: "Get a tag", Tag: "repositories", Virtual: true, Response: client.Tag{}},
+		{Method: G, Pattern: tags, Summary: "List a repository's tags", Tag: "repositories", Virtual: true, Response: apiv1.Page[apiv1.Tag]{}, Paged: true},
+		{Method: G, Pattern: tag, Summary: "Get a tag", Tag: "repositories", Virtual: true, Response: apiv1.Tag{}},
 		{Method: D, Pattern: tag, Summary: "Delete a tag (needs the delete right)", Tag: "repositories", Virtual: true, Status: noContent},
 
-		{Method: G, Pattern: "/api/v1/settings", Summary: "Get the site settings", Tag: "settings", Response: client.Settings{}, h: a.getSettings},
-		{Method: U, Pattern: "/api/v1/settings", Summary: "Update the site settings (admins)", Tag: "settings", Request: client.UpdateSettings{}, Response: client.Settings{}, h: a.updateSettings},
+		{Method: G, Pattern: "/api/v1/settings", Summary: "Get the site settings", Tag: "settings", Response: apiv1.Settings{}, h: a.getSettings},
+		{Method: U, Pattern: "/api/v1/settings", Summary: "Update the site settings (admins)", Tag: "settings", Request: apiv1.UpdateSettings{}, Response: apiv1.Settings{}, h: a.updateSettings},
 
-		{Method: G, Pattern: "/api/v1/audit", Summary: "List audit events, newest first (admins)", Tag: "audit", Response: client.Page[client.AuditEvent]{}, Query: []string{"actor", "action", "object", "since", "until", "page_size", "page_token"}, h: a.listAudit},
+		{Method: G, Pattern: "/api/v1/audit", Summary: "List audit events, newest first (admins)", Tag: "audit", Response: apiv1.Page[apiv1.AuditEvent]{}, Query: []string{"actor", "action", "object", "since", "until", "page_size", "page_token"}, h: a.listAudit},
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
-	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
 const (
@@ -23,7 +23,7 @@ func (a *API) getSettings(w http.ResponseWriter, r *http.Request, c *caller) err
 }
 
 func (a *API) updateSettings(w http.ResponseWriter, r *http.Request, c *caller) error {
-	var req client.UpdateSettings
+	var req apiv1.UpdateSettings
 	if err := decode(r, &req); err != nil {
 		return err
 	}

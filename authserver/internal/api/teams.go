@@ -5,7 +5,7 @@ import (
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
-	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
 func (a *API) listTeams(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -25,7 +25,7 @@ func (a *API) listTeams(w http.ResponseWriter, r *http.Request, c *caller) error
 }
 
 func (a *API) createTeam(w http.ResponseWriter, r *http.Request, c *caller) error {
-	var req client.CreateTeam
+	var req apiv1.CreateTeam
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func (a *API) getTeam(w http.ResponseWriter, r *http.Request, c *caller) error {
 }
 
 func (a *API) updateTeam(w http.ResponseWriter, r *http.Request, c *caller) error {
-	var req client.UpdateTeam
+	var req apiv1.UpdateTeam
 	if err := decode(r, &req); err != nil {
 		return err
 	}

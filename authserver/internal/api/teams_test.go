@@ -7,7 +7,7 @@ import (
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
-	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
 func TestTeamsAndMembers(t *testing.T) {
@@ -23,31 +23,31 @@ func TestTeamsAndMembers(t *testing.T) {
 		{"anyone lists teams", carl, "GET", "/api/v1/teams", nil, 200, ""},
 		{"anyone gets a team", alice, "GET", "/api/v1/teams/team-b", nil, 200, ""},
 		{"missing team", alice, "GET", "/api/v1/teams/nope", nil, 404, ""},
-		{"create team", alice, "POST", "/api/v1/teams", client.CreateTeam{Name: "team-c"}, 201, ""},
-		{"create duplicate", alice, "POST", "/api/v1/teams", client.CreateTeam{Name: "team-c"}, 409, ""},
-		{"create bad name", alice, "POST", "/api/v1/teams", client.CreateTeam{Name: "Team_C!"}, 400, "name"},
-		{"create reserved", alice, "POST", "/api/v1/teams", client.CreateTeam{Name: "admin"}, 400, "name"},
-		{"non-admin names owner", alice, "POST", "/api/v1/teams", client.CreateTeam{Name: "team-d", Owner: "bob"}, 400, "owner"},
-		{"admin names owner", h.admin, "POST", "/api/v1/teams", client.CreateTeam{Name: "team-e", Owner: "bob"}, 201, ""},
-		{"owner patches", alice, "PATCH", "/api/v1/teams/team-a", client.UpdateTeam{Description: ptr("A team")}, 200, ""},
-		{"viewer cannot patch", carl, "PATCH", "/api/v1/teams/team-a", client.UpdateTeam{Description: ptr("x")}, 403, ""},
-		{"other owner cannot patch", alice, "PATCH", "/api/v1/teams/team-b", client.UpdateTeam{Description: ptr("x")}, 403, ""},
+		{"create team", alice, "POST", "/api/v1/teams", apiv1.CreateTeam{Name: "team-c"}, 201, ""},
+		{"create duplicate", alice, "POST", "/api/v1/teams", apiv1.CreateTeam{Name: "team-c"}, 409, ""},
+		{"create bad name", alice, "POST", "/api/v1/teams", apiv1.CreateTeam{Name: "Team_C!"}, 400, "name"},
+		{"create reserved", alice, "POST", "/api/v1/teams", apiv1.CreateTeam{Name: "admin"}, 400, "name"},
+		{"non-admin names owner", alice, "POST", "/api/v1/teams", apiv1.CreateTeam{Name: "team-d", Owner: "bob"}, 400, "owner"},
+		{"admin names owner", h.admin, "POST", "/api/v1/teams", apiv1.CreateTeam{Name: "team-e", Owner: "bob"}, 201, ""},
+		{"owner patches", alice, "PATCH", "/api/v1/teams/team-a", apiv1.UpdateTeam{Description: ptr("A team")}, 200, ""},
+		{"viewer cannot patch", carl, "PATCH", "/api/v1/teams/team-a", apiv1.UpdateTeam{Description: ptr("x")}, 403, ""},
+		{"other owner cannot patch", alice, "PATCH", "/api/v1/teams/team-b", apiv1.UpdateTeam{Description: ptr("x")}, 403, ""},
 		{"other owner cannot delete", alice, "DELETE", "/api/v1/teams/team-b", nil, 403, ""},
 		// Security item 25: members of B are invisible to A's owner.
 		{"members of B hidden", alice, "GET", "/api/v1/teams/team-b/members", nil, 404, ""},
 		{"member of B hidden", alice, "GET", "/api/v1/teams/team-b/members/bob", nil, 404, ""},
-		{"add to B", alice, "POST", "/api/v1/teams/team-b/members", client.AddMember{Username: "alice", Role: "owner"}, 404, ""},
-		{"patch in B", alice, "PATCH", "/api/v1/teams/team-b/members/bob", client.UpdateMember{Role: "viewer"}, 404, ""},
+		{"add to B", alice, "POST", "/api/v1/teams/team-b/members", apiv1.AddMember{Username: "alice", Role: "owner"}, 404, ""},
+		{"patch in B", alice, "PATCH", "/api/v1/teams/team-b/members/bob", apiv1.UpdateMember{Role: "viewer"}, 404, ""},
 		{"remove from B", alice, "DELETE", "/api/v1/teams/team-b/members/bob", nil, 404, ""},
 		{"viewer lists own team", carl, "GET", "/api/v1/teams/team-a/members", nil, 200, ""},
-		{"viewer cannot add", carl, "POST", "/api/v1/teams/team-a/members", client.AddMember{Username: "dan", Role: "viewer"}, 403, ""},
-		{"viewer cannot promote self", carl, "PATCH", "/api/v1/teams/team-a/members/carl", client.UpdateMember{Role: "owner"}, 403, ""},
-		{"owner adds", alice, "POST", "/api/v1/teams/team-a/members", client.AddMember{Username: "dan", Role: "contributor"}, 201, ""},
-		{"add twice", alice, "POST", "/api/v1/teams/team-a/members", client.AddMember{Username: "dan", Role: "viewer"}, 409, ""},
-		{"add unknown user", alice, "POST", "/api/v1/teams/team-a/members", client.AddMember{Username: "ghost", Role: "viewer"}, 404, "username"},
-		{"add bad role", alice, "POST", "/api/v1/teams/team-a/members", client.AddMember{Username: "bob", Role: "god"}, 400, "role"},
+		{"viewer cannot add", carl, "POST", "/api/v1/teams/team-a/members", apiv1.AddMember{Username: "dan", Role: "viewer"}, 403, ""},
+		{"viewer cannot promote self", carl, "PATCH", "/api/v1/teams/team-a/members/carl", apiv1.UpdateMember{Role: "owner"}, 403, ""},
+		{"owner adds", alice, "POST", "/api/v1/teams/team-a/members", apiv1.AddMember{Username: "dan", Role: "contributor"}, 201, ""},
+		{"add twice", alice, "POST", "/api/v1/teams/team-a/members", apiv1.AddMember{Username: "dan", Role: "viewer"}, 409, ""},
+		{"add unknown user", alice, "POST", "/api/v1/teams/team-a/members", apiv1.AddMember{Username: "ghost", Role: "viewer"}, 404, "username"},
+		{"add bad role", alice, "POST", "/api/v1/teams/team-a/members", apiv1.AddMember{Username: "bob", Role: "god"}, 400, "role"},
 		{"add extra field", alice, "POST", "/api/v1/teams/team-a/members", `{"username":"bob","role":"viewer","admin":true}`, 400, "admin"},
-		{"last owner demote", alice, "PATCH", "/api/v1/teams/team-a/members/alice", client.UpdateMember{Role: "viewer"}, 409, ""},
+		{"last owner demote", alice, "PATCH", "/api/v1/teams/team-a/members/alice", apiv1.UpdateMember{Role: "viewer"}, 409, ""},
 		{"last owner remove", alice, "DELETE", "/api/v1/teams/team-a/members/alice", nil, 409, ""},
 		{"member leaves", carl, "DELETE", "/api/v1/teams/team-a/members/carl", nil, 204, ""},
 		{"admin sees B members", h.admin, "GET", "/api/v1/teams/team-b/members", nil, 200, ""},
@@ -63,9 +63,9 @@ func TestTeamsAndMembers(t *testing.T) {
 		t.Fatalf("creator membership: %+v %v", m, err)
 	}
 	// Team creation restricted to admins.
-	expect(t, h.do(h.admin, "PATCH", "/api/v1/settings", client.UpdateSettings{TeamCreation: ptr("admins")}), 200, "")
-	expect(t, h.do(alice, "POST", "/api/v1/teams", client.CreateTeam{Name: "team-f"}), http.StatusForbidden, "")
-	var me client.Me
+	expect(t, h.do(h.admin, "PATCH", "/api/v1/settings", apiv1.UpdateSettings{TeamCreation: ptr("admins")}), 200, "")
+	expect(t, h.do(alice, "POST", "/api/v1/teams", apiv1.CreateTeam{Name: "team-f"}), http.StatusForbidden, "")
+	var me apiv1.Me
 	h.do(alice, "GET", "/api/v1/me", nil).decode(t, &me)
 	if me.CanCreateTeams {
 		t.Fatal("can_create_teams true with team_creation=admins")

@@ -7,7 +7,7 @@ import (
 
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
-	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
 // tokenOwner resolves {username} for the token routes: users manage their
@@ -50,7 +50,7 @@ func (a *API) listTokens(w http.ResponseWriter, r *http.Request, c *caller) erro
 }
 
 func (a *API) createToken(w http.ResponseWriter, r *http.Request, c *caller) error {
-	var req client.CreateToken
+	var req apiv1.CreateToken
 	if err := decode(r, &req); err != nil {
 		return err
 	}

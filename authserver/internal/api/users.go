@@ -6,7 +6,7 @@ import (
 
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
-	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
 func (a *API) listUsers(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -30,7 +30,7 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request, c *caller) error
 }
 
 func (a *API) createUser(w http.ResponseWriter, r *http.Request, c *caller) error {
-	var req client.CreateUser
+	var req apiv1.CreateUser
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func (a *API) getUser(w http.ResponseWriter, r *http.Request, c *caller) error {
 }
 
 func (a *API) updateUser(w http.ResponseWriter, r *http.Request, c *caller) error {
-	var req client.UpdateUser
+	var req apiv1.UpdateUser
 	if err := decode(r, &req); err != nil {
 		return err
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/dockmaster/dockmaster/authserver/internal/api"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
-	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
 func TestBootstrapAdmin(t *testing.T) {
@@ -46,30 +46,30 @@ func TestUserSelfService(t *testing.T) {
 		{"password without current", alice, "PATCH", "/api/v1/users/alice", `{"password":"new-password-1"}`, 400, "current_password"},
 		{"password wrong current", alice, "PATCH", "/api/v1/users/alice", `{"password":"new-password-1","current_password":"wrong-pw-123"}`, 400, "current_password"},
 		{"patch other is 404", alice, "PATCH", "/api/v1/users/bob", `{"email":"x@y.z"}`, 404, ""},
-		{"create user forbidden", alice, "POST", "/api/v1/users", client.CreateUser{Username: "eve", Password: "password-123"}, 403, ""},
+		{"create user forbidden", alice, "POST", "/api/v1/users", apiv1.CreateUser{Username: "eve", Password: "password-123"}, 403, ""},
 		{"delete self forbidden", alice, "DELETE", "/api/v1/users/alice", nil, 403, ""},
 		{"delete other 404", alice, "DELETE", "/api/v1/users/bob", nil, 404, ""},
 		{"self email ok", alice, "PATCH", "/api/v1/users/alice", `{"email":"new@example.com","display_name":"Alice"}`, 200, ""},
-		{"admin creates", h.admin, "POST", "/api/v1/users", client.CreateUser{Username: "carol", Password: "password-123"}, 201, ""},
-		{"duplicate user", h.admin, "POST", "/api/v1/users", client.CreateUser{Username: "carol", Password: "password-123"}, 409, ""},
-		{"bad username", h.admin, "POST", "/api/v1/users", client.CreateUser{Username: "Carol", Password: "password-123"}, 400, "username"},
-		{"reserved username", h.admin, "POST", "/api/v1/users", client.CreateUser{Username: "v2", Password: "password-123"}, 400, "username"},
-		{"short password", h.admin, "POST", "/api/v1/users", client.CreateUser{Username: "dave", Password: "short"}, 400, "password"},
-		{"long password", h.admin, "POST", "/api/v1/users", client.CreateUser{Username: "dave", Password: strings.Repeat("x", 300)}, 400, "password"},
+		{"admin creates", h.admin, "POST", "/api/v1/users", apiv1.CreateUser{Username: "carol", Password: "password-123"}, 201, ""},
+		{"duplicate user", h.admin, "POST", "/api/v1/users", apiv1.CreateUser{Username: "carol", Password: "password-123"}, 409, ""},
+		{"bad username", h.admin, "POST", "/api/v1/users", apiv1.CreateUser{Username: "Carol", Password: "password-123"}, 400, "username"},
+		{"reserved username", h.admin, "POST", "/api/v1/users", apiv1.CreateUser{Username: "v2", Password: "password-123"}, 400, "username"},
+		{"short password", h.admin, "POST", "/api/v1/users", apiv1.CreateUser{Username: "dave", Password: "short"}, 400, "password"},
+		{"long password", h.admin, "POST", "/api/v1/users", apiv1.CreateUser{Username: "dave", Password: strings.Repeat("x", 300)}, 400, "password"},
 	})
 
-	var u client.User
+	var u apiv1.User
 	h.do(h.admin, "GET", "/api/v1/users/alice", nil).decode(t, &u)
 	if u.Admin || u.Email != "new@example.com" || u.DisplayName != "Alice" {
 		t.Fatalf("alice after self-service: %+v", u)
 	}
 
 	// Password change with the current one works and the old one stops working.
-	expect(t, h.do(alice, "PATCH", "/api/v1/users/alice", client.UpdateUser{Password: ptr("brand-new-pw-1"), CurrentPassword: ptr(alice.pw)}), 200, "")
+	expect(t, h.do(alice, "PATCH", "/api/v1/users/alice", apiv1.UpdateUser{Password: ptr("brand-new-pw-1"), CurrentPassword: ptr(alice.pw)}), 200, "")
 	expect(t, h.do(cred{user: "alice", pw: "brand-new-pw-1"}, "GET", "/api/v1/me", nil), 200, "")
 
 	// Non-admins see usernames, not emails.
-	var page client.Page[client.User]
+	var page apiv1.Page[apiv1.User]
 	h.do(cred{user: "alice", pw: "brand-new-pw-1"}, "GET", "/api/v1/users", nil).decode(t, &page)
 	for _, it := range page.Items {
 		if it.Email != "" {
@@ -80,15 +80,15 @@ func TestUserSelfService(t *testing.T) {
 
 func TestLastAdmin(t *testing.T) {
 	h := newHarness(t)
-	r := h.do(h.admin, "PATCH", "/api/v1/users/admin", client.UpdateUser{Admin: ptr(false)})
+	r := h.do(h.admin, "PATCH", "/api/v1/users/admin", apiv1.UpdateUser{Admin: ptr(false)})
 	expect(t, r, http.StatusConflict, "")
 	if !strings.Contains(r.err().Message, "admin") {
 		t.Fatalf("unclear message: %s", r.body)
 	}
-	expect(t, h.do(h.admin, "PATCH", "/api/v1/users/admin", client.UpdateUser{Enabled: ptr(false)}), http.StatusConflict, "")
+	expect(t, h.do(h.admin, "PATCH", "/api/v1/users/admin", apiv1.UpdateUser{Enabled: ptr(false)}), http.StatusConflict, "")
 	expect(t, h.do(h.admin, "DELETE", "/api/v1/users/admin", nil), http.StatusConflict, "")
 	h.user("root2", true)
-	expect(t, h.do(h.admin, "PATCH", "/api/v1/users/admin", client.UpdateUser{Admin: ptr(false)}), http.StatusOK, "")
+	expect(t, h.do(h.admin, "PATCH", "/api/v1/users/admin", apiv1.UpdateUser{Admin: ptr(false)}), http.StatusOK, "")
 }
 
 func TestTokens(t *testing.T) {
@@ -96,9 +96,9 @@ func TestTokens(t *testing.T) {
 	alice := h.user("alice", false)
 	h.user("bob", false)
 
-	r := h.do(alice, "POST", "/api/v1/users/alice/tokens", client.CreateToken{Name: "ci"})
+	r := h.do(alice, "POST", "/api/v1/users/alice/tokens", apiv1.CreateToken{Name: "ci"})
 	expect(t, r, http.StatusCreated, "")
-	var tok client.Token
+	var tok apiv1.Token
 	r.decode(t, &tok)
 	if tok.Secret == "" || tok.ID == "" {
 		t.Fatalf("token answer: %s", r.body)
@@ -106,7 +106,7 @@ func TestTokens(t *testing.T) {
 	bearer := cred{bearer: tok.Secret}
 	expect(t, h.do(bearer, "GET", "/api/v1/me", nil), 200, "")
 
-	var page client.Page[client.Token]
+	var page apiv1.Page[apiv1.Token]
 	h.do(alice, "GET", "/api/v1/users/alice/tokens", nil).decode(t, &page)
 	if len(page.Items) != 1 || page.Items[0].Secret != "" {
 		t.Fatalf("token list: %+v", page)

@@ -14,7 +14,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/authserver/internal/token"
-	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
 // granted is what a Basic token request as user:pw for repo:pull,push,delete
@@ -78,14 +78,14 @@ func checkAccessChanges(t *testing.T, a, b *replica, adminPW string) {
 	ac := a.admin(t, adminPW)
 	const devPW = "dev-password-1"
 	for _, u := range []string{"dev", "lead"} {
-		if _, err := ac.CreateUser(ctx, client.CreateUser{Username: u, Password: devPW}); err != nil {
+		if _, err := ac.CreateUser(ctx, apiv1.CreateUser{Username: u, Password: devPW}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := ac.CreateTeam(ctx, client.CreateTeam{Name: "web", Owner: "lead"}); err != nil {
+	if _, err := ac.CreateTeam(ctx, apiv1.CreateTeam{Name: "web", Owner: "lead"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ac.CreateNamespace(ctx, client.CreateNamespace{Name: "web", Team: "web"}); err != nil {
+	if _, err := ac.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "web", Team: "web"}); err != nil {
 		t.Fatal(err)
 	}
 	const repo = "web/app"
@@ -97,37 +97,37 @@ func checkAccessChanges(t *testing.T, a, b *replica, adminPW string) {
 	}{
 		{"no role", func() error { return nil }, ""},
 		{"added as viewer", func() error {
-			_, err := ac.AddMember(ctx, "web", client.AddMember{Username: "dev", Role: "viewer"})
+			_, err := ac.AddMember(ctx, "web", apiv1.AddMember{Username: "dev", Role: "viewer"})
 			return err
 		}, "pull"},
 		{"promoted to contributor", func() error {
-			_, err := ac.UpdateMember(ctx, "web", "dev", client.UpdateMember{Role: "contributor"})
+			_, err := ac.UpdateMember(ctx, "web", "dev", apiv1.UpdateMember{Role: "contributor"})
 			return err
 		}, "pull,push"},
 		{"push policy admin-only", func() error {
-			_, err := ac.UpdateSettings(ctx, client.UpdateSettings{PushPolicy: ptr("admin-only")})
+			_, err := ac.UpdateSettings(ctx, apiv1.UpdateSettings{PushPolicy: ptr("admin-only")})
 			return err
 		}, "pull"},
 		{"push policy allow-teams", func() error {
-			_, err := ac.UpdateSettings(ctx, client.UpdateSettings{PushPolicy: ptr("allow-teams")})
+			_, err := ac.UpdateSettings(ctx, apiv1.UpdateSettings{PushPolicy: ptr("allow-teams")})
 			return err
 		}, "pull,push"},
 		{"removed from the team", func() error { return ac.RemoveMember(ctx, "web", "dev") }, ""},
 		{"granted owner", func() error {
-			_, err := ac.CreatePermission(ctx, "web", client.CreatePermission{Kind: "user", Name: "dev", Role: "owner"})
+			_, err := ac.CreatePermission(ctx, "web", apiv1.CreatePermission{Kind: "user", Name: "dev", Role: "owner"})
 			return err
 		}, "delete,pull,push"},
 		{"grant lowered to viewer", func() error {
-			_, err := ac.UpdatePermission(ctx, "web", "user", "dev", client.UpdatePermission{Role: "viewer"})
+			_, err := ac.UpdatePermission(ctx, "web", "user", "dev", apiv1.UpdatePermission{Role: "viewer"})
 			return err
 		}, "pull"},
 		{"grant deleted", func() error { return ac.DeletePermission(ctx, "web", "user", "dev") }, ""},
 		{"namespace made protected", func() error {
-			_, err := ac.UpdateNamespace(ctx, "web", client.UpdateNamespace{Visibility: ptr("protected")})
+			_, err := ac.UpdateNamespace(ctx, "web", apiv1.UpdateNamespace{Visibility: ptr("protected")})
 			return err
 		}, "pull"},
 		{"namespace made private again", func() error {
-			_, err := ac.UpdateNamespace(ctx, "web", client.UpdateNamespace{Visibility: ptr("private")})
+			_, err := ac.UpdateNamespace(ctx, "web", apiv1.UpdateNamespace{Visibility: ptr("private")})
 			return err
 		}, ""},
 	}
@@ -141,14 +141,14 @@ func checkAccessChanges(t *testing.T, a, b *replica, adminPW string) {
 	}
 
 	// Robots: a change of a robot's access applies to its next request.
-	robot, err := ac.CreateRobot(ctx, client.CreateRobot{Name: "ci", Access: []client.RobotAccess{{Namespace: "web", Role: "contributor"}}})
+	robot, err := ac.CreateRobot(ctx, apiv1.CreateRobot{Name: "ci", Access: []apiv1.RobotAccess{{Namespace: "web", Role: "contributor"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := b.granted(t, robot.Name, robot.Secret, repo); got != "pull,push" {
 		t.Fatalf("robot before: granted %q", got)
 	}
-	if _, err := ac.UpdateRobot(ctx, "ci", client.UpdateRobot{Access: &[]client.RobotAccess{{Namespace: "web", Role: "viewer"}}}); err != nil {
+	if _, err := ac.UpdateRobot(ctx, "ci", apiv1.UpdateRobot{Access: &[]apiv1.RobotAccess{{Namespace: "web", Role: "viewer"}}}); err != nil {
 		t.Fatal(err)
 	}
 	if got := b.granted(t, robot.Name, robot.Secret, repo); got != "pull" {
@@ -187,16 +187,16 @@ func TestAccessCacheIsUsed(t *testing.T) {
 	}
 	ac := r.admin(t, pw)
 	const devPW = "dev-password-1"
-	if _, err := ac.CreateUser(ctx, client.CreateUser{Username: "dev", Password: devPW}); err != nil {
+	if _, err := ac.CreateUser(ctx, apiv1.CreateUser{Username: "dev", Password: devPW}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ac.CreateTeam(ctx, client.CreateTeam{Name: "web", Owner: "admin"}); err != nil {
+	if _, err := ac.CreateTeam(ctx, apiv1.CreateTeam{Name: "web", Owner: "admin"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ac.CreateNamespace(ctx, client.CreateNamespace{Name: "web", Team: "web"}); err != nil {
+	if _, err := ac.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "web", Team: "web"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ac.AddMember(ctx, "web", client.AddMember{Username: "dev", Role: "contributor"}); err != nil {
+	if _, err := ac.AddMember(ctx, "web", apiv1.AddMember{Username: "dev", Role: "contributor"}); err != nil {
 		t.Fatal(err)
 	}
 	const repo = "web/app"

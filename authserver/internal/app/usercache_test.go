@@ -10,8 +10,9 @@ import (
 
 	"github.com/dockmaster/dockmaster/authserver/internal/app"
 	"github.com/dockmaster/dockmaster/authserver/internal/config"
-	"github.com/dockmaster/dockmaster/authserver/internal/testutil/redistest"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/testutil/redistest"
 )
 
 // replica is one app instance behind its own HTTP server.
@@ -101,7 +102,7 @@ func checkUserChanges(t *testing.T, a, b *replica, adminPW string) {
 	ctx := t.Context()
 	ac := a.admin(t, adminPW)
 	for _, u := range []string{"pwuser", "offuser", "demoted", "gone"} {
-		if _, err := ac.CreateUser(ctx, client.CreateUser{Username: u, Password: "first-password-1", Admin: u == "demoted"}); err != nil {
+		if _, err := ac.CreateUser(ctx, apiv1.CreateUser{Username: u, Password: "first-password-1", Admin: u == "demoted"}); err != nil {
 			t.Fatal(err)
 		}
 		// Fill b's cache.
@@ -113,7 +114,7 @@ func checkUserChanges(t *testing.T, a, b *replica, adminPW string) {
 		t.Fatal("user cache is off; the test would prove nothing")
 	}
 
-	if _, err := ac.UpdateUser(ctx, "pwuser", client.UpdateUser{Password: ptr("second-password-2")}); err != nil {
+	if _, err := ac.UpdateUser(ctx, "pwuser", apiv1.UpdateUser{Password: ptr("second-password-2")}); err != nil {
 		t.Fatal(err)
 	}
 	if s := b.tokenStatus(t, "pwuser", "first-password-1"); s != http.StatusUnauthorized {
@@ -123,7 +124,7 @@ func checkUserChanges(t *testing.T, a, b *replica, adminPW string) {
 		t.Errorf("new password: /me status %d", s)
 	}
 
-	if _, err := ac.UpdateUser(ctx, "offuser", client.UpdateUser{Enabled: ptr(false)}); err != nil {
+	if _, err := ac.UpdateUser(ctx, "offuser", apiv1.UpdateUser{Enabled: ptr(false)}); err != nil {
 		t.Fatal(err)
 	}
 	if s := b.tokenStatus(t, "offuser", "first-password-1"); s != http.StatusUnauthorized {
@@ -136,7 +137,7 @@ func checkUserChanges(t *testing.T, a, b *replica, adminPW string) {
 	if admin, s := b.me(t, "demoted", "first-password-1"); !admin || s != http.StatusOK {
 		t.Fatalf("admin before: %v, status %d", admin, s)
 	}
-	if _, err := ac.UpdateUser(ctx, "demoted", client.UpdateUser{Admin: ptr(false)}); err != nil {
+	if _, err := ac.UpdateUser(ctx, "demoted", apiv1.UpdateUser{Admin: ptr(false)}); err != nil {
 		t.Fatal(err)
 	}
 	if admin, s := b.me(t, "demoted", "first-password-1"); admin || s != http.StatusOK {
@@ -163,7 +164,7 @@ func TestUserCacheInProcess(t *testing.T) {
 	// The cache is really in use: a change behind the API's back (no
 	// Forget) is not seen while the row is cached.
 	ctx := t.Context()
-	if _, err := r.admin(t, pw).CreateUser(ctx, client.CreateUser{Username: "sneaky", Password: "first-password-1"}); err != nil {
+	if _, err := r.admin(t, pw).CreateUser(ctx, apiv1.CreateUser{Username: "sneaky", Password: "first-password-1"}); err != nil {
 		t.Fatal(err)
 	}
 	if s := r.tokenStatus(t, "sneaky", "first-password-1"); s != http.StatusOK {
@@ -195,7 +196,7 @@ func TestUserCacheAcrossReplicas(t *testing.T) {
 	// cache — a change no one announces (straight into the database) is seen
 	// by the next login.
 	ctx := t.Context()
-	if _, err := a.admin(t, pw).CreateUser(ctx, client.CreateUser{Username: "outage", Password: "first-password-1"}); err != nil {
+	if _, err := a.admin(t, pw).CreateUser(ctx, apiv1.CreateUser{Username: "outage", Password: "first-password-1"}); err != nil {
 		t.Fatal(err)
 	}
 	if s := b.tokenStatus(t, "outage", "first-password-1"); s != http.StatusOK {

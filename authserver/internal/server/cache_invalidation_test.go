@@ -11,6 +11,7 @@ import (
 
 	"github.com/dockmaster/dockmaster/authserver/internal/app"
 	"github.com/dockmaster/dockmaster/authserver/internal/config"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 	"github.com/dockmaster/dockmaster/internal/client"
 )
 
@@ -78,21 +79,21 @@ func TestTokenNamespaceCacheInvalidation(t *testing.T) {
 	if got := anonPull(); got != none {
 		t.Fatalf("before the namespace exists: %s", got)
 	}
-	if _, err := c.CreateNamespace(ctx, client.CreateNamespace{Name: "pub", Team: app.AdminsTeam, Visibility: "public"}); err != nil {
+	if _, err := c.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "pub", Team: app.AdminsTeam, Visibility: "public"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := anonPull(); got != pull {
 		t.Fatalf("public namespace: %s", got)
 	}
 	private := "private"
-	if _, err := c.UpdateNamespace(ctx, "pub", client.UpdateNamespace{Visibility: &private}); err != nil {
+	if _, err := c.UpdateNamespace(ctx, "pub", apiv1.UpdateNamespace{Visibility: &private}); err != nil {
 		t.Fatal(err)
 	}
 	if got := anonPull(); got != none {
 		t.Fatalf("made private through the API, the next anonymous token still has %s", got)
 	}
 	public := "public"
-	if _, err := c.UpdateNamespace(ctx, "pub", client.UpdateNamespace{Visibility: &public}); err != nil {
+	if _, err := c.UpdateNamespace(ctx, "pub", apiv1.UpdateNamespace{Visibility: &public}); err != nil {
 		t.Fatal(err)
 	}
 	if got := anonPull(); got != pull {

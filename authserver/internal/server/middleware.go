@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
 type ctxKey int
@@ -258,5 +258,5 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(client.Error{Code: code, Message: msg})
+	_ = json.NewEncoder(w).Encode(apiv1.Error{Code: code, Message: msg})
 }

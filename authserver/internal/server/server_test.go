@@ -24,7 +24,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/server"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlite"
-	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
 // syncBuffer is a log sink safe for the server's goroutines.
@@ -151,7 +151,7 @@ func basic(u, p string) string {
 func TestRecoverAndBodyLimit(t *testing.T) {
 	f := newFixture(t, nil)
 	w := f.serve("GET", "/boom", nil, nil)
-	var e client.Error
+	var e apiv1.Error
 	_ = json.Unmarshal(w.Body.Bytes(), &e)
 	if w.Code != 500 || e.Code != "internal" {
 		t.Fatalf("panic answer: %d %s", w.Code, w.Body)

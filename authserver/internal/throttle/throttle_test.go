@@ -3,10 +3,11 @@ package throttle_test
 import (
 	"context"
 	"fmt"
-	"github.com/dockmaster/dockmaster/authserver/internal/testutil/redistest"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/dockmaster/dockmaster/internal/testutil/redistest"
 
 	"github.com/redis/go-redis/v9"
 

@@ -34,7 +34,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/dockmaster/dockmaster/authserver/internal/testutil/registry"
+	"github.com/dockmaster/dockmaster/internal/testutil/registry"
 )
 
 const (

@@ -26,8 +26,9 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/authserver/internal/store/postgres"
 	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlite"
-	"github.com/dockmaster/dockmaster/authserver/internal/testutil/pgtest"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/testutil/pgtest"
 )
 
 // kinds are the stores every test runs on.
@@ -111,7 +112,7 @@ func start(t *testing.T, kind string, opts ...startOption) *env {
 
 	if !o.noBootstrap {
 		e.adminBasic = e.client(t, client.WithBasic(adminName, e.adminSecret))
-		tok, err := e.adminBasic.CreateToken(ctx, adminName, client.CreateToken{Name: "suite"})
+		tok, err := e.adminBasic.CreateToken(ctx, adminName, apiv1.CreateToken{Name: "suite"})
 		if err != nil {
 			t.Fatalf("admin token: %v", err)
 		}
@@ -144,17 +145,17 @@ func (e *env) anon(t testing.TB) *client.Client { return e.client(t) }
 type user struct {
 	Name     string
 	Password string
-	Token    client.Token
+	Token    apiv1.Token
 	C        *client.Client // Bearer with Token
 	Basic    *client.Client // Basic with Password
 }
 
 // newUser makes a user through the admin (mods adjust the body), then the
 // user makes their own application token with their password.
-func (e *env) newUser(t testing.TB, name string, mods ...func(*client.CreateUser)) *user {
+func (e *env) newUser(t testing.TB, name string, mods ...func(*apiv1.CreateUser)) *user {
 	t.Helper()
 	ctx := context.Background()
-	in := client.CreateUser{Username: name, Email: name + "@example.com", DisplayName: strings.ToUpper(name[:1]) + name[1:],
+	in := apiv1.CreateUser{Username: name, Email: name + "@example.com", DisplayName: strings.ToUpper(name[:1]) + name[1:],
 		Password: "pw-" + name + "-Secret1"}
 	for _, m := range mods {
 		m(&in)
@@ -167,7 +168,7 @@ func (e *env) newUser(t testing.TB, name string, mods ...func(*client.CreateUser
 	if in.Enabled != nil && !*in.Enabled {
 		return u
 	}
-	tok, err := u.Basic.CreateToken(ctx, name, client.CreateToken{Name: "suite"})
+	tok, err := u.Basic.CreateToken(ctx, name, apiv1.CreateToken{Name: "suite"})
 	if err != nil {
 		t.Fatalf("token of %s: %v", name, err)
 	}
@@ -179,11 +180,11 @@ func (e *env) newUser(t testing.TB, name string, mods ...func(*client.CreateUser
 	return u
 }
 
-func asAdmin(u *client.CreateUser) { u.Admin = true }
+func asAdmin(u *apiv1.CreateUser) { u.Admin = true }
 
 // newRobot creates a robot through by and returns it (with its secret) and
 // a client that authenticates as the robot.
-func (e *env) newRobot(t testing.TB, by *client.Client, in client.CreateRobot) (client.Robot, *client.Client) {
+func (e *env) newRobot(t testing.TB, by *client.Client, in apiv1.CreateRobot) (apiv1.Robot, *client.Client) {
 	t.Helper()
 	r, err := by.CreateRobot(context.Background(), in)
 	if err != nil {
@@ -219,7 +220,7 @@ func (e *env) seedTag(t testing.TB, repo, tag string) store.Tag {
 type world struct {
 	e                                    *env
 	alice, bob, carol, victor, oscar     *user
-	robot                                client.Robot
+	robot                                apiv1.Robot
 	robotC                               *client.Client
 	devsPriv, devsProt, devsPub, opsPriv string
 }
@@ -234,22 +235,22 @@ func (e *env) world(t testing.TB) *world {
 	w.victor = e.newUser(t, "victor")
 	w.oscar = e.newUser(t, "oscar")
 
-	must(t)(w.alice.C.CreateTeam(ctx, client.CreateTeam{Name: "devs", Description: "developers"}))
-	must(t)(w.alice.C.AddMember(ctx, "devs", client.AddMember{Username: "carol", Role: "contributor"}))
-	must(t)(w.alice.C.AddMember(ctx, "devs", client.AddMember{Username: "victor", Role: "viewer"}))
-	must(t)(w.bob.C.CreateTeam(ctx, client.CreateTeam{Name: "ops"}))
+	must(t)(w.alice.C.CreateTeam(ctx, apiv1.CreateTeam{Name: "devs", Description: "developers"}))
+	must(t)(w.alice.C.AddMember(ctx, "devs", apiv1.AddMember{Username: "carol", Role: "contributor"}))
+	must(t)(w.alice.C.AddMember(ctx, "devs", apiv1.AddMember{Username: "victor", Role: "viewer"}))
+	must(t)(w.bob.C.CreateTeam(ctx, apiv1.CreateTeam{Name: "ops"}))
 
-	for _, ns := range []client.CreateNamespace{
+	for _, ns := range []apiv1.CreateNamespace{
 		{Name: w.devsPriv, Team: "devs", Visibility: "private"},
 		{Name: w.devsProt, Team: "devs", Visibility: "protected"},
 		{Name: w.devsPub, Team: "devs", Visibility: "public"},
 	} {
 		must(t)(w.alice.C.CreateNamespace(ctx, ns))
 	}
-	must(t)(w.bob.C.CreateNamespace(ctx, client.CreateNamespace{Name: w.opsPriv, Team: "ops", Visibility: "private"}))
+	must(t)(w.bob.C.CreateNamespace(ctx, apiv1.CreateNamespace{Name: w.opsPriv, Team: "ops", Visibility: "private"}))
 
-	w.robot, w.robotC = e.newRobot(t, w.alice.C, client.CreateRobot{
-		Name: "devs-ci", Team: "devs", Access: []client.RobotAccess{{Namespace: w.devsPriv, Role: "contributor"}},
+	w.robot, w.robotC = e.newRobot(t, w.alice.C, apiv1.CreateRobot{
+		Name: "devs-ci", Team: "devs", Access: []apiv1.RobotAccess{{Namespace: w.devsPriv, Role: "contributor"}},
 	})
 
 	for _, r := range []string{w.devsPriv + "/app", w.devsProt + "/lib", w.devsPub + "/web", w.opsPriv + "/db", "busybox", "alice/tool"} {
@@ -289,7 +290,7 @@ var codeOf = map[int]string{
 // code and, when field is not empty, that field.
 func wantErr(t testing.TB, err error, status int, field string) {
 	t.Helper()
-	var e *client.Error
+	var e *apiv1.Error
 	if !errors.As(err, &e) {
 		t.Fatalf("err = %v, want an API error with status %d", err, status)
 	}
@@ -311,7 +312,7 @@ func wantErr(t testing.TB, err error, status int, field string) {
 // refusals the spec leaves open between two answers.
 func wantOneOf(t testing.TB, err error, statuses ...int) {
 	t.Helper()
-	var e *client.Error
+	var e *apiv1.Error
 	if !errors.As(err, &e) {
 		t.Fatalf("err = %v, want an API error with status in %v", err, statuses)
 	}
@@ -389,7 +390,7 @@ func wantRaw(t testing.TB, r rawResp, status int, field string) {
 
 // collect pages through a list with the given page size, checking the
 // envelope on each page, and returns every item.
-func collect[T any](t testing.TB, size int, list func(context.Context, client.ListOptions) (client.Page[T], error)) []T {
+func collect[T any](t testing.TB, size int, list func(context.Context, client.ListOptions) (apiv1.Page[T], error)) []T {
 	t.Helper()
 	var all []T
 	opt := client.ListOptions{PageSize: size}
@@ -432,7 +433,7 @@ func names[T any](items []T, key func(T) string) []string {
 // checkPaging lists with small pages and with one big page and checks that
 // both give the same items, in strictly ascending key order, without
 // duplicates, and that they include want.
-func checkPaging[T any](t testing.TB, list func(context.Context, client.ListOptions) (client.Page[T], error), key func(T) string, want ...string) {
+func checkPaging[T any](t testing.TB, list func(context.Context, client.ListOptions) (apiv1.Page[T], error), key func(T) string, want ...string) {
 	t.Helper()
 	whole := names(collect(t, 200, list), key)
 	for _, size := range []int{1, 2, 3} {
@@ -457,16 +458,16 @@ func contains[T any](items []T, key func(T) string, want string) bool {
 	return slices.Contains(names(items, key), want)
 }
 
-func userName(u client.User) string       { return u.Username }
-func teamName(x client.Team) string       { return x.Name }
-func memberName(m client.Member) string   { return m.Username }
-func nsName(n client.Namespace) string    { return n.Name }
-func permKey(p client.Permission) string  { return p.Kind + "/" + p.Name }
-func robotName(r client.Robot) string     { return r.Name }
-func repoName(r client.Repository) string { return r.Name }
-func tagName(x client.Tag) string         { return x.Name }
-func tokenName(x client.Token) string     { return x.Name }
-func auditKey(a client.AuditEvent) string { return fmt.Sprint(a.ID) }
-func ptr[T any](v T) *T                   { return &v }
-func bigString(n int) string              { return string(bytes.Repeat([]byte("x"), n)) }
-func errStatus(err error) int             { return client.StatusOf(err) }
+func userName(u apiv1.User) string       { return u.Username }
+func teamName(x apiv1.Team) string       { return x.Name }
+func memberName(m apiv1.Member) string   { return m.Username }
+func nsName(n apiv1.Namespace) string    { return n.Name }
+func permKey(p apiv1.Permission) string  { return p.Kind + "/" + p.Name }
+func robotName(r apiv1.Robot) string     { return r.Name }
+func repoName(r apiv1.Repository) string { return r.Name }
+func tagName(x apiv1.Tag) string         { return x.Name }
+func tokenName(x apiv1.Token) string     { return x.Name }
+func auditKey(a apiv1.AuditEvent) string { return fmt.Sprint(a.ID) }
+func ptr[T any](v T) *T                  { return &v }
+func bigString(n int) string             { return string(bytes.Repeat([]byte("x"), n)) }
+func errStatus(err error) int            { return client.StatusOf(err) }

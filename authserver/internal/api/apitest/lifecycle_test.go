@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 	"github.com/dockmaster/dockmaster/internal/client"
 )
 
@@ -17,13 +18,13 @@ func TestNameReuse(t *testing.T) {
 
 		t.Run("user", func(t *testing.T) {
 			old := e.newUser(t, "reused")
-			_, err := w.alice.C.AddMember(ctx, "devs", client.AddMember{Username: "reused", Role: "owner"})
+			_, err := w.alice.C.AddMember(ctx, "devs", apiv1.AddMember{Username: "reused", Role: "owner"})
 			ok(t, err)
-			_, err = w.bob.C.CreatePermission(ctx, w.opsPriv, client.CreatePermission{Kind: "user", Name: "reused", Role: "owner"})
+			_, err = w.bob.C.CreatePermission(ctx, w.opsPriv, apiv1.CreatePermission{Kind: "user", Name: "reused", Role: "owner"})
 			ok(t, err)
 			ok(t, e.admin.DeleteUser(ctx, "reused"))
 
-			fresh := e.newUser(t, "reused", func(u *client.CreateUser) { u.Password = "another-Secret-42" })
+			fresh := e.newUser(t, "reused", func(u *apiv1.CreateUser) { u.Password = "another-Secret-42" })
 			_, err = old.C.Me(ctx)
 			wantErr(t, err, 401, "")
 			_, err = e.client(t, client.WithBasic("reused", old.Token.Secret)).Me(ctx)
@@ -49,9 +50,9 @@ func TestNameReuse(t *testing.T) {
 		})
 
 		t.Run("team", func(t *testing.T) {
-			_, err := w.oscar.C.CreateTeam(ctx, client.CreateTeam{Name: "phoenix"})
+			_, err := w.oscar.C.CreateTeam(ctx, apiv1.CreateTeam{Name: "phoenix"})
 			ok(t, err)
-			_, err = w.alice.C.CreatePermission(ctx, w.devsPriv, client.CreatePermission{Kind: "team", Name: "phoenix", Role: "viewer"})
+			_, err = w.alice.C.CreatePermission(ctx, w.devsPriv, apiv1.CreatePermission{Kind: "team", Name: "phoenix", Role: "viewer"})
 			ok(t, err)
 			_, err = w.oscar.C.GetNamespace(ctx, w.devsPriv)
 			ok(t, err)
@@ -60,13 +61,13 @@ func TestNameReuse(t *testing.T) {
 			wantErr(t, err, 404, "")
 
 			// bob makes a new team of that name: no grant comes back to life.
-			_, err = w.bob.C.CreateTeam(ctx, client.CreateTeam{Name: "phoenix"})
+			_, err = w.bob.C.CreateTeam(ctx, apiv1.CreateTeam{Name: "phoenix"})
 			ok(t, err)
 			_, err = e.admin.GetPermission(ctx, w.devsPriv, "team", "phoenix")
 			wantErr(t, err, 404, "")
 			_, err = w.bob.C.GetNamespace(ctx, w.devsPriv)
 			wantErr(t, err, 404, "")
-			mem := collect(t, 0, func(ctx context.Context, o client.ListOptions) (client.Page[client.Member], error) {
+			mem := collect(t, 0, func(ctx context.Context, o client.ListOptions) (apiv1.Page[apiv1.Member], error) {
 				return e.admin.ListMembers(ctx, "phoenix", o)
 			})
 			if len(mem) != 1 || mem[0].Username != "bob" {
@@ -75,15 +76,15 @@ func TestNameReuse(t *testing.T) {
 		})
 
 		t.Run("namespace", func(t *testing.T) {
-			_, err := w.alice.C.CreateNamespace(ctx, client.CreateNamespace{Name: "again", Team: "devs"})
+			_, err := w.alice.C.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "again", Team: "devs"})
 			ok(t, err)
-			_, err = w.alice.C.CreatePermission(ctx, "again", client.CreatePermission{Kind: "user", Name: "oscar", Role: "owner"})
+			_, err = w.alice.C.CreatePermission(ctx, "again", apiv1.CreatePermission{Kind: "user", Name: "oscar", Role: "owner"})
 			ok(t, err)
-			r, rc := e.newRobot(t, w.alice.C, client.CreateRobot{Name: "again-bot", Team: "devs",
-				Access: []client.RobotAccess{{Namespace: "again", Role: "contributor"}}})
+			r, rc := e.newRobot(t, w.alice.C, apiv1.CreateRobot{Name: "again-bot", Team: "devs",
+				Access: []apiv1.RobotAccess{{Namespace: "again", Role: "contributor"}}})
 			ok(t, w.alice.C.DeleteNamespace(ctx, "again"))
 
-			_, err = w.bob.C.CreateNamespace(ctx, client.CreateNamespace{Name: "again", Team: "ops"})
+			_, err = w.bob.C.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "again", Team: "ops"})
 			ok(t, err)
 			_, err = w.oscar.C.GetNamespace(ctx, "again")
 			wantErr(t, err, 404, "")
@@ -107,13 +108,13 @@ func TestNameReuse(t *testing.T) {
 		})
 
 		t.Run("robot", func(t *testing.T) {
-			old, oldC := e.newRobot(t, w.alice.C, client.CreateRobot{Name: "lazarus", Team: "devs",
-				Access: []client.RobotAccess{{Namespace: w.devsPriv, Role: "viewer"}}})
+			old, oldC := e.newRobot(t, w.alice.C, apiv1.CreateRobot{Name: "lazarus", Team: "devs",
+				Access: []apiv1.RobotAccess{{Namespace: w.devsPriv, Role: "viewer"}}})
 			ok(t, w.alice.C.DeleteRobot(ctx, old.Name))
 			_, err := oldC.Me(ctx)
 			wantErr(t, err, 401, "")
-			_, newC := e.newRobot(t, w.bob.C, client.CreateRobot{Name: "lazarus", Team: "ops",
-				Access: []client.RobotAccess{{Namespace: w.opsPriv, Role: "viewer"}}})
+			_, newC := e.newRobot(t, w.bob.C, apiv1.CreateRobot{Name: "lazarus", Team: "ops",
+				Access: []apiv1.RobotAccess{{Namespace: w.opsPriv, Role: "viewer"}}})
 			_, err = oldC.Me(ctx)
 			wantErr(t, err, 401, "")
 			_, err = newC.GetRepository(ctx, w.devsPriv+"/app")
@@ -129,7 +130,7 @@ func TestPageSizes(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		for i := range 205 {
-			_, err := e.admin.CreateTeam(ctx, client.CreateTeam{Name: fmt.Sprintf("team-%03d", i)})
+			_, err := e.admin.CreateTeam(ctx, apiv1.CreateTeam{Name: fmt.Sprintf("team-%03d", i)})
 			ok(t, err)
 		}
 		p, err := e.admin.ListTeams(ctx, client.ListOptions{})
@@ -164,7 +165,7 @@ func TestPageSizes(t *testing.T) {
 		if len(p.Items) != 30 || p.NextPageToken == "" {
 			t.Errorf("q=team-1 page: %d items, next %q", len(p.Items), p.NextPageToken)
 		}
-		filtered := collect(t, 30, func(ctx context.Context, o client.ListOptions) (client.Page[client.Team], error) {
+		filtered := collect(t, 30, func(ctx context.Context, o client.ListOptions) (apiv1.Page[apiv1.Team], error) {
 			o.Query = "team-1"
 			return e.admin.ListTeams(ctx, o)
 		})

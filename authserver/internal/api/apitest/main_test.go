@@ -3,7 +3,7 @@ package apitest
 import (
 	"testing"
 
-	"github.com/dockmaster/dockmaster/authserver/internal/testutil/pgtest"
+	"github.com/dockmaster/dockmaster/internal/testutil/pgtest"
 )
 
 // TestMain stops the throwaway PostgreSQL server pgtest starts on demand.

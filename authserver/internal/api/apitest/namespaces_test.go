@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 	"github.com/dockmaster/dockmaster/internal/client"
 )
 
@@ -13,16 +14,16 @@ func TestNamespaces(t *testing.T) {
 		w := e.world(t)
 
 		t.Run("lifecycle", func(t *testing.T) {
-			ns, err := w.alice.C.CreateNamespace(ctx, client.CreateNamespace{Name: "devs-tools", Team: "devs", Description: "tools"})
+			ns, err := w.alice.C.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "devs-tools", Team: "devs", Description: "tools"})
 			ok(t, err)
 			if ns.Name != "devs-tools" || ns.Kind != "team" || ns.Team != "devs" || ns.Owner != "" ||
 				ns.Visibility != "private" || ns.Description != "tools" {
 				t.Errorf("created = %+v (default visibility must be private)", ns)
 			}
-			_, err = w.alice.C.CreateNamespace(ctx, client.CreateNamespace{Name: "devs-tools", Team: "devs"})
+			_, err = w.alice.C.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "devs-tools", Team: "devs"})
 			wantErr(t, err, 409, "")
 			// A user's personal namespace name is taken too.
-			_, err = w.alice.C.CreateNamespace(ctx, client.CreateNamespace{Name: "oscar", Team: "devs"})
+			_, err = w.alice.C.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "oscar", Team: "devs"})
 			wantErr(t, err, 409, "")
 
 			got, err := w.victor.C.GetNamespace(ctx, "devs-tools")
@@ -30,7 +31,7 @@ func TestNamespaces(t *testing.T) {
 			if got.Description != "tools" {
 				t.Errorf("get = %+v", got)
 			}
-			upd, err := w.alice.C.UpdateNamespace(ctx, "devs-tools", client.UpdateNamespace{Visibility: ptr("public"), Description: ptr("Tools")})
+			upd, err := w.alice.C.UpdateNamespace(ctx, "devs-tools", apiv1.UpdateNamespace{Visibility: ptr("public"), Description: ptr("Tools")})
 			ok(t, err)
 			if upd.Visibility != "public" || upd.Description != "Tools" || upd.Team != "devs" {
 				t.Errorf("updated = %+v", upd)
@@ -46,13 +47,13 @@ func TestNamespaces(t *testing.T) {
 		})
 
 		t.Run("validation", func(t *testing.T) {
-			_, err := w.alice.C.CreateNamespace(ctx, client.CreateNamespace{Name: "devs-x", Team: "devs", Visibility: "secret"})
+			_, err := w.alice.C.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "devs-x", Team: "devs", Visibility: "secret"})
 			wantErr(t, err, 400, "visibility")
-			_, err = w.alice.C.CreateNamespace(ctx, client.CreateNamespace{Name: "Devs_X!", Team: "devs"})
+			_, err = w.alice.C.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "Devs_X!", Team: "devs"})
 			wantErr(t, err, 400, "name")
-			_, err = e.admin.CreateNamespace(ctx, client.CreateNamespace{Name: "orphan", Team: "no-such-team"})
+			_, err = e.admin.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "orphan", Team: "no-such-team"})
 			wantOneOf(t, err, 400, 404)
-			_, err = w.alice.C.UpdateNamespace(ctx, w.devsPriv, client.UpdateNamespace{Visibility: ptr("hidden")})
+			_, err = w.alice.C.UpdateNamespace(ctx, w.devsPriv, apiv1.UpdateNamespace{Visibility: ptr("hidden")})
 			wantErr(t, err, 400, "visibility")
 			_, err = e.admin.GetNamespace(ctx, "orphan")
 			wantErr(t, err, 404, "")
@@ -102,48 +103,48 @@ func TestNamespaces(t *testing.T) {
 
 		t.Run("creation rights", func(t *testing.T) {
 			// team-owners (default): the team's owners, not its contributors or strangers.
-			_, err := w.carol.C.CreateNamespace(ctx, client.CreateNamespace{Name: "by-carol", Team: "devs"})
+			_, err := w.carol.C.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "by-carol", Team: "devs"})
 			wantErr(t, err, 403, "")
-			_, err = w.victor.C.CreateNamespace(ctx, client.CreateNamespace{Name: "by-victor", Team: "devs"})
+			_, err = w.victor.C.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "by-victor", Team: "devs"})
 			wantErr(t, err, 403, "")
-			_, err = w.bob.C.CreateNamespace(ctx, client.CreateNamespace{Name: "by-bob", Team: "devs"})
+			_, err = w.bob.C.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "by-bob", Team: "devs"})
 			wantErr(t, err, 403, "")
-			_, err = w.robotC.CreateNamespace(ctx, client.CreateNamespace{Name: "by-robot", Team: "devs"})
+			_, err = w.robotC.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "by-robot", Team: "devs"})
 			wantOneOf(t, err, 401, 403)
-			_, err = e.anon(t).CreateNamespace(ctx, client.CreateNamespace{Name: "by-anon", Team: "devs"})
+			_, err = e.anon(t).CreateNamespace(ctx, apiv1.CreateNamespace{Name: "by-anon", Team: "devs"})
 			wantErr(t, err, 401, "")
 			for _, n := range []string{"by-carol", "by-victor", "by-bob", "by-robot", "by-anon"} {
 				_, err = e.admin.GetNamespace(ctx, n)
 				wantErr(t, err, 404, "")
 			}
-			_, err = e.admin.CreateNamespace(ctx, client.CreateNamespace{Name: "by-admin", Team: "devs"})
+			_, err = e.admin.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "by-admin", Team: "devs"})
 			ok(t, err)
 
 			// admins: team owners may not any more.
-			_, err = e.admin.UpdateSettings(ctx, client.UpdateSettings{NamespaceCreation: ptr("admins")})
+			_, err = e.admin.UpdateSettings(ctx, apiv1.UpdateSettings{NamespaceCreation: ptr("admins")})
 			ok(t, err)
-			_, err = w.alice.C.CreateNamespace(ctx, client.CreateNamespace{Name: "by-alice", Team: "devs"})
+			_, err = w.alice.C.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "by-alice", Team: "devs"})
 			wantErr(t, err, 403, "")
-			_, err = e.admin.CreateNamespace(ctx, client.CreateNamespace{Name: "by-admin2", Team: "devs"})
+			_, err = e.admin.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "by-admin2", Team: "devs"})
 			ok(t, err)
-			_, err = e.admin.UpdateSettings(ctx, client.UpdateSettings{NamespaceCreation: ptr("team-owners")})
+			_, err = e.admin.UpdateSettings(ctx, apiv1.UpdateSettings{NamespaceCreation: ptr("team-owners")})
 			ok(t, err)
-			_, err = w.alice.C.CreateNamespace(ctx, client.CreateNamespace{Name: "by-alice", Team: "devs"})
+			_, err = w.alice.C.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "by-alice", Team: "devs"})
 			ok(t, err)
 		})
 
 		t.Run("management rights", func(t *testing.T) {
 			// Members who are not owners: 403 (they see it).
 			for _, u := range []*user{w.carol, w.victor} {
-				_, err := u.C.UpdateNamespace(ctx, w.devsPriv, client.UpdateNamespace{Visibility: ptr("public")})
+				_, err := u.C.UpdateNamespace(ctx, w.devsPriv, apiv1.UpdateNamespace{Visibility: ptr("public")})
 				wantErr(t, err, 403, "")
 				wantErr(t, u.C.DeleteNamespace(ctx, w.devsPriv), 403, "")
 			}
 			// Strangers: 404 on private, 403 on public.
-			_, err := w.oscar.C.UpdateNamespace(ctx, w.devsPriv, client.UpdateNamespace{Visibility: ptr("public")})
+			_, err := w.oscar.C.UpdateNamespace(ctx, w.devsPriv, apiv1.UpdateNamespace{Visibility: ptr("public")})
 			wantErr(t, err, 404, "")
 			wantErr(t, w.bob.C.DeleteNamespace(ctx, w.devsPriv), 404, "")
-			_, err = w.oscar.C.UpdateNamespace(ctx, w.devsPub, client.UpdateNamespace{Description: ptr("defaced")})
+			_, err = w.oscar.C.UpdateNamespace(ctx, w.devsPub, apiv1.UpdateNamespace{Description: ptr("defaced")})
 			wantErr(t, err, 403, "")
 			got, err := e.admin.GetNamespace(ctx, w.devsPriv)
 			ok(t, err)
@@ -155,33 +156,33 @@ func TestNamespaces(t *testing.T) {
 			}
 
 			// Moving to another team is for admins.
-			_, err = w.alice.C.UpdateNamespace(ctx, w.devsProt, client.UpdateNamespace{Team: ptr("ops")})
+			_, err = w.alice.C.UpdateNamespace(ctx, w.devsProt, apiv1.UpdateNamespace{Team: ptr("ops")})
 			wantOneOf(t, err, 400, 403)
 			if got, _ := e.admin.GetNamespace(ctx, w.devsProt); got.Team != "devs" {
 				t.Fatalf("owner moved a namespace: %+v", got)
 			}
-			_, err = e.admin.CreateNamespace(ctx, client.CreateNamespace{Name: "movable", Team: "devs"})
+			_, err = e.admin.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "movable", Team: "devs"})
 			ok(t, err)
-			moved, err := e.admin.UpdateNamespace(ctx, "movable", client.UpdateNamespace{Team: ptr("ops")})
+			moved, err := e.admin.UpdateNamespace(ctx, "movable", apiv1.UpdateNamespace{Team: ptr("ops")})
 			ok(t, err)
 			if moved.Team != "ops" {
 				t.Errorf("moved = %+v", moved)
 			}
 			// Now bob owns it and alice lost it.
-			_, err = w.bob.C.UpdateNamespace(ctx, "movable", client.UpdateNamespace{Description: ptr("ops owns it")})
+			_, err = w.bob.C.UpdateNamespace(ctx, "movable", apiv1.UpdateNamespace{Description: ptr("ops owns it")})
 			ok(t, err)
 			_, err = w.alice.C.GetNamespace(ctx, "movable")
 			wantErr(t, err, 404, "")
 
 			// Personal namespaces: their user manages visibility.
-			pn, err := w.oscar.C.UpdateNamespace(ctx, "oscar", client.UpdateNamespace{Visibility: ptr("public")})
+			pn, err := w.oscar.C.UpdateNamespace(ctx, "oscar", apiv1.UpdateNamespace{Visibility: ptr("public")})
 			ok(t, err)
 			if pn.Visibility != "public" || pn.Kind != "personal" {
 				t.Errorf("personal update = %+v", pn)
 			}
 			_, err = w.bob.C.GetNamespace(ctx, "oscar")
 			ok(t, err)
-			_, err = w.bob.C.UpdateNamespace(ctx, "oscar", client.UpdateNamespace{Description: ptr("mine")})
+			_, err = w.bob.C.UpdateNamespace(ctx, "oscar", apiv1.UpdateNamespace{Description: ptr("mine")})
 			wantErr(t, err, 403, "")
 		})
 
@@ -193,7 +194,7 @@ func TestNamespaces(t *testing.T) {
 
 		t.Run("paging", func(t *testing.T) {
 			for _, n := range []string{"pns-a", "pns-b", "pns-c"} {
-				_, err := w.alice.C.CreateNamespace(ctx, client.CreateNamespace{Name: n, Team: "devs", Visibility: "protected"})
+				_, err := w.alice.C.CreateNamespace(ctx, apiv1.CreateNamespace{Name: n, Team: "devs", Visibility: "protected"})
 				ok(t, err)
 			}
 			checkPaging(t, e.admin.ListNamespaces, nsName, "pns-a", "pns-b", "pns-c", w.devsPriv, w.opsPriv, adminName)
@@ -209,12 +210,12 @@ func TestPermissions(t *testing.T) {
 		w := e.world(t)
 
 		t.Run("lifecycle", func(t *testing.T) {
-			p, err := w.alice.C.CreatePermission(ctx, w.devsPriv, client.CreatePermission{Kind: "user", Name: "oscar", Role: "viewer"})
+			p, err := w.alice.C.CreatePermission(ctx, w.devsPriv, apiv1.CreatePermission{Kind: "user", Name: "oscar", Role: "viewer"})
 			ok(t, err)
 			if p.Namespace != w.devsPriv || p.Kind != "user" || p.Name != "oscar" || p.Role != "viewer" {
 				t.Errorf("created = %+v", p)
 			}
-			_, err = w.alice.C.CreatePermission(ctx, w.devsPriv, client.CreatePermission{Kind: "user", Name: "oscar", Role: "owner"})
+			_, err = w.alice.C.CreatePermission(ctx, w.devsPriv, apiv1.CreatePermission{Kind: "user", Name: "oscar", Role: "owner"})
 			wantErr(t, err, 409, "")
 			// The grant takes effect.
 			_, err = w.oscar.C.GetNamespace(ctx, w.devsPriv)
@@ -227,13 +228,13 @@ func TestPermissions(t *testing.T) {
 			if got.Role != "viewer" {
 				t.Errorf("get = %+v", got)
 			}
-			upd, err := w.alice.C.UpdatePermission(ctx, w.devsPriv, "user", "oscar", client.UpdatePermission{Role: "owner"})
+			upd, err := w.alice.C.UpdatePermission(ctx, w.devsPriv, "user", "oscar", apiv1.UpdatePermission{Role: "owner"})
 			ok(t, err)
 			if upd.Role != "owner" {
 				t.Errorf("updated = %+v", upd)
 			}
 			// Owner by grant: oscar manages the namespace now.
-			_, err = w.oscar.C.UpdateNamespace(ctx, w.devsPriv, client.UpdateNamespace{Description: ptr("by grant")})
+			_, err = w.oscar.C.UpdateNamespace(ctx, w.devsPriv, apiv1.UpdateNamespace{Description: ptr("by grant")})
 			ok(t, err)
 
 			ok(t, w.alice.C.DeletePermission(ctx, w.devsPriv, "user", "oscar"))
@@ -245,7 +246,7 @@ func TestPermissions(t *testing.T) {
 		})
 
 		t.Run("grantee kinds", func(t *testing.T) {
-			_, err := w.bob.C.CreatePermission(ctx, w.opsPriv, client.CreatePermission{Kind: "team", Name: "devs", Role: "viewer"})
+			_, err := w.bob.C.CreatePermission(ctx, w.opsPriv, apiv1.CreatePermission{Kind: "team", Name: "devs", Role: "viewer"})
 			ok(t, err)
 			// Every devs member now reads ops-priv.
 			for _, u := range []*user{w.alice, w.carol, w.victor} {
@@ -255,7 +256,7 @@ func TestPermissions(t *testing.T) {
 			_, err = w.oscar.C.GetNamespace(ctx, w.opsPriv)
 			wantErr(t, err, 404, "")
 
-			_, err = w.alice.C.CreatePermission(ctx, w.devsProt, client.CreatePermission{Kind: "robot", Name: w.robot.Name, Role: "viewer"})
+			_, err = w.alice.C.CreatePermission(ctx, w.devsProt, apiv1.CreatePermission{Kind: "robot", Name: w.robot.Name, Role: "viewer"})
 			ok(t, err)
 			got, err := w.alice.C.GetPermission(ctx, w.devsProt, "robot", w.robot.Name)
 			ok(t, err)
@@ -272,9 +273,9 @@ func TestPermissions(t *testing.T) {
 		})
 
 		t.Run("validation", func(t *testing.T) {
-			_, err := w.alice.C.CreatePermission(ctx, w.devsPriv, client.CreatePermission{Kind: "group", Name: "oscar", Role: "viewer"})
+			_, err := w.alice.C.CreatePermission(ctx, w.devsPriv, apiv1.CreatePermission{Kind: "group", Name: "oscar", Role: "viewer"})
 			wantErr(t, err, 400, "kind")
-			_, err = w.alice.C.CreatePermission(ctx, w.devsPriv, client.CreatePermission{Kind: "user", Name: "oscar", Role: "king"})
+			_, err = w.alice.C.CreatePermission(ctx, w.devsPriv, apiv1.CreatePermission{Kind: "user", Name: "oscar", Role: "king"})
 			wantErr(t, err, 400, "role")
 			// The grantee must exist.
 			for _, kind := range []string{"user", "team", "robot"} {
@@ -282,12 +283,12 @@ func TestPermissions(t *testing.T) {
 				if kind == "robot" {
 					name = "robot$ghost"
 				}
-				_, err = w.alice.C.CreatePermission(ctx, w.devsPriv, client.CreatePermission{Kind: kind, Name: name, Role: "viewer"})
+				_, err = w.alice.C.CreatePermission(ctx, w.devsPriv, apiv1.CreatePermission{Kind: kind, Name: name, Role: "viewer"})
 				wantOneOf(t, err, 400, 404)
 				_, err = e.admin.GetPermission(ctx, w.devsPriv, kind, name)
 				wantErr(t, err, 404, "")
 			}
-			_, err = w.alice.C.CreatePermission(ctx, "no-such-ns", client.CreatePermission{Kind: "user", Name: "oscar", Role: "viewer"})
+			_, err = w.alice.C.CreatePermission(ctx, "no-such-ns", apiv1.CreatePermission{Kind: "user", Name: "oscar", Role: "viewer"})
 			wantErr(t, err, 404, "")
 		})
 
@@ -295,13 +296,13 @@ func TestPermissions(t *testing.T) {
 			// Members below owner: refused (grants are visible to owners
 			// only, so 404 is as good as 403), nothing granted.
 			for _, u := range []*user{w.carol, w.victor} {
-				_, err := u.C.CreatePermission(ctx, w.devsPriv, client.CreatePermission{Kind: "user", Name: u.Name, Role: "owner"})
+				_, err := u.C.CreatePermission(ctx, w.devsPriv, apiv1.CreatePermission{Kind: "user", Name: u.Name, Role: "owner"})
 				wantOneOf(t, err, 403, 404)
 				_, err = e.admin.GetPermission(ctx, w.devsPriv, "user", u.Name)
 				wantErr(t, err, 404, "")
 			}
 			// Owner of another team on a private namespace: 404, nothing changed.
-			_, err := w.alice.C.CreatePermission(ctx, w.opsPriv, client.CreatePermission{Kind: "user", Name: "alice", Role: "owner"})
+			_, err := w.alice.C.CreatePermission(ctx, w.opsPriv, apiv1.CreatePermission{Kind: "user", Name: "alice", Role: "owner"})
 			wantErr(t, err, 404, "")
 			_, err = w.alice.C.ListPermissions(ctx, w.opsPriv, client.ListOptions{})
 			wantErr(t, err, 404, "")
@@ -310,15 +311,15 @@ func TestPermissions(t *testing.T) {
 			_, err = w.alice.C.GetNamespace(ctx, w.opsPriv)
 			wantErr(t, err, 404, "")
 			// Admins manage everywhere.
-			_, err = e.admin.CreatePermission(ctx, w.opsPriv, client.CreatePermission{Kind: "user", Name: "victor", Role: "viewer"})
+			_, err = e.admin.CreatePermission(ctx, w.opsPriv, apiv1.CreatePermission{Kind: "user", Name: "victor", Role: "viewer"})
 			ok(t, err)
-			_, err = e.admin.UpdatePermission(ctx, w.opsPriv, "user", "victor", client.UpdatePermission{Role: "contributor"})
+			_, err = e.admin.UpdatePermission(ctx, w.opsPriv, "user", "victor", apiv1.UpdatePermission{Role: "contributor"})
 			ok(t, err)
 			ok(t, e.admin.DeletePermission(ctx, w.opsPriv, "user", "victor"))
 			// Robots and anonymous callers never manage grants.
-			_, err = w.robotC.CreatePermission(ctx, w.devsPriv, client.CreatePermission{Kind: "user", Name: "oscar", Role: "owner"})
+			_, err = w.robotC.CreatePermission(ctx, w.devsPriv, apiv1.CreatePermission{Kind: "user", Name: "oscar", Role: "owner"})
 			wantOneOf(t, err, 401, 403)
-			_, err = e.anon(t).CreatePermission(ctx, w.devsPub, client.CreatePermission{Kind: "user", Name: "oscar", Role: "owner"})
+			_, err = e.anon(t).CreatePermission(ctx, w.devsPub, apiv1.CreatePermission{Kind: "user", Name: "oscar", Role: "owner"})
 			wantErr(t, err, 401, "")
 			_, err = e.admin.GetPermission(ctx, w.devsPriv, "user", "oscar")
 			wantErr(t, err, 404, "")
@@ -327,12 +328,12 @@ func TestPermissions(t *testing.T) {
 		t.Run("paging", func(t *testing.T) {
 			for _, n := range []string{"g1", "g2", "g3"} {
 				e.newUser(t, n)
-				_, err := w.alice.C.CreatePermission(ctx, w.devsPub, client.CreatePermission{Kind: "user", Name: n, Role: "viewer"})
+				_, err := w.alice.C.CreatePermission(ctx, w.devsPub, apiv1.CreatePermission{Kind: "user", Name: n, Role: "viewer"})
 				ok(t, err)
 			}
-			_, err := w.alice.C.CreatePermission(ctx, w.devsPub, client.CreatePermission{Kind: "team", Name: "ops", Role: "viewer"})
+			_, err := w.alice.C.CreatePermission(ctx, w.devsPub, apiv1.CreatePermission{Kind: "team", Name: "ops", Role: "viewer"})
 			ok(t, err)
-			all := collect(t, 2, func(ctx context.Context, o client.ListOptions) (client.Page[client.Permission], error) {
+			all := collect(t, 2, func(ctx context.Context, o client.ListOptions) (apiv1.Page[apiv1.Permission], error) {
 				return w.alice.C.ListPermissions(ctx, w.devsPub, o)
 			})
 			got := names(all, permKey)

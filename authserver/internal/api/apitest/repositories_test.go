@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 	"github.com/dockmaster/dockmaster/internal/client"
 )
 
@@ -91,7 +92,7 @@ func TestRepositories(t *testing.T) {
 				"admin":    {e.admin, []string{app, "alice/tool", w.opsPriv + "/db", "busybox"}, nil},
 				"robot":    {w.robotC, []string{app}, []string{w.opsPriv + "/db", "alice/tool", w.devsProt + "/lib"}},
 			} {
-				all := collect(t, 0, func(ctx context.Context, o client.ListOptions) (client.Page[client.Repository], error) {
+				all := collect(t, 0, func(ctx context.Context, o client.ListOptions) (apiv1.Page[apiv1.Repository], error) {
 					return tc.c.ListRepositories(ctx, "", o)
 				})
 				for _, n := range tc.want {
@@ -120,7 +121,7 @@ func TestRepositories(t *testing.T) {
 		})
 
 		t.Run("describe", func(t *testing.T) {
-			r, err := w.alice.C.UpdateRepository(ctx, app, client.UpdateRepository{Description: ptr("the app")})
+			r, err := w.alice.C.UpdateRepository(ctx, app, apiv1.UpdateRepository{Description: ptr("the app")})
 			ok(t, err)
 			if r.Description != "the app" {
 				t.Errorf("updated = %+v", r)
@@ -130,18 +131,18 @@ func TestRepositories(t *testing.T) {
 			if got.Description != "the app" {
 				t.Errorf("description not kept: %+v", got)
 			}
-			_, err = w.victor.C.UpdateRepository(ctx, app, client.UpdateRepository{Description: ptr("viewer was here")})
+			_, err = w.victor.C.UpdateRepository(ctx, app, apiv1.UpdateRepository{Description: ptr("viewer was here")})
 			wantErr(t, err, 403, "")
-			_, err = w.oscar.C.UpdateRepository(ctx, app, client.UpdateRepository{Description: ptr("stranger")})
+			_, err = w.oscar.C.UpdateRepository(ctx, app, apiv1.UpdateRepository{Description: ptr("stranger")})
 			wantErr(t, err, 404, "")
-			_, err = w.oscar.C.UpdateRepository(ctx, w.devsPub+"/web", client.UpdateRepository{Description: ptr("stranger")})
+			_, err = w.oscar.C.UpdateRepository(ctx, w.devsPub+"/web", apiv1.UpdateRepository{Description: ptr("stranger")})
 			wantErr(t, err, 403, "")
-			_, err = w.oscar.C.UpdateRepository(ctx, "busybox", client.UpdateRepository{Description: ptr("stranger")})
+			_, err = w.oscar.C.UpdateRepository(ctx, "busybox", apiv1.UpdateRepository{Description: ptr("stranger")})
 			wantErr(t, err, 403, "")
 			if got, _ := e.admin.GetRepository(ctx, app); got.Description != "the app" {
 				t.Errorf("refused update applied: %+v", got)
 			}
-			_, err = e.admin.UpdateRepository(ctx, "busybox", client.UpdateRepository{Description: ptr("global")})
+			_, err = e.admin.UpdateRepository(ctx, "busybox", apiv1.UpdateRepository{Description: ptr("global")})
 			ok(t, err)
 		})
 
@@ -169,17 +170,17 @@ func TestRepositories(t *testing.T) {
 
 			// Contributors may delete once the setting allows it.
 			e.seedTag(t, app, "tmp2")
-			_, err = e.admin.UpdateSettings(ctx, client.UpdateSettings{ContributorsMayDelete: ptr(true)})
+			_, err = e.admin.UpdateSettings(ctx, apiv1.UpdateSettings{ContributorsMayDelete: ptr(true)})
 			ok(t, err)
 			ok(t, w.carol.C.DeleteTag(ctx, app, "tmp2"))
 			wantErr(t, w.victor.C.DeleteTag(ctx, app, "v1"), 403, "")
 
 			// Nobody deletes while deletes are off.
-			_, err = e.admin.UpdateSettings(ctx, client.UpdateSettings{DeleteEnabled: ptr(false)})
+			_, err = e.admin.UpdateSettings(ctx, apiv1.UpdateSettings{DeleteEnabled: ptr(false)})
 			ok(t, err)
 			wantErr(t, w.alice.C.DeleteTag(ctx, app, "v1"), 403, "")
 			wantErr(t, w.alice.C.DeleteRepository(ctx, app), 403, "")
-			_, err = e.admin.UpdateSettings(ctx, client.UpdateSettings{DeleteEnabled: ptr(true), ContributorsMayDelete: ptr(false)})
+			_, err = e.admin.UpdateSettings(ctx, apiv1.UpdateSettings{DeleteEnabled: ptr(true), ContributorsMayDelete: ptr(false)})
 			ok(t, err)
 
 			// Repository delete takes its tags.
@@ -216,7 +217,7 @@ func TestRepositories(t *testing.T) {
 			for _, tg := range []string{"a", "b", "c", "d", "e"} {
 				e.seedTag(t, repo, tg)
 			}
-			checkPaging(t, func(ctx context.Context, o client.ListOptions) (client.Page[client.Tag], error) {
+			checkPaging(t, func(ctx context.Context, o client.ListOptions) (apiv1.Page[apiv1.Tag], error) {
 				return w.oscar.C.ListTags(ctx, repo, o)
 			}, tagName, "a", "b", "c", "d", "e")
 			_, err := w.oscar.C.ListTags(ctx, w.opsPriv+"/db", client.ListOptions{})
@@ -227,7 +228,7 @@ func TestRepositories(t *testing.T) {
 			for _, r := range []string{"r1", "r2", "r3", "r4"} {
 				e.seedTag(t, w.devsProt+"/"+r, "latest")
 			}
-			checkPaging(t, func(ctx context.Context, o client.ListOptions) (client.Page[client.Repository], error) {
+			checkPaging(t, func(ctx context.Context, o client.ListOptions) (apiv1.Page[apiv1.Repository], error) {
 				return w.oscar.C.ListRepositories(ctx, "", o)
 			}, repoName, w.devsProt+"/r1", w.devsProt+"/r2", w.devsProt+"/r3", w.devsProt+"/r4")
 		})

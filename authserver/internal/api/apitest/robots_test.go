@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 	"github.com/dockmaster/dockmaster/internal/client"
 )
 
@@ -16,9 +17,9 @@ func TestRobots(t *testing.T) {
 
 		t.Run("lifecycle", func(t *testing.T) {
 			exp := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Second)
-			r, rc := e.newRobot(t, w.alice.C, client.CreateRobot{
+			r, rc := e.newRobot(t, w.alice.C, apiv1.CreateRobot{
 				Name: "deployer", Description: "deploys", Team: "devs", ExpiresAt: &exp,
-				Access: []client.RobotAccess{{Namespace: w.devsPriv, Role: "viewer"}, {Namespace: w.devsPub, Role: "contributor"}},
+				Access: []apiv1.RobotAccess{{Namespace: w.devsPriv, Role: "viewer"}, {Namespace: w.devsPub, Role: "contributor"}},
 			})
 			if r.Name != "robot$deployer" || r.Team != "devs" || !r.Enabled || r.Description != "deploys" || r.CreatedBy != "alice" {
 				t.Errorf("created = %+v", r)
@@ -29,9 +30,9 @@ func TestRobots(t *testing.T) {
 			if len(r.Access) != 2 {
 				t.Errorf("access = %+v", r.Access)
 			}
-			_, err := w.alice.C.CreateRobot(ctx, client.CreateRobot{Name: "deployer", Team: "devs", Access: []client.RobotAccess{}})
+			_, err := w.alice.C.CreateRobot(ctx, apiv1.CreateRobot{Name: "deployer", Team: "devs", Access: []apiv1.RobotAccess{}})
 			wantErr(t, err, 409, "")
-			_, err = w.alice.C.CreateRobot(ctx, client.CreateRobot{Name: "robot$deployer", Team: "devs", Access: []client.RobotAccess{}})
+			_, err = w.alice.C.CreateRobot(ctx, apiv1.CreateRobot{Name: "robot$deployer", Team: "devs", Access: []apiv1.RobotAccess{}})
 			wantErr(t, err, 409, "")
 
 			// The robot authenticates as Bearer and sees what it was given.
@@ -63,9 +64,9 @@ func TestRobots(t *testing.T) {
 			}
 
 			// Update: access replaced, description changed, expiry cleared.
-			upd, err := w.alice.C.UpdateRobot(ctx, "robot$deployer", client.UpdateRobot{
+			upd, err := w.alice.C.UpdateRobot(ctx, "robot$deployer", apiv1.UpdateRobot{
 				Description: ptr("deploys prod"), ClearExpiry: true,
-				Access: &[]client.RobotAccess{{Namespace: w.devsProt, Role: "viewer"}},
+				Access: &[]apiv1.RobotAccess{{Namespace: w.devsProt, Role: "viewer"}},
 			})
 			ok(t, err)
 			if upd.Description != "deploys prod" || upd.ExpiresAt != nil || len(upd.Access) != 1 || upd.Access[0].Namespace != w.devsProt {
@@ -94,28 +95,28 @@ func TestRobots(t *testing.T) {
 		})
 
 		t.Run("disabled and expired", func(t *testing.T) {
-			r, rc := e.newRobot(t, w.alice.C, client.CreateRobot{Name: "sleepy", Team: "devs",
-				Access: []client.RobotAccess{{Namespace: w.devsPriv, Role: "viewer"}}})
+			r, rc := e.newRobot(t, w.alice.C, apiv1.CreateRobot{Name: "sleepy", Team: "devs",
+				Access: []apiv1.RobotAccess{{Namespace: w.devsPriv, Role: "viewer"}}})
 			_, err := rc.Me(ctx)
 			ok(t, err)
-			_, err = w.alice.C.UpdateRobot(ctx, r.Name, client.UpdateRobot{Enabled: ptr(false)})
+			_, err = w.alice.C.UpdateRobot(ctx, r.Name, apiv1.UpdateRobot{Enabled: ptr(false)})
 			ok(t, err)
 			_, err = rc.Me(ctx)
 			wantErr(t, err, 401, "")
 			_, err = rc.GetRepository(ctx, w.devsPriv+"/app")
 			wantErr(t, err, 401, "")
-			_, err = w.alice.C.UpdateRobot(ctx, r.Name, client.UpdateRobot{Enabled: ptr(true)})
+			_, err = w.alice.C.UpdateRobot(ctx, r.Name, apiv1.UpdateRobot{Enabled: ptr(true)})
 			ok(t, err)
 			_, err = rc.Me(ctx)
 			ok(t, err)
 
 			past := time.Now().Add(-time.Minute)
-			_, err = w.alice.C.UpdateRobot(ctx, r.Name, client.UpdateRobot{ExpiresAt: &past})
+			_, err = w.alice.C.UpdateRobot(ctx, r.Name, apiv1.UpdateRobot{ExpiresAt: &past})
 			if err != nil {
 				// Refusing an expiry in the past is acceptable; then make one that lapses.
 				wantErr(t, err, 400, "expires_at")
 				soon := time.Now().Add(1500 * time.Millisecond)
-				_, err = w.alice.C.UpdateRobot(ctx, r.Name, client.UpdateRobot{ExpiresAt: &soon})
+				_, err = w.alice.C.UpdateRobot(ctx, r.Name, apiv1.UpdateRobot{ExpiresAt: &soon})
 				ok(t, err)
 				time.Sleep(2 * time.Second)
 			}
@@ -123,27 +124,27 @@ func TestRobots(t *testing.T) {
 			wantErr(t, err, 401, "")
 
 			// Created disabled: no access from the start.
-			_, rc2 := e.newRobot(t, w.alice.C, client.CreateRobot{Name: "born-off", Team: "devs", Enabled: ptr(false),
-				Access: []client.RobotAccess{{Namespace: w.devsPriv, Role: "viewer"}}})
+			_, rc2 := e.newRobot(t, w.alice.C, apiv1.CreateRobot{Name: "born-off", Team: "devs", Enabled: ptr(false),
+				Access: []apiv1.RobotAccess{{Namespace: w.devsPriv, Role: "viewer"}}})
 			_, err = rc2.Me(ctx)
 			wantErr(t, err, 401, "")
 		})
 
 		t.Run("team boundaries", func(t *testing.T) {
 			// Access to another team's namespace: 403, nothing created.
-			_, err := w.alice.C.CreateRobot(ctx, client.CreateRobot{Name: "spy", Team: "devs",
-				Access: []client.RobotAccess{{Namespace: w.opsPriv, Role: "viewer"}}})
+			_, err := w.alice.C.CreateRobot(ctx, apiv1.CreateRobot{Name: "spy", Team: "devs",
+				Access: []apiv1.RobotAccess{{Namespace: w.opsPriv, Role: "viewer"}}})
 			wantErr(t, err, 403, "")
 			_, err = e.admin.GetRobot(ctx, "robot$spy")
 			wantErr(t, err, 404, "")
 			// A robot of a team one does not own.
-			_, err = w.alice.C.CreateRobot(ctx, client.CreateRobot{Name: "spy", Team: "ops", Access: []client.RobotAccess{}})
+			_, err = w.alice.C.CreateRobot(ctx, apiv1.CreateRobot{Name: "spy", Team: "ops", Access: []apiv1.RobotAccess{}})
 			wantErr(t, err, 403, "")
 			// Only owners make robots.
-			_, err = w.carol.C.CreateRobot(ctx, client.CreateRobot{Name: "carolbot", Team: "devs", Access: []client.RobotAccess{}})
+			_, err = w.carol.C.CreateRobot(ctx, apiv1.CreateRobot{Name: "carolbot", Team: "devs", Access: []apiv1.RobotAccess{}})
 			wantErr(t, err, 403, "")
 			// System robots (no team) are for admins.
-			_, err = w.alice.C.CreateRobot(ctx, client.CreateRobot{Name: "sysbot", Access: []client.RobotAccess{{Namespace: w.devsPriv, Role: "viewer"}}})
+			_, err = w.alice.C.CreateRobot(ctx, apiv1.CreateRobot{Name: "sysbot", Access: []apiv1.RobotAccess{{Namespace: w.devsPriv, Role: "viewer"}}})
 			wantErr(t, err, 403, "")
 			for _, n := range []string{"robot$spy", "robot$carolbot", "robot$sysbot"} {
 				_, err = e.admin.GetRobot(ctx, n)
@@ -151,11 +152,11 @@ func TestRobots(t *testing.T) {
 			}
 
 			// Another team's robots are invisible: 404 for every verb.
-			ops, _ := e.newRobot(t, w.bob.C, client.CreateRobot{Name: "ops-ci", Team: "ops",
-				Access: []client.RobotAccess{{Namespace: w.opsPriv, Role: "contributor"}}})
+			ops, _ := e.newRobot(t, w.bob.C, apiv1.CreateRobot{Name: "ops-ci", Team: "ops",
+				Access: []apiv1.RobotAccess{{Namespace: w.opsPriv, Role: "contributor"}}})
 			_, err = w.alice.C.GetRobot(ctx, ops.Name)
 			wantErr(t, err, 404, "")
-			_, err = w.alice.C.UpdateRobot(ctx, ops.Name, client.UpdateRobot{Access: &[]client.RobotAccess{{Namespace: w.devsPriv, Role: "owner"}}})
+			_, err = w.alice.C.UpdateRobot(ctx, ops.Name, apiv1.UpdateRobot{Access: &[]apiv1.RobotAccess{{Namespace: w.devsPriv, Role: "owner"}}})
 			wantErr(t, err, 404, "")
 			_, err = w.alice.C.RotateRobotSecret(ctx, ops.Name)
 			wantErr(t, err, 404, "")
@@ -180,20 +181,20 @@ func TestRobots(t *testing.T) {
 			wantOneOf(t, err, 403, 404)
 			wantOneOf(t, w.victor.C.DeleteRobot(ctx, w.robot.Name), 403, 404)
 			// Widening one's own robot to another team's namespace: 403.
-			_, err = w.alice.C.UpdateRobot(ctx, w.robot.Name, client.UpdateRobot{Access: &[]client.RobotAccess{{Namespace: w.opsPriv, Role: "viewer"}}})
+			_, err = w.alice.C.UpdateRobot(ctx, w.robot.Name, apiv1.UpdateRobot{Access: &[]apiv1.RobotAccess{{Namespace: w.opsPriv, Role: "viewer"}}})
 			wantErr(t, err, 403, "")
 			// A robot cannot manage robots, not even itself.
 			_, err = w.robotC.RotateRobotSecret(ctx, w.robot.Name)
 			wantOneOf(t, err, 401, 403, 404)
-			_, err = w.robotC.CreateRobot(ctx, client.CreateRobot{Name: "child", Team: "devs", Access: []client.RobotAccess{}})
+			_, err = w.robotC.CreateRobot(ctx, apiv1.CreateRobot{Name: "child", Team: "devs", Access: []apiv1.RobotAccess{}})
 			wantOneOf(t, err, 401, 403)
 			_, err = w.robotC.Me(ctx)
 			ok(t, err)
 		})
 
 		t.Run("admin system robots", func(t *testing.T) {
-			r, rc := e.newRobot(t, e.admin, client.CreateRobot{Name: "sync", Description: "catalog sync",
-				Access: []client.RobotAccess{{Namespace: w.devsPriv, Role: "viewer"}, {Namespace: w.opsPriv, Role: "viewer"}}})
+			r, rc := e.newRobot(t, e.admin, apiv1.CreateRobot{Name: "sync", Description: "catalog sync",
+				Access: []apiv1.RobotAccess{{Namespace: w.devsPriv, Role: "viewer"}, {Namespace: w.opsPriv, Role: "viewer"}}})
 			if r.Team != "" {
 				t.Errorf("system robot has team %q", r.Team)
 			}
@@ -209,19 +210,19 @@ func TestRobots(t *testing.T) {
 		})
 
 		t.Run("validation", func(t *testing.T) {
-			_, err := w.alice.C.CreateRobot(ctx, client.CreateRobot{Name: "Bad Bot", Team: "devs", Access: []client.RobotAccess{}})
+			_, err := w.alice.C.CreateRobot(ctx, apiv1.CreateRobot{Name: "Bad Bot", Team: "devs", Access: []apiv1.RobotAccess{}})
 			wantErr(t, err, 400, "name")
-			_, err = w.alice.C.CreateRobot(ctx, client.CreateRobot{Name: "rolebot", Team: "devs",
-				Access: []client.RobotAccess{{Namespace: w.devsPriv, Role: "emperor"}}})
+			_, err = w.alice.C.CreateRobot(ctx, apiv1.CreateRobot{Name: "rolebot", Team: "devs",
+				Access: []apiv1.RobotAccess{{Namespace: w.devsPriv, Role: "emperor"}}})
 			wantOneOf(t, err, 400)
-			_, err = w.alice.C.CreateRobot(ctx, client.CreateRobot{Name: "nsbot", Team: "devs",
-				Access: []client.RobotAccess{{Namespace: "no-such-ns", Role: "viewer"}}})
+			_, err = w.alice.C.CreateRobot(ctx, apiv1.CreateRobot{Name: "nsbot", Team: "devs",
+				Access: []apiv1.RobotAccess{{Namespace: "no-such-ns", Role: "viewer"}}})
 			wantOneOf(t, err, 400, 403, 404)
 		})
 
 		t.Run("paging", func(t *testing.T) {
 			for _, n := range []string{"pr-a", "pr-b", "pr-c"} {
-				e.newRobot(t, w.alice.C, client.CreateRobot{Name: n, Team: "devs", Access: []client.RobotAccess{}})
+				e.newRobot(t, w.alice.C, apiv1.CreateRobot{Name: n, Team: "devs", Access: []apiv1.RobotAccess{}})
 			}
 			checkPaging(t, e.admin.ListRobots, robotName, "robot$pr-a", "robot$pr-b", "robot$pr-c", w.robot.Name)
 			checkPaging(t, w.alice.C.ListRobots, robotName, "robot$pr-a", "robot$pr-b", "robot$pr-c", w.robot.Name)

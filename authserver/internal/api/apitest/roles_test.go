@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 	"github.com/dockmaster/dockmaster/internal/client"
 )
 
@@ -129,7 +130,7 @@ func TestRoles(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		w := e.world(t)
-		_, err := e.admin.CreatePermission(ctx, w.devsPriv, client.CreatePermission{Kind: "user", Name: "victor", Role: "viewer"})
+		_, err := e.admin.CreatePermission(ctx, w.devsPriv, apiv1.CreatePermission{Kind: "user", Name: "victor", Role: "viewer"})
 		ok(t, err)
 
 		t.Run("anonymous", func(t *testing.T) {
@@ -244,7 +245,7 @@ func TestRoles(t *testing.T) {
 		t.Run("application token as basic password", func(t *testing.T) {
 			// An application token acts as its user, with the same rights.
 			c := e.client(t, client.WithBasic("alice", w.alice.Token.Secret))
-			_, err := c.UpdateTeam(ctx, "devs", client.UpdateTeam{Description: ptr("developers")})
+			_, err := c.UpdateTeam(ctx, "devs", apiv1.UpdateTeam{Description: ptr("developers")})
 			ok(t, err)
 			_, err = c.ListAudit(ctx, client.AuditQuery{})
 			wantErr(t, err, 403, "")

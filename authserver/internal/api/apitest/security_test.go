@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/api"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 	"github.com/dockmaster/dockmaster/internal/client"
 )
 
@@ -117,38 +118,38 @@ func testMassAssignment(t *testing.T, e *env) {
 func testCrossTeam(t *testing.T, e *env) {
 	ctx := context.Background()
 	w := e.world(t)
-	opsRobot, _ := e.newRobot(t, w.bob.C, client.CreateRobot{Name: "ops-ci", Team: "ops",
-		Access: []client.RobotAccess{{Namespace: w.opsPriv, Role: "contributor"}}})
-	_, err := w.bob.C.CreatePermission(ctx, w.opsPriv, client.CreatePermission{Kind: "user", Name: "victor", Role: "viewer"})
+	opsRobot, _ := e.newRobot(t, w.bob.C, apiv1.CreateRobot{Name: "ops-ci", Team: "ops",
+		Access: []apiv1.RobotAccess{{Namespace: w.opsPriv, Role: "contributor"}}})
+	_, err := w.bob.C.CreatePermission(ctx, w.opsPriv, apiv1.CreatePermission{Kind: "user", Name: "victor", Role: "viewer"})
 	ok(t, err)
 	a := w.alice.C
 
 	// Members of B.
-	_, err = a.AddMember(ctx, "ops", client.AddMember{Username: "alice", Role: "owner"})
+	_, err = a.AddMember(ctx, "ops", apiv1.AddMember{Username: "alice", Role: "owner"})
 	wantErr(t, err, 404, "")
-	_, err = a.UpdateMember(ctx, "ops", "bob", client.UpdateMember{Role: "viewer"})
+	_, err = a.UpdateMember(ctx, "ops", "bob", apiv1.UpdateMember{Role: "viewer"})
 	wantErr(t, err, 404, "")
 	wantErr(t, a.RemoveMember(ctx, "ops", "bob"), 404, "")
 	// Robots of B.
 	_, err = a.GetRobot(ctx, opsRobot.Name)
 	wantErr(t, err, 404, "")
-	_, err = a.UpdateRobot(ctx, opsRobot.Name, client.UpdateRobot{Enabled: ptr(false)})
+	_, err = a.UpdateRobot(ctx, opsRobot.Name, apiv1.UpdateRobot{Enabled: ptr(false)})
 	wantErr(t, err, 404, "")
 	_, err = a.RotateRobotSecret(ctx, opsRobot.Name)
 	wantErr(t, err, 404, "")
 	wantErr(t, a.DeleteRobot(ctx, opsRobot.Name), 404, "")
 	// Grants on B's namespace.
-	_, err = a.CreatePermission(ctx, w.opsPriv, client.CreatePermission{Kind: "team", Name: "devs", Role: "owner"})
+	_, err = a.CreatePermission(ctx, w.opsPriv, apiv1.CreatePermission{Kind: "team", Name: "devs", Role: "owner"})
 	wantErr(t, err, 404, "")
 	_, err = a.GetPermission(ctx, w.opsPriv, "user", "victor")
 	wantErr(t, err, 404, "")
-	_, err = a.UpdatePermission(ctx, w.opsPriv, "user", "victor", client.UpdatePermission{Role: "owner"})
+	_, err = a.UpdatePermission(ctx, w.opsPriv, "user", "victor", apiv1.UpdatePermission{Role: "owner"})
 	wantErr(t, err, 404, "")
 	wantErr(t, a.DeletePermission(ctx, w.opsPriv, "user", "victor"), 404, "")
 	_, err = a.ListPermissions(ctx, w.opsPriv, client.ListOptions{})
 	wantErr(t, err, 404, "")
 	// B's namespace itself.
-	_, err = a.UpdateNamespace(ctx, w.opsPriv, client.UpdateNamespace{Visibility: ptr("public")})
+	_, err = a.UpdateNamespace(ctx, w.opsPriv, apiv1.UpdateNamespace{Visibility: ptr("public")})
 	wantErr(t, err, 404, "")
 	wantErr(t, a.DeleteNamespace(ctx, w.opsPriv), 404, "")
 	// A missing object of B answers the same as an existing one.
@@ -158,7 +159,7 @@ func testCrossTeam(t *testing.T, e *env) {
 	}
 
 	// B unchanged.
-	mem := collect(t, 0, func(ctx context.Context, o client.ListOptions) (client.Page[client.Member], error) {
+	mem := collect(t, 0, func(ctx context.Context, o client.ListOptions) (apiv1.Page[apiv1.Member], error) {
 		return e.admin.ListMembers(ctx, "ops", o)
 	})
 	if len(mem) != 1 || mem[0].Username != "bob" || mem[0].Role != "owner" {
@@ -198,9 +199,9 @@ func testCrossTeam(t *testing.T, e *env) {
 func testRobotForeignNamespace(t *testing.T, e *env) {
 	ctx := context.Background()
 	w := e.world(t)
-	_, err := w.bob.C.CreateNamespace(ctx, client.CreateNamespace{Name: "ops-pub", Team: "ops", Visibility: "public"})
+	_, err := w.bob.C.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "ops-pub", Team: "ops", Visibility: "public"})
 	ok(t, err)
-	for name, access := range map[string][]client.RobotAccess{
+	for name, access := range map[string][]apiv1.RobotAccess{
 		"spy1": {{Namespace: w.opsPriv, Role: "viewer"}},
 		"spy2": {{Namespace: w.devsPriv, Role: "viewer"}, {Namespace: w.opsPriv, Role: "contributor"}},
 		"spy3": {{Namespace: "ops-pub", Role: "viewer"}}, // visible, still not hers
@@ -209,7 +210,7 @@ func testRobotForeignNamespace(t *testing.T, e *env) {
 		"spy6": {{Namespace: "busybox", Role: "viewer"}}, // not a namespace of hers
 		"spy7": {{Namespace: w.devsPriv, Role: "owner"}, {Namespace: "ops-pub", Role: "owner"}},
 	} {
-		_, err := w.alice.C.CreateRobot(ctx, client.CreateRobot{Name: name, Team: "devs", Access: access})
+		_, err := w.alice.C.CreateRobot(ctx, apiv1.CreateRobot{Name: name, Team: "devs", Access: access})
 		if s := errStatus(err); s != 403 && !(name == "spy6" && (s == 400 || s == 404)) {
 			t.Errorf("robot %s with %+v: %v, want 403", name, access, err)
 		}
@@ -217,7 +218,7 @@ func testRobotForeignNamespace(t *testing.T, e *env) {
 		wantErr(t, err, 404, "")
 	}
 	// Widening an existing robot: 403, unchanged.
-	_, err = w.alice.C.UpdateRobot(ctx, w.robot.Name, client.UpdateRobot{Access: &[]client.RobotAccess{
+	_, err = w.alice.C.UpdateRobot(ctx, w.robot.Name, apiv1.UpdateRobot{Access: &[]apiv1.RobotAccess{
 		{Namespace: w.devsPriv, Role: "contributor"}, {Namespace: "ops-pub", Role: "viewer"}}})
 	wantErr(t, err, 403, "")
 	rb, err := e.admin.GetRobot(ctx, w.robot.Name)
@@ -226,14 +227,14 @@ func testRobotForeignNamespace(t *testing.T, e *env) {
 		t.Errorf("robot access changed: %+v", rb.Access)
 	}
 	// A robot of team B made by an owner of A.
-	_, err = w.alice.C.CreateRobot(ctx, client.CreateRobot{Name: "spy8", Team: "ops", Access: []client.RobotAccess{}})
+	_, err = w.alice.C.CreateRobot(ctx, apiv1.CreateRobot{Name: "spy8", Team: "ops", Access: []apiv1.RobotAccess{}})
 	wantErr(t, err, 403, "")
 	_, err = e.admin.GetRobot(ctx, "robot$spy8")
 	wantErr(t, err, 404, "")
 	// A grant of kind robot by B's owner to A's robot is B's business, but
 	// A's owner may not grant her robot rights on B through permissions.
 	// (Grants are visible to the namespace's owners only, so 404 is as good as 403.)
-	_, err = w.alice.C.CreatePermission(ctx, "ops-pub", client.CreatePermission{Kind: "robot", Name: w.robot.Name, Role: "contributor"})
+	_, err = w.alice.C.CreatePermission(ctx, "ops-pub", apiv1.CreatePermission{Kind: "robot", Name: w.robot.Name, Role: "contributor"})
 	wantOneOf(t, err, 403, 404)
 	_, err = e.admin.GetPermission(ctx, "ops-pub", "robot", w.robot.Name)
 	wantErr(t, err, 404, "")
@@ -314,7 +315,7 @@ func testPagingInjection(t *testing.T, e *env) {
 		t.Errorf("sort injection: %d", r.Status)
 	}
 	// Audit filters are parameters too.
-	adm, err := e.adminBasic.CreateToken(ctx, adminName, client.CreateToken{Name: "inj"})
+	adm, err := e.adminBasic.CreateToken(ctx, adminName, apiv1.CreateToken{Name: "inj"})
 	ok(t, err)
 	for _, qs := range []string{"actor=%27%20OR%201=1%20--", "object=%25", "action=_"} {
 		r := e.raw(t, "GET", "/api/v1/audit?"+qs, "", bearer(adm.Secret))
@@ -394,25 +395,25 @@ func testNameGrammar(t *testing.T, e *env) {
 	ctx := context.Background()
 	w := e.world(t)
 	for _, n := range append(badNames, "") {
-		_, err := e.admin.CreateUser(ctx, client.CreateUser{Username: n, Password: "pw-Secret-123"})
+		_, err := e.admin.CreateUser(ctx, apiv1.CreateUser{Username: n, Password: "pw-Secret-123"})
 		if errStatus(err) != 400 {
 			t.Errorf("user %q: %v, want 400", n, err)
 		} else {
 			wantErr(t, err, 400, "username")
 		}
-		_, err = w.alice.C.CreateTeam(ctx, client.CreateTeam{Name: n})
+		_, err = w.alice.C.CreateTeam(ctx, apiv1.CreateTeam{Name: n})
 		if errStatus(err) != 400 {
 			t.Errorf("team %q: %v, want 400", n, err)
 		} else {
 			wantErr(t, err, 400, "name")
 		}
-		_, err = w.alice.C.CreateNamespace(ctx, client.CreateNamespace{Name: n, Team: "devs"})
+		_, err = w.alice.C.CreateNamespace(ctx, apiv1.CreateNamespace{Name: n, Team: "devs"})
 		if errStatus(err) != 400 {
 			t.Errorf("namespace %q: %v, want 400", n, err)
 		} else {
 			wantErr(t, err, 400, "name")
 		}
-		_, err = w.alice.C.CreateRobot(ctx, client.CreateRobot{Name: n, Team: "devs", Access: []client.RobotAccess{}})
+		_, err = w.alice.C.CreateRobot(ctx, apiv1.CreateRobot{Name: n, Team: "devs", Access: []apiv1.RobotAccess{}})
 		if errStatus(err) != 400 {
 			t.Errorf("robot %q: %v, want 400", n, err)
 		} else {
@@ -421,7 +422,7 @@ func testNameGrammar(t *testing.T, e *env) {
 	}
 	// Valid names at the edges of the grammar are accepted.
 	for _, n := range []string{"a", "a.b", "a_b", "a__b", "a---b", "0x", strings.Repeat("b", 64)} {
-		_, err := w.alice.C.CreateTeam(ctx, client.CreateTeam{Name: n})
+		_, err := w.alice.C.CreateTeam(ctx, apiv1.CreateTeam{Name: n})
 		ok(t, err)
 	}
 	// Bad names in paths and list filters: 400 or 404, never 500.
@@ -435,7 +436,7 @@ func testNameGrammar(t *testing.T, e *env) {
 	// Free text is stored and returned verbatim, as JSON: escaping is the
 	// UI's job, and the API never answers HTML.
 	xss := `<script>alert("x")</script>&amp;`
-	tm, err := w.alice.C.UpdateTeam(ctx, "devs", client.UpdateTeam{Description: ptr(xss)})
+	tm, err := w.alice.C.UpdateTeam(ctx, "devs", apiv1.UpdateTeam{Description: ptr(xss)})
 	ok(t, err)
 	if tm.Description != xss {
 		t.Errorf("description = %q", tm.Description)
@@ -453,15 +454,15 @@ func testReservedNames(t *testing.T, e *env) {
 	ctx := context.Background()
 	w := e.world(t)
 	for _, n := range []string{"admin", "administrator", "root", "v2", "api", "metrics", "robot", "_catalog", "robot$x", "global", "me"} {
-		_, err := e.admin.CreateUser(ctx, client.CreateUser{Username: n, Password: "pw-Secret-123"})
+		_, err := e.admin.CreateUser(ctx, apiv1.CreateUser{Username: n, Password: "pw-Secret-123"})
 		wantErr(t, err, 400, "username")
-		_, err = e.admin.CreateTeam(ctx, client.CreateTeam{Name: n, Owner: "alice"})
+		_, err = e.admin.CreateTeam(ctx, apiv1.CreateTeam{Name: n, Owner: "alice"})
 		wantErr(t, err, 400, "name")
-		_, err = e.admin.CreateNamespace(ctx, client.CreateNamespace{Name: n, Team: "devs"})
+		_, err = e.admin.CreateNamespace(ctx, apiv1.CreateNamespace{Name: n, Team: "devs"})
 		wantErr(t, err, 400, "name")
 	}
 	for _, n := range []string{"api", "v2", "admin", "robot$", "robot$robot$x"} {
-		_, err := e.admin.CreateRobot(ctx, client.CreateRobot{Name: n, Access: []client.RobotAccess{}})
+		_, err := e.admin.CreateRobot(ctx, apiv1.CreateRobot{Name: n, Access: []apiv1.RobotAccess{}})
 		wantErr(t, err, 400, "name")
 	}
 	for _, n := range []string{"administrator", "root", "v2", "api", "metrics"} {
@@ -481,7 +482,7 @@ func testLastAdminAndOwner(t *testing.T, e *env) {
 	w := e.world(t)
 	check := func(what string, err error, word string) {
 		t.Helper()
-		var ae *client.Error
+		var ae *apiv1.Error
 		if errStatus(err) != 409 || !errors.As(err, &ae) {
 			t.Errorf("%s: %v, want 409", what, err)
 			return
@@ -491,12 +492,12 @@ func testLastAdminAndOwner(t *testing.T, e *env) {
 		}
 	}
 	check("delete last admin", e.admin.DeleteUser(ctx, adminName), "admin")
-	_, err := e.admin.UpdateUser(ctx, adminName, client.UpdateUser{Admin: ptr(false)})
+	_, err := e.admin.UpdateUser(ctx, adminName, apiv1.UpdateUser{Admin: ptr(false)})
 	check("demote last admin", err, "admin")
-	_, err = e.admin.UpdateUser(ctx, adminName, client.UpdateUser{Enabled: ptr(false)})
+	_, err = e.admin.UpdateUser(ctx, adminName, apiv1.UpdateUser{Enabled: ptr(false)})
 	check("disable last admin", err, "admin")
 	check("remove last owner", w.alice.C.RemoveMember(ctx, "devs", "alice"), "owner")
-	_, err = w.alice.C.UpdateMember(ctx, "devs", "alice", client.UpdateMember{Role: "contributor"})
+	_, err = w.alice.C.UpdateMember(ctx, "devs", "alice", apiv1.UpdateMember{Role: "contributor"})
 	check("demote last owner", err, "owner")
 	check("admin removes last owner", e.admin.RemoveMember(ctx, "devs", "alice"), "owner")
 	check("delete the last owner's user", e.admin.DeleteUser(ctx, "bob"), "owner")
@@ -630,7 +631,7 @@ func testBodyLimits(t *testing.T, e *env) {
 // returns its secret, for raw requests.
 func (e *env) adminSecretToken(t testing.TB) string {
 	t.Helper()
-	tok, err := e.adminBasic.CreateToken(context.Background(), adminName, client.CreateToken{Name: "raw"})
+	tok, err := e.adminBasic.CreateToken(context.Background(), adminName, apiv1.CreateToken{Name: "raw"})
 	if err != nil {
 		t.Fatal(err)
 	}

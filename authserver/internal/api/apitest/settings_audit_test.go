@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 	"github.com/dockmaster/dockmaster/internal/client"
 )
 
@@ -18,7 +19,7 @@ func TestSettings(t *testing.T) {
 		t.Run("defaults and read", func(t *testing.T) {
 			s, err := w.oscar.C.GetSettings(ctx)
 			ok(t, err)
-			want := client.Settings{PushPolicy: "allow-teams", AnonymousPull: true, DeleteEnabled: true,
+			want := apiv1.Settings{PushPolicy: "allow-teams", AnonymousPull: true, DeleteEnabled: true,
 				ContributorsMayDelete: false, TeamCreation: "everyone", NamespaceCreation: "team-owners", TokenLifetimeSeconds: 300}
 			if s != want {
 				t.Errorf("defaults = %+v, want %+v", s, want)
@@ -30,7 +31,7 @@ func TestSettings(t *testing.T) {
 		})
 
 		t.Run("update", func(t *testing.T) {
-			s, err := e.admin.UpdateSettings(ctx, client.UpdateSettings{PushPolicy: ptr("admin-only"), AnonymousPull: ptr(false),
+			s, err := e.admin.UpdateSettings(ctx, apiv1.UpdateSettings{PushPolicy: ptr("admin-only"), AnonymousPull: ptr(false),
 				TokenLifetimeSeconds: ptr(900)})
 			ok(t, err)
 			if s.PushPolicy != "admin-only" || s.AnonymousPull || s.TokenLifetimeSeconds != 900 || !s.DeleteEnabled {
@@ -42,7 +43,7 @@ func TestSettings(t *testing.T) {
 				t.Errorf("read back %+v, want %+v", got, s)
 			}
 			// Partial update keeps the rest.
-			s2, err := e.admin.UpdateSettings(ctx, client.UpdateSettings{PushPolicy: ptr("allow-personal")})
+			s2, err := e.admin.UpdateSettings(ctx, apiv1.UpdateSettings{PushPolicy: ptr("allow-personal")})
 			ok(t, err)
 			if s2.PushPolicy != "allow-personal" || s2.AnonymousPull || s2.TokenLifetimeSeconds != 900 {
 				t.Errorf("partial update = %+v", s2)
@@ -53,14 +54,14 @@ func TestSettings(t *testing.T) {
 			before, err := e.admin.GetSettings(ctx)
 			ok(t, err)
 			for who, c := range map[string]*client.Client{"owner": w.alice.C, "viewer": w.victor.C, "outsider": w.oscar.C} {
-				_, err := c.UpdateSettings(ctx, client.UpdateSettings{TeamCreation: ptr("admins")})
+				_, err := c.UpdateSettings(ctx, apiv1.UpdateSettings{TeamCreation: ptr("admins")})
 				if errStatus(err) != 403 {
 					t.Errorf("%s PATCH /settings: %v, want 403", who, err)
 				}
 			}
-			_, err = w.robotC.UpdateSettings(ctx, client.UpdateSettings{TeamCreation: ptr("admins")})
+			_, err = w.robotC.UpdateSettings(ctx, apiv1.UpdateSettings{TeamCreation: ptr("admins")})
 			wantOneOf(t, err, 401, 403)
-			_, err = e.anon(t).UpdateSettings(ctx, client.UpdateSettings{TeamCreation: ptr("admins")})
+			_, err = e.anon(t).UpdateSettings(ctx, apiv1.UpdateSettings{TeamCreation: ptr("admins")})
 			wantErr(t, err, 401, "")
 			after, err := e.admin.GetSettings(ctx)
 			ok(t, err)
@@ -72,7 +73,7 @@ func TestSettings(t *testing.T) {
 		t.Run("validation", func(t *testing.T) {
 			before, err := e.admin.GetSettings(ctx)
 			ok(t, err)
-			for field, in := range map[string]client.UpdateSettings{
+			for field, in := range map[string]apiv1.UpdateSettings{
 				"push_policy":            {PushPolicy: ptr("everyone-pushes")},
 				"team_creation":          {TeamCreation: ptr("nobody")},
 				"namespace_creation":     {NamespaceCreation: ptr("anyone")},
@@ -82,7 +83,7 @@ func TestSettings(t *testing.T) {
 				wantErr(t, err, 400, field)
 			}
 			// One bad field refuses the whole body.
-			_, err = e.admin.UpdateSettings(ctx, client.UpdateSettings{DeleteEnabled: ptr(!before.DeleteEnabled), PushPolicy: ptr("bogus")})
+			_, err = e.admin.UpdateSettings(ctx, apiv1.UpdateSettings{DeleteEnabled: ptr(!before.DeleteEnabled), PushPolicy: ptr("bogus")})
 			wantErr(t, err, 400, "push_policy")
 			after, err := e.admin.GetSettings(ctx)
 			ok(t, err)
@@ -111,14 +112,14 @@ func TestAudit(t *testing.T) {
 		})
 
 		t.Run("changes are recorded with their actor", func(t *testing.T) {
-			_, err := w.alice.C.UpdateTeam(ctx, "devs", client.UpdateTeam{Description: ptr("audited")})
+			_, err := w.alice.C.UpdateTeam(ctx, "devs", apiv1.UpdateTeam{Description: ptr("audited")})
 			ok(t, err)
 			p, err := e.admin.ListAudit(ctx, client.AuditQuery{Actor: "alice", PageSize: 200})
 			ok(t, err)
 			if len(p.Items) == 0 {
 				t.Fatal("no audit events by alice")
 			}
-			var teamUpdate *client.AuditEvent
+			var teamUpdate *apiv1.AuditEvent
 			for i, ev := range p.Items {
 				if ev.Actor != "alice" {
 					t.Errorf("actor filter returned %+v", ev)
@@ -138,19 +139,19 @@ func TestAudit(t *testing.T) {
 			}
 
 			// Each kind of change by each kind of caller shows up.
-			r, _ := e.newRobot(t, w.alice.C, client.CreateRobot{Name: "audited", Team: "devs", Access: []client.RobotAccess{}})
+			r, _ := e.newRobot(t, w.alice.C, apiv1.CreateRobot{Name: "audited", Team: "devs", Access: []apiv1.RobotAccess{}})
 			_, err = w.alice.C.RotateRobotSecret(ctx, r.Name)
 			ok(t, err)
-			_, err = w.alice.C.CreatePermission(ctx, w.devsPriv, client.CreatePermission{Kind: "user", Name: "oscar", Role: "viewer"})
+			_, err = w.alice.C.CreatePermission(ctx, w.devsPriv, apiv1.CreatePermission{Kind: "user", Name: "oscar", Role: "viewer"})
 			ok(t, err)
-			_, err = e.admin.UpdateSettings(ctx, client.UpdateSettings{AnonymousPull: ptr(false)})
+			_, err = e.admin.UpdateSettings(ctx, apiv1.UpdateSettings{AnonymousPull: ptr(false)})
 			ok(t, err)
 			ok(t, w.alice.C.DeleteTag(ctx, w.devsPriv+"/app", "v1"))
-			tok, err := w.oscar.C.CreateToken(ctx, "oscar", client.CreateToken{Name: "audited"})
+			tok, err := w.oscar.C.CreateToken(ctx, "oscar", apiv1.CreateToken{Name: "audited"})
 			ok(t, err)
 			ok(t, w.oscar.C.DeleteToken(ctx, "oscar", tok.ID))
 
-			all := collect(t, 200, func(ctx context.Context, o client.ListOptions) (client.Page[client.AuditEvent], error) {
+			all := collect(t, 200, func(ctx context.Context, o client.ListOptions) (apiv1.Page[apiv1.AuditEvent], error) {
 				return e.admin.ListAudit(ctx, client.AuditQuery{PageSize: o.PageSize, PageToken: o.PageToken})
 			})
 			for _, want := range []struct{ actor, object string }{
@@ -184,7 +185,7 @@ func TestAudit(t *testing.T) {
 		})
 
 		t.Run("denials are recorded", func(t *testing.T) {
-			_, err := w.oscar.C.CreateUser(ctx, client.CreateUser{Username: "sneaky", Password: "sneaky-Secret-1"})
+			_, err := w.oscar.C.CreateUser(ctx, apiv1.CreateUser{Username: "sneaky", Password: "sneaky-Secret-1"})
 			wantErr(t, err, 403, "")
 			p, err := e.admin.ListAudit(ctx, client.AuditQuery{Actor: "oscar", PageSize: 50})
 			ok(t, err)
@@ -198,7 +199,7 @@ func TestAudit(t *testing.T) {
 		})
 
 		t.Run("filters", func(t *testing.T) {
-			all := collect(t, 200, func(ctx context.Context, o client.ListOptions) (client.Page[client.AuditEvent], error) {
+			all := collect(t, 200, func(ctx context.Context, o client.ListOptions) (apiv1.Page[apiv1.AuditEvent], error) {
 				return e.admin.ListAudit(ctx, client.AuditQuery{PageSize: o.PageSize, PageToken: o.PageToken})
 			})
 			if len(all) < 10 {
@@ -257,17 +258,17 @@ func TestAudit(t *testing.T) {
 			if r.Status != 403 && r.Status != 400 {
 				t.Errorf("non-admin with a bad since: %d", r.Status)
 			}
-			adminTok, err := e.adminBasic.CreateToken(ctx, adminName, client.CreateToken{Name: "raw"})
+			adminTok, err := e.adminBasic.CreateToken(ctx, adminName, apiv1.CreateToken{Name: "raw"})
 			ok(t, err)
 			wantRaw(t, e.raw(t, "GET", "/api/v1/audit?since=yesterday", "", bearer(adminTok.Secret)), 400, "since")
 			wantRaw(t, e.raw(t, "GET", "/api/v1/audit?until=12", "", bearer(adminTok.Secret)), 400, "until")
 		})
 
 		t.Run("paging", func(t *testing.T) {
-			one := collect(t, 200, func(ctx context.Context, o client.ListOptions) (client.Page[client.AuditEvent], error) {
+			one := collect(t, 200, func(ctx context.Context, o client.ListOptions) (apiv1.Page[apiv1.AuditEvent], error) {
 				return e.admin.ListAudit(ctx, client.AuditQuery{Actor: "alice", PageSize: o.PageSize, PageToken: o.PageToken})
 			})
-			paged := collect(t, 3, func(ctx context.Context, o client.ListOptions) (client.Page[client.AuditEvent], error) {
+			paged := collect(t, 3, func(ctx context.Context, o client.ListOptions) (apiv1.Page[apiv1.AuditEvent], error) {
 				return e.admin.ListAudit(ctx, client.AuditQuery{Actor: "alice", PageSize: o.PageSize, PageToken: o.PageToken})
 			})
 			if a, b := names(one, auditKey), names(paged, auditKey); strings.Join(a, ",") != strings.Join(b, ",") {
@@ -299,7 +300,7 @@ func TestMe(t *testing.T) {
 		if len(me.Teams) != 1 || me.Teams[0].Team != "devs" || me.Teams[0].Role != "owner" {
 			t.Errorf("alice teams = %+v", me.Teams)
 		}
-		roles := map[string]client.NSAccess{}
+		roles := map[string]apiv1.NSAccess{}
 		for _, a := range me.Namespaces {
 			roles[a.Namespace] = a
 		}
@@ -315,7 +316,7 @@ func TestMe(t *testing.T) {
 
 		me, err = w.victor.C.Me(ctx)
 		ok(t, err)
-		roles = map[string]client.NSAccess{}
+		roles = map[string]apiv1.NSAccess{}
 		for _, a := range me.Namespaces {
 			roles[a.Namespace] = a
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 	"github.com/dockmaster/dockmaster/internal/client"
 )
 
@@ -13,7 +14,7 @@ func TestTeams(t *testing.T) {
 		w := e.world(t)
 
 		t.Run("lifecycle", func(t *testing.T) {
-			tm, err := w.oscar.C.CreateTeam(ctx, client.CreateTeam{Name: "qa", Description: "quality"})
+			tm, err := w.oscar.C.CreateTeam(ctx, apiv1.CreateTeam{Name: "qa", Description: "quality"})
 			ok(t, err)
 			if tm.Name != "qa" || tm.Description != "quality" || tm.CreatedAt.IsZero() {
 				t.Errorf("created = %+v", tm)
@@ -24,7 +25,7 @@ func TestTeams(t *testing.T) {
 			if m.Role != "owner" || m.Team != "qa" {
 				t.Errorf("creator membership = %+v", m)
 			}
-			_, err = w.oscar.C.CreateTeam(ctx, client.CreateTeam{Name: "qa"})
+			_, err = w.oscar.C.CreateTeam(ctx, apiv1.CreateTeam{Name: "qa"})
 			wantErr(t, err, 409, "")
 
 			// Any signed-in user reads teams.
@@ -41,7 +42,7 @@ func TestTeams(t *testing.T) {
 				}
 			}
 
-			upd, err := w.oscar.C.UpdateTeam(ctx, "qa", client.UpdateTeam{Description: ptr("QA")})
+			upd, err := w.oscar.C.UpdateTeam(ctx, "qa", apiv1.UpdateTeam{Description: ptr("QA")})
 			ok(t, err)
 			if upd.Description != "QA" {
 				t.Errorf("updated = %+v", upd)
@@ -55,7 +56,7 @@ func TestTeams(t *testing.T) {
 		})
 
 		t.Run("admin names the first owner", func(t *testing.T) {
-			_, err := e.admin.CreateTeam(ctx, client.CreateTeam{Name: "sec", Owner: "victor"})
+			_, err := e.admin.CreateTeam(ctx, apiv1.CreateTeam{Name: "sec", Owner: "victor"})
 			ok(t, err)
 			m, err := e.admin.GetMember(ctx, "sec", "victor")
 			ok(t, err)
@@ -63,12 +64,12 @@ func TestTeams(t *testing.T) {
 				t.Errorf("first owner = %+v", m)
 			}
 			// A non-admin may not make someone else the owner.
-			_, err = w.oscar.C.CreateTeam(ctx, client.CreateTeam{Name: "sec2", Owner: "victor"})
+			_, err = w.oscar.C.CreateTeam(ctx, apiv1.CreateTeam{Name: "sec2", Owner: "victor"})
 			wantOneOf(t, err, 400, 403)
 			_, err = e.admin.GetTeam(ctx, "sec2")
 			wantErr(t, err, 404, "")
 			// An owner who does not exist.
-			_, err = e.admin.CreateTeam(ctx, client.CreateTeam{Name: "sec3", Owner: "ghost"})
+			_, err = e.admin.CreateTeam(ctx, apiv1.CreateTeam{Name: "sec3", Owner: "ghost"})
 			wantOneOf(t, err, 400, 404)
 			_, err = e.admin.GetTeam(ctx, "sec3")
 			wantErr(t, err, 404, "")
@@ -79,12 +80,12 @@ func TestTeams(t *testing.T) {
 			// (Members of devs get 403; a stranger may get 404 on
 			// memberships, which only members see.)
 			for _, u := range []*user{w.carol, w.victor, w.oscar} {
-				_, err := u.C.UpdateTeam(ctx, "devs", client.UpdateTeam{Description: ptr("hijacked")})
+				_, err := u.C.UpdateTeam(ctx, "devs", apiv1.UpdateTeam{Description: ptr("hijacked")})
 				wantErr(t, err, 403, "")
 				wantErr(t, u.C.DeleteTeam(ctx, "devs"), 403, "")
-				_, err = u.C.AddMember(ctx, "devs", client.AddMember{Username: "oscar", Role: "owner"})
+				_, err = u.C.AddMember(ctx, "devs", apiv1.AddMember{Username: "oscar", Role: "owner"})
 				wantOneOf(t, err, 403, 404)
-				_, err = u.C.UpdateMember(ctx, "devs", "carol", client.UpdateMember{Role: "owner"})
+				_, err = u.C.UpdateMember(ctx, "devs", "carol", apiv1.UpdateMember{Role: "owner"})
 				wantOneOf(t, err, 403, 404)
 				other := "victor"
 				if u == w.victor {
@@ -97,7 +98,7 @@ func TestTeams(t *testing.T) {
 			if tm.Description != "developers" {
 				t.Errorf("devs changed: %+v", tm)
 			}
-			all := collect(t, 0, func(ctx context.Context, o client.ListOptions) (client.Page[client.Member], error) {
+			all := collect(t, 0, func(ctx context.Context, o client.ListOptions) (apiv1.Page[apiv1.Member], error) {
 				return e.admin.ListMembers(ctx, "devs", o)
 			})
 			if got := names(all, memberName); len(got) != 3 {
@@ -105,45 +106,45 @@ func TestTeams(t *testing.T) {
 			}
 
 			// Owner and admin manage.
-			_, err = w.alice.C.UpdateTeam(ctx, "devs", client.UpdateTeam{Description: ptr("devs!")})
+			_, err = w.alice.C.UpdateTeam(ctx, "devs", apiv1.UpdateTeam{Description: ptr("devs!")})
 			ok(t, err)
-			_, err = e.admin.UpdateTeam(ctx, "devs", client.UpdateTeam{Description: ptr("developers")})
+			_, err = e.admin.UpdateTeam(ctx, "devs", apiv1.UpdateTeam{Description: ptr("developers")})
 			ok(t, err)
 		})
 
 		t.Run("robots and anonymous", func(t *testing.T) {
-			_, err := w.robotC.CreateTeam(ctx, client.CreateTeam{Name: "botteam"})
+			_, err := w.robotC.CreateTeam(ctx, apiv1.CreateTeam{Name: "botteam"})
 			wantOneOf(t, err, 401, 403)
-			_, err = w.robotC.UpdateTeam(ctx, "devs", client.UpdateTeam{Description: ptr("bot")})
+			_, err = w.robotC.UpdateTeam(ctx, "devs", apiv1.UpdateTeam{Description: ptr("bot")})
 			wantOneOf(t, err, 401, 403)
 			_, err = e.anon(t).ListTeams(ctx, client.ListOptions{})
 			wantErr(t, err, 401, "")
-			_, err = e.anon(t).CreateTeam(ctx, client.CreateTeam{Name: "anonteam"})
+			_, err = e.anon(t).CreateTeam(ctx, apiv1.CreateTeam{Name: "anonteam"})
 			wantErr(t, err, 401, "")
 			_, err = e.admin.GetTeam(ctx, "botteam")
 			wantErr(t, err, 404, "")
 		})
 
 		t.Run("team_creation setting", func(t *testing.T) {
-			_, err := e.admin.UpdateSettings(ctx, client.UpdateSettings{TeamCreation: ptr("admins")})
+			_, err := e.admin.UpdateSettings(ctx, apiv1.UpdateSettings{TeamCreation: ptr("admins")})
 			ok(t, err)
-			_, err = w.oscar.C.CreateTeam(ctx, client.CreateTeam{Name: "nope"})
+			_, err = w.oscar.C.CreateTeam(ctx, apiv1.CreateTeam{Name: "nope"})
 			wantErr(t, err, 403, "")
 			me, err := w.oscar.C.Me(ctx)
 			ok(t, err)
 			if me.CanCreateTeams {
 				t.Error("me.can_create_teams true while only admins may")
 			}
-			_, err = e.admin.CreateTeam(ctx, client.CreateTeam{Name: "yes", Owner: "oscar"})
+			_, err = e.admin.CreateTeam(ctx, apiv1.CreateTeam{Name: "yes", Owner: "oscar"})
 			ok(t, err)
-			_, err = e.admin.UpdateSettings(ctx, client.UpdateSettings{TeamCreation: ptr("everyone")})
+			_, err = e.admin.UpdateSettings(ctx, apiv1.UpdateSettings{TeamCreation: ptr("everyone")})
 			ok(t, err)
 			me, err = w.oscar.C.Me(ctx)
 			ok(t, err)
 			if !me.CanCreateTeams {
 				t.Error("me.can_create_teams false while everyone may")
 			}
-			_, err = w.oscar.C.CreateTeam(ctx, client.CreateTeam{Name: "nope"})
+			_, err = w.oscar.C.CreateTeam(ctx, apiv1.CreateTeam{Name: "nope"})
 			ok(t, err)
 		})
 
@@ -155,7 +156,7 @@ func TestTeams(t *testing.T) {
 
 		t.Run("paging", func(t *testing.T) {
 			for _, n := range []string{"pg-a", "pg-b", "pg-c", "pg-d"} {
-				_, err := w.oscar.C.CreateTeam(ctx, client.CreateTeam{Name: n})
+				_, err := w.oscar.C.CreateTeam(ctx, apiv1.CreateTeam{Name: n})
 				ok(t, err)
 			}
 			checkPaging(t, w.victor.C.ListTeams, teamName, "devs", "ops", "pg-a", "pg-b", "pg-c", "pg-d")
@@ -169,12 +170,12 @@ func TestMembers(t *testing.T) {
 		w := e.world(t)
 
 		t.Run("lifecycle", func(t *testing.T) {
-			m, err := w.alice.C.AddMember(ctx, "devs", client.AddMember{Username: "oscar", Role: "viewer"})
+			m, err := w.alice.C.AddMember(ctx, "devs", apiv1.AddMember{Username: "oscar", Role: "viewer"})
 			ok(t, err)
 			if m.Team != "devs" || m.Username != "oscar" || m.Role != "viewer" {
 				t.Errorf("added = %+v", m)
 			}
-			_, err = w.alice.C.AddMember(ctx, "devs", client.AddMember{Username: "oscar", Role: "viewer"})
+			_, err = w.alice.C.AddMember(ctx, "devs", apiv1.AddMember{Username: "oscar", Role: "viewer"})
 			wantErr(t, err, 409, "")
 			// Membership takes effect: oscar now sees the private namespace.
 			_, err = w.oscar.C.GetNamespace(ctx, w.devsPriv)
@@ -185,7 +186,7 @@ func TestMembers(t *testing.T) {
 			if got.Role != "viewer" {
 				t.Errorf("get = %+v", got)
 			}
-			upd, err := w.alice.C.UpdateMember(ctx, "devs", "oscar", client.UpdateMember{Role: "contributor"})
+			upd, err := w.alice.C.UpdateMember(ctx, "devs", "oscar", apiv1.UpdateMember{Role: "contributor"})
 			ok(t, err)
 			if upd.Role != "contributor" {
 				t.Errorf("updated = %+v", upd)
@@ -199,15 +200,15 @@ func TestMembers(t *testing.T) {
 		})
 
 		t.Run("validation", func(t *testing.T) {
-			_, err := w.alice.C.AddMember(ctx, "devs", client.AddMember{Username: "oscar", Role: "emperor"})
+			_, err := w.alice.C.AddMember(ctx, "devs", apiv1.AddMember{Username: "oscar", Role: "emperor"})
 			wantErr(t, err, 400, "role")
-			_, err = w.alice.C.AddMember(ctx, "devs", client.AddMember{Username: "ghost", Role: "viewer"})
+			_, err = w.alice.C.AddMember(ctx, "devs", apiv1.AddMember{Username: "ghost", Role: "viewer"})
 			wantOneOf(t, err, 400, 404)
-			_, err = w.alice.C.AddMember(ctx, "no-such-team", client.AddMember{Username: "oscar", Role: "viewer"})
+			_, err = w.alice.C.AddMember(ctx, "no-such-team", apiv1.AddMember{Username: "oscar", Role: "viewer"})
 			wantErr(t, err, 404, "")
-			_, err = w.alice.C.UpdateMember(ctx, "devs", "carol", client.UpdateMember{Role: "god"})
+			_, err = w.alice.C.UpdateMember(ctx, "devs", "carol", apiv1.UpdateMember{Role: "god"})
 			wantErr(t, err, 400, "role")
-			_, err = w.alice.C.UpdateMember(ctx, "devs", "oscar", client.UpdateMember{Role: "viewer"})
+			_, err = w.alice.C.UpdateMember(ctx, "devs", "oscar", apiv1.UpdateMember{Role: "viewer"})
 			wantErr(t, err, 404, "")
 		})
 
@@ -225,7 +226,7 @@ func TestMembers(t *testing.T) {
 
 		t.Run("last owner", func(t *testing.T) {
 			wantErr(t, w.alice.C.RemoveMember(ctx, "devs", "alice"), 409, "")
-			_, err := w.alice.C.UpdateMember(ctx, "devs", "alice", client.UpdateMember{Role: "viewer"})
+			_, err := w.alice.C.UpdateMember(ctx, "devs", "alice", apiv1.UpdateMember{Role: "viewer"})
 			wantErr(t, err, 409, "")
 			wantErr(t, e.admin.RemoveMember(ctx, "devs", "alice"), 409, "")
 			m, err := e.admin.GetMember(ctx, "devs", "alice")
@@ -234,16 +235,16 @@ func TestMembers(t *testing.T) {
 				t.Fatalf("last owner changed: %+v", m)
 			}
 			// A second owner lets the first one go.
-			_, err = w.alice.C.UpdateMember(ctx, "devs", "carol", client.UpdateMember{Role: "owner"})
+			_, err = w.alice.C.UpdateMember(ctx, "devs", "carol", apiv1.UpdateMember{Role: "owner"})
 			ok(t, err)
-			_, err = w.alice.C.UpdateMember(ctx, "devs", "alice", client.UpdateMember{Role: "contributor"})
+			_, err = w.alice.C.UpdateMember(ctx, "devs", "alice", apiv1.UpdateMember{Role: "contributor"})
 			ok(t, err)
 			// alice is no longer an owner: she cannot manage.
-			_, err = w.alice.C.AddMember(ctx, "devs", client.AddMember{Username: "oscar", Role: "viewer"})
+			_, err = w.alice.C.AddMember(ctx, "devs", apiv1.AddMember{Username: "oscar", Role: "viewer"})
 			wantErr(t, err, 403, "")
-			_, err = w.carol.C.UpdateMember(ctx, "devs", "alice", client.UpdateMember{Role: "owner"})
+			_, err = w.carol.C.UpdateMember(ctx, "devs", "alice", apiv1.UpdateMember{Role: "owner"})
 			ok(t, err)
-			_, err = w.carol.C.UpdateMember(ctx, "devs", "carol", client.UpdateMember{Role: "contributor"})
+			_, err = w.carol.C.UpdateMember(ctx, "devs", "carol", apiv1.UpdateMember{Role: "contributor"})
 			ok(t, err)
 			// Deleting the sole owner of a team is refused too.
 			wantErr(t, e.admin.DeleteUser(ctx, "bob"), 409, "")
@@ -252,9 +253,9 @@ func TestMembers(t *testing.T) {
 		})
 
 		t.Run("admin manages members", func(t *testing.T) {
-			_, err := e.admin.AddMember(ctx, "ops", client.AddMember{Username: "oscar", Role: "contributor"})
+			_, err := e.admin.AddMember(ctx, "ops", apiv1.AddMember{Username: "oscar", Role: "contributor"})
 			ok(t, err)
-			_, err = e.admin.UpdateMember(ctx, "ops", "oscar", client.UpdateMember{Role: "viewer"})
+			_, err = e.admin.UpdateMember(ctx, "ops", "oscar", apiv1.UpdateMember{Role: "viewer"})
 			ok(t, err)
 			ok(t, e.admin.RemoveMember(ctx, "ops", "oscar"))
 		})
@@ -262,10 +263,10 @@ func TestMembers(t *testing.T) {
 		t.Run("paging", func(t *testing.T) {
 			for _, n := range []string{"m1", "m2", "m3"} {
 				e.newUser(t, n)
-				_, err := w.alice.C.AddMember(ctx, "devs", client.AddMember{Username: n, Role: "viewer"})
+				_, err := w.alice.C.AddMember(ctx, "devs", apiv1.AddMember{Username: n, Role: "viewer"})
 				ok(t, err)
 			}
-			checkPaging(t, func(ctx context.Context, o client.ListOptions) (client.Page[client.Member], error) {
+			checkPaging(t, func(ctx context.Context, o client.ListOptions) (apiv1.Page[apiv1.Member], error) {
 				return w.victor.C.ListMembers(ctx, "devs", o)
 			}, memberName, "alice", "carol", "victor", "m1", "m2", "m3")
 		})

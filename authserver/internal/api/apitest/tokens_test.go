@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 	"github.com/dockmaster/dockmaster/internal/client"
 )
 
@@ -16,7 +17,7 @@ func TestTokens(t *testing.T) {
 		ned := e.newUser(t, "ned")
 
 		t.Run("lifecycle", func(t *testing.T) {
-			tok, err := mia.C.CreateToken(ctx, "mia", client.CreateToken{Name: "laptop"})
+			tok, err := mia.C.CreateToken(ctx, "mia", apiv1.CreateToken{Name: "laptop"})
 			ok(t, err)
 			if tok.ID == "" || tok.Secret == "" || tok.Name != "laptop" || tok.Username != "mia" {
 				t.Fatalf("created = %+v", tok)
@@ -26,7 +27,7 @@ func TestTokens(t *testing.T) {
 			}
 
 			// The secret is never shown again.
-			list := collect(t, 0, func(ctx context.Context, o client.ListOptions) (client.Page[client.Token], error) {
+			list := collect(t, 0, func(ctx context.Context, o client.ListOptions) (apiv1.Page[apiv1.Token], error) {
 				return mia.C.ListTokens(ctx, "mia", o)
 			})
 			found := false
@@ -71,7 +72,7 @@ func TestTokens(t *testing.T) {
 
 		t.Run("expiry", func(t *testing.T) {
 			past := time.Now().Add(-time.Hour)
-			tok, err := mia.C.CreateToken(ctx, "mia", client.CreateToken{Name: "old", ExpiresAt: &past})
+			tok, err := mia.C.CreateToken(ctx, "mia", apiv1.CreateToken{Name: "old", ExpiresAt: &past})
 			if err == nil {
 				// Accepting an expiry in the past is fine as long as the token is useless.
 				_, err = e.client(t, client.WithToken(tok.Secret)).Me(ctx)
@@ -80,7 +81,7 @@ func TestTokens(t *testing.T) {
 				wantErr(t, err, 400, "expires_at")
 			}
 			future := time.Now().Add(time.Hour)
-			tok, err = mia.C.CreateToken(ctx, "mia", client.CreateToken{Name: "soon", ExpiresAt: &future})
+			tok, err = mia.C.CreateToken(ctx, "mia", apiv1.CreateToken{Name: "soon", ExpiresAt: &future})
 			ok(t, err)
 			if tok.ExpiresAt == nil || tok.ExpiresAt.Sub(future).Abs() > time.Second {
 				t.Errorf("expires_at = %v, want %v", tok.ExpiresAt, future)
@@ -90,9 +91,9 @@ func TestTokens(t *testing.T) {
 		})
 
 		t.Run("own tokens only", func(t *testing.T) {
-			nedTok, err := ned.C.CreateToken(ctx, "ned", client.CreateToken{Name: "ned-ci"})
+			nedTok, err := ned.C.CreateToken(ctx, "ned", apiv1.CreateToken{Name: "ned-ci"})
 			ok(t, err)
-			_, err = mia.C.CreateToken(ctx, "ned", client.CreateToken{Name: "stolen"})
+			_, err = mia.C.CreateToken(ctx, "ned", apiv1.CreateToken{Name: "stolen"})
 			wantOneOf(t, err, 403, 404)
 			_, err = mia.C.ListTokens(ctx, "ned", client.ListOptions{})
 			wantOneOf(t, err, 403, 404)
@@ -103,7 +104,7 @@ func TestTokens(t *testing.T) {
 			ok(t, err)
 
 			// Admins manage anyone's tokens.
-			adm, err := e.admin.CreateToken(ctx, "ned", client.CreateToken{Name: "by-admin"})
+			adm, err := e.admin.CreateToken(ctx, "ned", apiv1.CreateToken{Name: "by-admin"})
 			ok(t, err)
 			if adm.Username != "ned" || adm.Secret == "" {
 				t.Errorf("admin-made token = %+v", adm)
@@ -125,10 +126,10 @@ func TestTokens(t *testing.T) {
 
 		t.Run("paging", func(t *testing.T) {
 			for _, n := range []string{"t1", "t2", "t3", "t4"} {
-				_, err := ned.C.CreateToken(ctx, "ned", client.CreateToken{Name: n})
+				_, err := ned.C.CreateToken(ctx, "ned", apiv1.CreateToken{Name: n})
 				ok(t, err)
 			}
-			all := collect(t, 2, func(ctx context.Context, o client.ListOptions) (client.Page[client.Token], error) {
+			all := collect(t, 2, func(ctx context.Context, o client.ListOptions) (apiv1.Page[apiv1.Token], error) {
 				return ned.C.ListTokens(ctx, "ned", o)
 			})
 			ids := map[string]bool{}
@@ -146,10 +147,10 @@ func TestTokens(t *testing.T) {
 		})
 
 		t.Run("robots have no tokens", func(t *testing.T) {
-			_, err := e.admin.CreateTeam(ctx, client.CreateTeam{Name: "tokteam", Owner: "mia"})
+			_, err := e.admin.CreateTeam(ctx, apiv1.CreateTeam{Name: "tokteam", Owner: "mia"})
 			ok(t, err)
-			_, rc := e.newRobot(t, mia.C, client.CreateRobot{Name: "tokbot", Team: "tokteam", Access: []client.RobotAccess{}})
-			_, err = rc.CreateToken(ctx, "mia", client.CreateToken{Name: "x"})
+			_, rc := e.newRobot(t, mia.C, apiv1.CreateRobot{Name: "tokbot", Team: "tokteam", Access: []apiv1.RobotAccess{}})
+			_, err = rc.CreateToken(ctx, "mia", apiv1.CreateToken{Name: "x"})
 			wantOneOf(t, err, 403, 404)
 		})
 	})

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 	"github.com/dockmaster/dockmaster/internal/client"
 )
 
@@ -13,7 +14,7 @@ func TestUsers(t *testing.T) {
 		ctx := context.Background()
 
 		t.Run("lifecycle", func(t *testing.T) {
-			u, err := e.admin.CreateUser(ctx, client.CreateUser{Username: "dora", Email: "dora@example.com", DisplayName: "Dora", Password: "dora-Secret-1"})
+			u, err := e.admin.CreateUser(ctx, apiv1.CreateUser{Username: "dora", Email: "dora@example.com", DisplayName: "Dora", Password: "dora-Secret-1"})
 			ok(t, err)
 			if u.Username != "dora" || u.Email != "dora@example.com" || u.DisplayName != "Dora" || u.Admin || !u.Enabled || u.Bot {
 				t.Errorf("created = %+v", u)
@@ -26,10 +27,10 @@ func TestUsers(t *testing.T) {
 			if got.Username != "dora" || got.Email != "dora@example.com" {
 				t.Errorf("get = %+v", got)
 			}
-			_, err = e.admin.CreateUser(ctx, client.CreateUser{Username: "dora", Password: "x-Secret-1"})
+			_, err = e.admin.CreateUser(ctx, apiv1.CreateUser{Username: "dora", Password: "x-Secret-1"})
 			wantErr(t, err, 409, "")
 
-			upd, err := e.admin.UpdateUser(ctx, "dora", client.UpdateUser{DisplayName: ptr("Dora D."), Email: ptr("d@example.com")})
+			upd, err := e.admin.UpdateUser(ctx, "dora", apiv1.UpdateUser{DisplayName: ptr("Dora D."), Email: ptr("d@example.com")})
 			ok(t, err)
 			if upd.DisplayName != "Dora D." || upd.Email != "d@example.com" {
 				t.Errorf("updated = %+v", upd)
@@ -48,16 +49,16 @@ func TestUsers(t *testing.T) {
 			_, err = e.admin.GetUser(ctx, "dora")
 			wantErr(t, err, 404, "")
 			wantErr(t, e.admin.DeleteUser(ctx, "dora"), 404, "")
-			_, err = e.admin.UpdateUser(ctx, "dora", client.UpdateUser{DisplayName: ptr("x")})
+			_, err = e.admin.UpdateUser(ctx, "dora", apiv1.UpdateUser{DisplayName: ptr("x")})
 			wantErr(t, err, 404, "")
 		})
 
 		t.Run("validation", func(t *testing.T) {
-			_, err := e.admin.CreateUser(ctx, client.CreateUser{Username: "Bad Name", Password: "x-Secret-1"})
+			_, err := e.admin.CreateUser(ctx, apiv1.CreateUser{Username: "Bad Name", Password: "x-Secret-1"})
 			wantErr(t, err, 400, "username")
-			_, err = e.admin.CreateUser(ctx, client.CreateUser{Username: "emil", Email: "not an email", Password: "x-Secret-1"})
+			_, err = e.admin.CreateUser(ctx, apiv1.CreateUser{Username: "emil", Email: "not an email", Password: "x-Secret-1"})
 			wantErr(t, err, 400, "email")
-			_, err = e.admin.CreateUser(ctx, client.CreateUser{Username: "emil", Password: ""})
+			_, err = e.admin.CreateUser(ctx, apiv1.CreateUser{Username: "emil", Password: ""})
 			wantErr(t, err, 400, "password")
 			_, err = e.admin.GetUser(ctx, "emil")
 			wantErr(t, err, 404, "")
@@ -104,17 +105,17 @@ func TestUsers(t *testing.T) {
 			wantErr(t, err, 404, "")
 
 			// A bot user has no personal namespace.
-			_, err = e.admin.CreateUser(ctx, client.CreateUser{Username: "buildbot", Password: "bot-Secret-1", Bot: true})
+			_, err = e.admin.CreateUser(ctx, apiv1.CreateUser{Username: "buildbot", Password: "bot-Secret-1", Bot: true})
 			ok(t, err)
 			_, err = e.admin.GetNamespace(ctx, "buildbot")
 			wantErr(t, err, 404, "")
 
 			// A namespace named like a new user blocks that username.
-			_, err = e.admin.CreateTeam(ctx, client.CreateTeam{Name: "nsteam", Owner: "gus"})
+			_, err = e.admin.CreateTeam(ctx, apiv1.CreateTeam{Name: "nsteam", Owner: "gus"})
 			ok(t, err)
-			_, err = e.admin.CreateNamespace(ctx, client.CreateNamespace{Name: "hal", Team: "nsteam"})
+			_, err = e.admin.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "hal", Team: "nsteam"})
 			ok(t, err)
-			_, err = e.admin.CreateUser(ctx, client.CreateUser{Username: "hal", Password: "hal-Secret-1"})
+			_, err = e.admin.CreateUser(ctx, apiv1.CreateUser{Username: "hal", Password: "hal-Secret-1"})
 			wantErr(t, err, 409, "")
 		})
 
@@ -125,20 +126,20 @@ func TestUsers(t *testing.T) {
 			if me.Username != "ivy" {
 				t.Errorf("self = %+v", me)
 			}
-			upd, err := ivy.C.UpdateUser(ctx, "ivy", client.UpdateUser{Email: ptr("ivy@new.example"), DisplayName: ptr("Ivy")})
+			upd, err := ivy.C.UpdateUser(ctx, "ivy", apiv1.UpdateUser{Email: ptr("ivy@new.example"), DisplayName: ptr("Ivy")})
 			ok(t, err)
 			if upd.Email != "ivy@new.example" || upd.DisplayName != "Ivy" || upd.Admin {
 				t.Errorf("self update = %+v", upd)
 			}
 
 			// Password: needs the current one.
-			_, err = ivy.C.UpdateUser(ctx, "ivy", client.UpdateUser{Password: ptr("ivy-New-Secret-2")})
+			_, err = ivy.C.UpdateUser(ctx, "ivy", apiv1.UpdateUser{Password: ptr("ivy-New-Secret-2")})
 			wantErr(t, err, 400, "current_password")
-			_, err = ivy.C.UpdateUser(ctx, "ivy", client.UpdateUser{Password: ptr("ivy-New-Secret-2"), CurrentPassword: ptr("wrong-password")})
+			_, err = ivy.C.UpdateUser(ctx, "ivy", apiv1.UpdateUser{Password: ptr("ivy-New-Secret-2"), CurrentPassword: ptr("wrong-password")})
 			wantOneOf(t, err, 400, 403)
 			_, err = ivy.Basic.Me(ctx)
 			ok(t, err) // old password still works
-			_, err = ivy.C.UpdateUser(ctx, "ivy", client.UpdateUser{Password: ptr("ivy-New-Secret-2"), CurrentPassword: ptr(ivy.Password)})
+			_, err = ivy.C.UpdateUser(ctx, "ivy", apiv1.UpdateUser{Password: ptr("ivy-New-Secret-2"), CurrentPassword: ptr(ivy.Password)})
 			ok(t, err)
 			_, err = ivy.Basic.Me(ctx)
 			wantErr(t, err, 401, "")
@@ -146,9 +147,9 @@ func TestUsers(t *testing.T) {
 			ok(t, err)
 
 			// Admin-only fields: 400 naming the field, and nothing applied.
-			_, err = ivy.C.UpdateUser(ctx, "ivy", client.UpdateUser{Admin: ptr(true)})
+			_, err = ivy.C.UpdateUser(ctx, "ivy", apiv1.UpdateUser{Admin: ptr(true)})
 			wantErr(t, err, 400, "admin")
-			_, err = ivy.C.UpdateUser(ctx, "ivy", client.UpdateUser{Enabled: ptr(false), DisplayName: ptr("Changed")})
+			_, err = ivy.C.UpdateUser(ctx, "ivy", apiv1.UpdateUser{Enabled: ptr(false), DisplayName: ptr("Changed")})
 			wantErr(t, err, 400, "enabled")
 			got, err := e.admin.GetUser(ctx, "ivy")
 			ok(t, err)
@@ -164,7 +165,7 @@ func TestUsers(t *testing.T) {
 			if errStatus(errOther) != errStatus(errNone) {
 				t.Errorf("another user answers %d, a missing one %d: existence leaks", errStatus(errOther), errStatus(errNone))
 			}
-			_, err = ivy.C.UpdateUser(ctx, "jon", client.UpdateUser{DisplayName: ptr("pwned")})
+			_, err = ivy.C.UpdateUser(ctx, "jon", apiv1.UpdateUser{DisplayName: ptr("pwned")})
 			wantOneOf(t, err, 403, 404)
 			wantOneOf(t, ivy.C.DeleteUser(ctx, "jon"), 403, 404)
 			if got, _ := e.admin.GetUser(ctx, "jon"); got.DisplayName == "pwned" {
@@ -174,7 +175,7 @@ func TestUsers(t *testing.T) {
 			ok(t, err)
 
 			// Only admins create users.
-			_, err = ivy.C.CreateUser(ctx, client.CreateUser{Username: "kim", Password: "kim-Secret-1"})
+			_, err = ivy.C.CreateUser(ctx, apiv1.CreateUser{Username: "kim", Password: "kim-Secret-1"})
 			wantErr(t, err, 403, "")
 			_, err = e.admin.GetUser(ctx, "kim")
 			wantErr(t, err, 404, "")
@@ -183,7 +184,7 @@ func TestUsers(t *testing.T) {
 		t.Run("admin manages users", func(t *testing.T) {
 			lea := e.newUser(t, "lea")
 			// Disable: her credentials stop working at once.
-			u, err := e.admin.UpdateUser(ctx, "lea", client.UpdateUser{Enabled: ptr(false)})
+			u, err := e.admin.UpdateUser(ctx, "lea", apiv1.UpdateUser{Enabled: ptr(false)})
 			ok(t, err)
 			if u.Enabled {
 				t.Errorf("still enabled: %+v", u)
@@ -192,23 +193,23 @@ func TestUsers(t *testing.T) {
 			wantErr(t, err, 401, "")
 			_, err = lea.Basic.Me(ctx)
 			wantErr(t, err, 401, "")
-			_, err = e.admin.UpdateUser(ctx, "lea", client.UpdateUser{Enabled: ptr(true)})
+			_, err = e.admin.UpdateUser(ctx, "lea", apiv1.UpdateUser{Enabled: ptr(true)})
 			ok(t, err)
 			_, err = lea.C.Me(ctx)
 			ok(t, err)
 
 			// Promote, then she may do admin things; demote, and she may not.
-			_, err = e.admin.UpdateUser(ctx, "lea", client.UpdateUser{Admin: ptr(true)})
+			_, err = e.admin.UpdateUser(ctx, "lea", apiv1.UpdateUser{Admin: ptr(true)})
 			ok(t, err)
 			_, err = lea.C.ListAudit(ctx, client.AuditQuery{PageSize: 1})
 			ok(t, err)
-			_, err = e.admin.UpdateUser(ctx, "lea", client.UpdateUser{Admin: ptr(false)})
+			_, err = e.admin.UpdateUser(ctx, "lea", apiv1.UpdateUser{Admin: ptr(false)})
 			ok(t, err)
 			_, err = lea.C.ListAudit(ctx, client.AuditQuery{PageSize: 1})
 			wantErr(t, err, 403, "")
 
 			// Admin sets a password without knowing the old one.
-			_, err = e.admin.UpdateUser(ctx, "lea", client.UpdateUser{Password: ptr("lea-Reset-Secret-3")})
+			_, err = e.admin.UpdateUser(ctx, "lea", apiv1.UpdateUser{Password: ptr("lea-Reset-Secret-3")})
 			ok(t, err)
 			_, err = e.client(t, client.WithBasic("lea", "lea-Reset-Secret-3")).Me(ctx)
 			ok(t, err)
@@ -223,9 +224,9 @@ func TestUsers(t *testing.T) {
 
 		t.Run("last admin", func(t *testing.T) {
 			wantErr(t, e.admin.DeleteUser(ctx, adminName), 409, "")
-			_, err := e.admin.UpdateUser(ctx, adminName, client.UpdateUser{Admin: ptr(false)})
+			_, err := e.admin.UpdateUser(ctx, adminName, apiv1.UpdateUser{Admin: ptr(false)})
 			wantErr(t, err, 409, "")
-			_, err = e.admin.UpdateUser(ctx, adminName, client.UpdateUser{Enabled: ptr(false)})
+			_, err = e.admin.UpdateUser(ctx, adminName, apiv1.UpdateUser{Enabled: ptr(false)})
 			wantErr(t, err, 409, "")
 			got, err := e.admin.GetUser(ctx, adminName)
 			ok(t, err)
@@ -234,12 +235,12 @@ func TestUsers(t *testing.T) {
 			}
 			// With a second admin, the first may step down.
 			e.newUser(t, "second", asAdmin)
-			_, err = e.admin.UpdateUser(ctx, "second", client.UpdateUser{Enabled: ptr(false)})
+			_, err = e.admin.UpdateUser(ctx, "second", apiv1.UpdateUser{Enabled: ptr(false)})
 			ok(t, err)
 			// A disabled admin does not count.
-			_, err = e.admin.UpdateUser(ctx, adminName, client.UpdateUser{Admin: ptr(false)})
+			_, err = e.admin.UpdateUser(ctx, adminName, apiv1.UpdateUser{Admin: ptr(false)})
 			wantErr(t, err, 409, "")
-			_, err = e.admin.UpdateUser(ctx, "second", client.UpdateUser{Enabled: ptr(true)})
+			_, err = e.admin.UpdateUser(ctx, "second", apiv1.UpdateUser{Enabled: ptr(true)})
 			ok(t, err)
 			ok(t, e.admin.DeleteUser(ctx, "second"))
 		})

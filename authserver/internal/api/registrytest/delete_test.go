@@ -26,9 +26,10 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/config"
 	"github.com/dockmaster/dockmaster/authserver/internal/events"
 	dmsync "github.com/dockmaster/dockmaster/authserver/internal/sync"
-	"github.com/dockmaster/dockmaster/authserver/internal/testutil/registry"
 	"github.com/dockmaster/dockmaster/authserver/internal/token"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/testutil/registry"
 )
 
 const (
@@ -214,7 +215,7 @@ func (e *env) waitTag(repo, tag, digest string) {
 func (e *env) user(name string) *client.Client {
 	e.t.Helper()
 	ctx := e.t.Context()
-	if _, err := e.admin.CreateUser(ctx, client.CreateUser{Username: name, Password: userPW}); err != nil {
+	if _, err := e.admin.CreateUser(ctx, apiv1.CreateUser{Username: name, Password: userPW}); err != nil {
 		e.t.Fatalf("create user %s: %v", name, err)
 	}
 	c, err := client.New(e.admin.BaseURL(), client.WithBasic(name, userPW))
@@ -231,13 +232,13 @@ func (e *env) seed() (alice, bob *client.Client) {
 	e.t.Helper()
 	ctx := e.t.Context()
 	alice, bob = e.user("alice"), e.user("bob")
-	if _, err := e.admin.CreateTeam(ctx, client.CreateTeam{Name: "devs", Owner: "alice"}); err != nil {
+	if _, err := e.admin.CreateTeam(ctx, apiv1.CreateTeam{Name: "devs", Owner: "alice"}); err != nil {
 		e.t.Fatal(err)
 	}
-	if _, err := e.admin.AddMember(ctx, "devs", client.AddMember{Username: "bob", Role: "contributor"}); err != nil {
+	if _, err := e.admin.AddMember(ctx, "devs", apiv1.AddMember{Username: "bob", Role: "contributor"}); err != nil {
 		e.t.Fatal(err)
 	}
-	if _, err := e.admin.CreateNamespace(ctx, client.CreateNamespace{Name: "team", Team: "devs", Visibility: "private"}); err != nil {
+	if _, err := e.admin.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "team", Team: "devs", Visibility: "private"}); err != nil {
 		e.t.Fatal(err)
 	}
 	e.ok("admin", "auth", "login", e.ref, "-u", "admin", "-p", e.adminPW)
@@ -387,7 +388,7 @@ func TestDeletesDisabledInTheRegistry(t *testing.T) {
 		"repository": func() error { return alice.DeleteRepository(ctx, "team/app") },
 	} {
 		err := del()
-		var ce *client.Error
+		var ce *apiv1.Error
 		if !client.IsConflict(err) || !errors.As(err, &ce) || !strings.Contains(ce.Message, "storage.delete.enabled") {
 			t.Fatalf("%s delete: %v, want 409 naming storage.delete.enabled", what, err)
 		}
@@ -401,6 +402,6 @@ func TestDeletesDisabledInTheRegistry(t *testing.T) {
 }
 
 func isUnavailable(err error) bool {
-	var ce *client.Error
+	var ce *apiv1.Error
 	return errors.As(err, &ce) && ce.Code == "unavailable"
 }

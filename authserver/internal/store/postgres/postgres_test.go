@@ -10,7 +10,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/authserver/internal/store/postgres"
 	"github.com/dockmaster/dockmaster/authserver/internal/store/storetest"
-	"github.com/dockmaster/dockmaster/authserver/internal/testutil/pgtest"
+	"github.com/dockmaster/dockmaster/internal/testutil/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

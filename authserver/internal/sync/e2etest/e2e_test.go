@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/dockmaster/dockmaster/authserver/internal/api"
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
 	"github.com/dockmaster/dockmaster/authserver/internal/events"
@@ -28,9 +30,8 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlite"
 	dmsync "github.com/dockmaster/dockmaster/authserver/internal/sync"
-	"github.com/dockmaster/dockmaster/authserver/internal/testutil/registry"
 	"github.com/dockmaster/dockmaster/internal/client"
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/dockmaster/dockmaster/internal/testutil/registry"
 )
 
 const notifySecret = "e2e-notify-secret"

@@ -21,10 +21,11 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
 	"github.com/dockmaster/dockmaster/authserver/internal/server"
 	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlite"
-	"github.com/dockmaster/dockmaster/authserver/internal/testutil/registry"
 	"github.com/dockmaster/dockmaster/authserver/internal/throttle"
 	"github.com/dockmaster/dockmaster/authserver/internal/token"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 	"github.com/dockmaster/dockmaster/internal/client"
+	"github.com/dockmaster/dockmaster/internal/testutil/registry"
 )
 
 const (
@@ -236,21 +237,21 @@ func (e *env) seed() string {
 	e.t.Helper()
 	ctx := context.Background()
 	for _, u := range []string{"alice", "bob", "carol", "dave"} {
-		_, err := e.admin.CreateUser(ctx, client.CreateUser{Username: u, Password: userPW})
+		_, err := e.admin.CreateUser(ctx, apiv1.CreateUser{Username: u, Password: userPW})
 		e.mustAPI("create user "+u, err)
 	}
-	_, err := e.admin.CreateTeam(ctx, client.CreateTeam{Name: "devs", Owner: "alice"})
+	_, err := e.admin.CreateTeam(ctx, apiv1.CreateTeam{Name: "devs", Owner: "alice"})
 	e.mustAPI("create team", err)
-	_, err = e.admin.AddMember(ctx, "devs", client.AddMember{Username: "bob", Role: "contributor"})
+	_, err = e.admin.AddMember(ctx, "devs", apiv1.AddMember{Username: "bob", Role: "contributor"})
 	e.mustAPI("add bob", err)
-	_, err = e.admin.AddMember(ctx, "devs", client.AddMember{Username: "carol", Role: "viewer"})
+	_, err = e.admin.AddMember(ctx, "devs", apiv1.AddMember{Username: "carol", Role: "viewer"})
 	e.mustAPI("add carol", err)
-	_, err = e.admin.CreateNamespace(ctx, client.CreateNamespace{Name: "devs", Team: "devs", Visibility: "private"})
+	_, err = e.admin.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "devs", Team: "devs", Visibility: "private"})
 	e.mustAPI("create namespace devs", err)
-	_, err = e.admin.CreateNamespace(ctx, client.CreateNamespace{Name: "pub", Team: "devs", Visibility: "public"})
+	_, err = e.admin.CreateNamespace(ctx, apiv1.CreateNamespace{Name: "pub", Team: "devs", Visibility: "public"})
 	e.mustAPI("create namespace pub", err)
-	rb, err := e.admin.CreateRobot(ctx, client.CreateRobot{Name: "ci", Team: "devs",
-		Access: []client.RobotAccess{{Namespace: "devs", Role: "contributor"}}})
+	rb, err := e.admin.CreateRobot(ctx, apiv1.CreateRobot{Name: "ci", Team: "devs",
+		Access: []apiv1.RobotAccess{{Namespace: "devs", Role: "contributor"}}})
 	e.mustAPI("create robot", err)
 	if rb.Secret == "" || rb.Name != "robot$ci" {
 		e.t.Fatalf("robot %+v", rb)
@@ -321,11 +322,11 @@ func TestRegistryEndToEnd(t *testing.T) {
 		e.ok("push del3", e.push("bob", e.ref("devs/del:three"), "delete me three"))
 		d3 := strings.TrimSpace(e.ok("digest", e.crn("bob", "digest", e.ref("devs/del:three"))))
 		off := false
-		_, err := e.admin.UpdateSettings(ctx, client.UpdateSettings{DeleteEnabled: &off})
+		_, err := e.admin.UpdateSettings(ctx, apiv1.UpdateSettings{DeleteEnabled: &off})
 		e.mustAPI("disable deletes", err)
 		e.refused("alice delete with deletes off", e.crn("alice", "delete", e.ref("devs/del@"+d3)))
 		on := true
-		_, err = e.admin.UpdateSettings(ctx, client.UpdateSettings{DeleteEnabled: &on})
+		_, err = e.admin.UpdateSettings(ctx, apiv1.UpdateSettings{DeleteEnabled: &on})
 		e.mustAPI("enable deletes", err)
 	})
 
@@ -350,14 +351,14 @@ func TestRegistryEndToEnd(t *testing.T) {
 		e.refused("robot push without a grant", e.push("ci", e.ref("pub/robot:v1"), "robot elsewhere"))
 
 		off := false
-		_, err := e.admin.UpdateRobot(ctx, "robot$ci", client.UpdateRobot{Enabled: &off})
+		_, err := e.admin.UpdateRobot(ctx, "robot$ci", apiv1.UpdateRobot{Enabled: &off})
 		e.mustAPI("disable robot", err)
 		e.refused("disabled robot push", e.push("ci", e.ref("devs/robot:v3"), "robot v3"))
 		e.refused("disabled robot pull", e.crn("ci", "pull", e.ref("devs/robot:v1"), filepath.Join(t.TempDir(), "img.tar")))
 
 		exp := time.Now().Add(2 * time.Second)
-		rb, err := e.admin.CreateRobot(ctx, client.CreateRobot{Name: "shortlived", Team: "devs", ExpiresAt: &exp,
-			Access: []client.RobotAccess{{Namespace: "devs", Role: "contributor"}}})
+		rb, err := e.admin.CreateRobot(ctx, apiv1.CreateRobot{Name: "shortlived", Team: "devs", ExpiresAt: &exp,
+			Access: []apiv1.RobotAccess{{Namespace: "devs", Role: "contributor"}}})
 		e.mustAPI("create short-lived robot", err)
 		e.login("short", rb.Name, rb.Secret)
 		e.ok("short-lived robot push while valid", e.push("short", e.ref("devs/robot:short"), "short"))
@@ -367,7 +368,7 @@ func TestRegistryEndToEnd(t *testing.T) {
 
 	t.Run("a disabled user stops at once", func(t *testing.T) {
 		off := false
-		_, err := e.admin.UpdateUser(ctx, "carol", client.UpdateUser{Enabled: &off})
+		_, err := e.admin.UpdateUser(ctx, "carol", apiv1.UpdateUser{Enabled: &off})
 		e.mustAPI("disable carol", err)
 		e.refused("disabled carol pull", e.crn("carol", "pull", e.ref("devs/app:v1"), filepath.Join(t.TempDir(), "img.tar")))
 	})
@@ -379,7 +380,7 @@ func TestRegistryEndToEnd(t *testing.T) {
 func TestKeyRotation(t *testing.T) {
 	e := start(t)
 	ctx := context.Background()
-	_, err := e.admin.CreateUser(ctx, client.CreateUser{Username: "alice", Password: userPW})
+	_, err := e.admin.CreateUser(ctx, apiv1.CreateUser{Username: "alice", Password: userPW})
 	e.mustAPI("create alice", err)
 
 	get := func() (raw, kid string) {

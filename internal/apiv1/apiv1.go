@@ -1,8 +1,9 @@
-// Package client is the typed Go client of Dockmaster's REST API (/api/v1).
-// The wire types in this file are the API's JSON shapes: the server encodes
-// them and the provider, CLI and tests decode them, so there is one
-// definition of each.
-package client
+// Package apiv1 is the wire contract of Dockmaster's REST API (/api/v1): the
+// request and response types, the error codes and every list of allowed
+// values. The server encodes these types and the client, the Terraform
+// provider and the tests decode them, so there is one definition of each.
+// It imports nothing of the project.
+package apiv1
 
 import "time"
 
