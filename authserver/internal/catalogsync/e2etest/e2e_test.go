@@ -25,11 +25,11 @@ import (
 
 	"github.com/dockmaster/dockmaster/authserver/internal/api"
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
+	"github.com/dockmaster/dockmaster/authserver/internal/catalogsync"
 	"github.com/dockmaster/dockmaster/authserver/internal/events"
 	"github.com/dockmaster/dockmaster/authserver/internal/server"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlite"
-	dmsync "github.com/dockmaster/dockmaster/authserver/internal/sync"
 	"github.com/dockmaster/dockmaster/internal/client"
 	"github.com/dockmaster/dockmaster/internal/testutil/registry"
 )
@@ -227,7 +227,7 @@ func TestEventsAndSync(t *testing.T) {
 		t.Fatal("an event arrived while the receiver was down")
 	}
 
-	rep, err := dmsync.New(dmsync.Deps{Store: e.st, RegistryURL: e.reg.URL, OwnerTeam: "admins", PageSize: 2}).Run(ctx)
+	rep, err := catalogsync.New(catalogsync.Deps{Store: e.st, RegistryURL: e.reg.URL, OwnerTeam: "admins", PageSize: 2}).Run(ctx)
 	if err != nil {
 		t.Fatalf("sync: %v (report %+v)", err, rep)
 	}
@@ -244,7 +244,7 @@ func TestEventsAndSync(t *testing.T) {
 	}
 
 	// A second run changes nothing.
-	rep, err = dmsync.New(dmsync.Deps{Store: e.st, RegistryURL: e.reg.URL}).Run(ctx)
+	rep, err = catalogsync.New(catalogsync.Deps{Store: e.st, RegistryURL: e.reg.URL}).Run(ctx)
 	if err != nil || rep.Added+rep.Updated+rep.Deleted+rep.RepositoriesDeleted != 0 {
 		t.Fatalf("second sync %+v, %v", rep, err)
 	}
