@@ -378,8 +378,8 @@ var SyncAllowed = map[string][]string{
 
 // SyncTokens mints SyncSubject's tokens for service directly with minter
 // (no round trip to the token endpoint), narrowed to SyncAllowed.
-func SyncTokens(minter registryclient.Minter, service string) registryclient.MinterTokens {
-	return registryclient.MinterTokens{Minter: minter, Subject: SyncSubject, Service: service, Allowed: SyncAllowed}
+func SyncTokens(minter token.TokenMinter, service string) token.MinterTokens {
+	return token.MinterTokens{Minter: minter, Subject: SyncSubject, Service: service, Allowed: SyncAllowed}
 }
 
 // AdminsTeam owns the namespaces that registry events create.

@@ -2,7 +2,7 @@
 // v2/v3, OCI distribution) as Dockmaster itself: listings for the catalog
 // sync, manifest lookups and deletes for the REST API. It answers the
 // registry's 401 Bearer challenges with tokens from a TokenSource (usually
-// MinterTokens, the server minting for its own identity) and caches them
+// token.MinterTokens, the server minting for its own identity) and caches them
 // per scope set until near their expiry.
 package registryclient
 
@@ -23,7 +23,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/dockmaster/dockmaster/authserver/internal/events"
+	"github.com/dockmaster/dockmaster/authserver/internal/mediatype"
 )
 
 // The registry's name grammar (distribution/reference): anything else in a
@@ -505,7 +505,7 @@ func (c *Client) ListTags(ctx context.Context, repo string, n int, scopes []stri
 	})
 }
 
-var acceptManifests = strings.Join(events.ManifestMediaTypes, ", ")
+var acceptManifests = strings.Join(mediatype.Manifests, ", ")
 
 // Descriptor is what HEAD on a manifest tells.
 type Descriptor struct {

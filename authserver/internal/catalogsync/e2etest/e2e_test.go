@@ -27,6 +27,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
 	"github.com/dockmaster/dockmaster/authserver/internal/catalogsync"
 	"github.com/dockmaster/dockmaster/authserver/internal/events"
+	"github.com/dockmaster/dockmaster/authserver/internal/mediatype"
 	"github.com/dockmaster/dockmaster/authserver/internal/server"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlite"
@@ -191,7 +192,7 @@ func TestEventsAndSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tg.Digest != d1 || !events.IsManifestMediaType(tg.MediaType) || tg.Size <= 0 {
+	if tg.Digest != d1 || !mediatype.IsManifest(tg.MediaType) || tg.Size <= 0 {
 		t.Fatalf("API tag = %+v, want digest %s", tg, d1)
 	}
 	ns, err := e.st.GetNamespace(ctx, "team")
