@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/registryclient"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 )
@@ -301,7 +302,7 @@ func (s *Syncer) listAll(ctx context.Context, names []string) []listing {
 		if i%scopeBatch == 0 {
 			scopes = append(scopes, nil)
 		}
-		if registryclient.ValidRepository(name) {
+		if rbac.ValidRepositoryName(name) {
 			scopes[i/scopeBatch] = append(scopes[i/scopeBatch], registryclient.PullScope(name))
 		}
 	}
@@ -338,7 +339,7 @@ func (s *Syncer) listAll(ctx context.Context, names []string) []listing {
 
 func (s *Syncer) listRepository(ctx context.Context, name string, scopes []string) listing {
 	l := listing{name: name}
-	if !registryclient.ValidRepository(name) {
+	if !rbac.ValidRepositoryName(name) {
 		l.err = fmt.Errorf("repository %q: not a valid repository name", truncate(name, 80))
 		return l
 	}
@@ -349,7 +350,7 @@ func (s *Syncer) listRepository(ctx context.Context, name string, scopes []strin
 	}
 	l.tags = make([]store.TagState, 0, len(tags))
 	for _, tag := range tags {
-		if !registryclient.ValidTag(tag) {
+		if !rbac.ValidTag(tag) {
 			l.err = fmt.Errorf("repository %q: invalid tag %q", name, truncate(tag, 80))
 			return l
 		}
