@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -223,35 +222,26 @@ func Binary(t testing.TB) string {
 	return bin
 }
 
-// sourceHash hashes go.mod, go.sum and every non-test .go file under
-// authserver/ and internal/ (what ./authserver can import).
+// sourceHash hashes go.mod, go.sum and the files of every package of this
+// module that ./authserver imports (`go list -deps`): Go files without
+// tests and embedded files.
 func sourceHash(root string) (string, error) {
-	var files []string
-	for _, f := range []string{"go.mod", "go.sum"} {
-		files = append(files, filepath.Join(root, f))
+	cmd := exec.Command("go", "list", "-deps", "-f",
+		`{{if and (not .Standard) .Module}}{{if .Module.Main}}{{.Dir}}{{range .GoFiles}} {{.}}{{end}}{{range .EmbedFiles}} {{.}}{{end}}{{end}}{{end}}`,
+		"./authserver")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go list -deps ./authserver: %w", err)
 	}
-	for _, d := range []string{"authserver", "internal"} {
-		err := filepath.WalkDir(filepath.Join(root, d), func(p string, e fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			name := e.Name()
-			if e.IsDir() {
-				if name == "testdata" || strings.HasPrefix(name, ".") {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go") ||
-				strings.Contains(p, string(filepath.Separator)+"migrations"+string(filepath.Separator)) ||
-				strings.HasSuffix(name, ".tmpl") || strings.HasSuffix(name, ".html") ||
-				strings.HasSuffix(name, ".css") || strings.HasSuffix(name, ".js") {
-				files = append(files, p)
-			}
-			return nil
-		})
-		if err != nil {
-			return "", err
+	files := []string{filepath.Join(root, "go.mod"), filepath.Join(root, "go.sum")}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		for _, name := range f[1:] {
+			files = append(files, filepath.Join(f[0], name))
 		}
 	}
 	sort.Strings(files)
