@@ -28,7 +28,7 @@ type reqInfo struct {
 }
 
 // ClientAddr is the caller's address as resolved by the server (trusted
-// proxies applied); handlers mounted through Deps.Extra use it too.
+// proxies applied); every component of Deps.Routes uses it.
 func ClientAddr(r *http.Request) string {
 	if info, ok := r.Context().Value(infoKey).(*reqInfo); ok && info.client != "" {
 		return info.client
