@@ -8,33 +8,38 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 )
 
-// notCached are the methods of store.Store that cacheNotifier passes
+// Reasons a method of store.Store needs no cache dropped.
+const (
+	noData    = "touches no data"
+	read      = "a read"
+	teamText  = "a team's description is in no cache; roles come from memberships"
+	perLogin  = "read on every login: robots' secrets and application tokens are not cached"
+	notCached = "repositories, tags and the audit are in no cache"
+)
+
+// passThrough are the methods of store.Store that cacheNotifier passes
 // through, each with the reason no cache needs dropping.
-var notCached = map[string]string{
-	"Ping": "no data", "Close": "no data",
-	"CountUsers": "read", "GetUser": "read", "ListUsers": "read",
-	"GetTeam": "read", "ListTeams": "read",
-	"GetMember": "read", "ListMembers": "read", "ListUserTeams": "read",
-	"GetNamespace": "read", "ListNamespaces": "read",
-	"GetPermission": "read", "ListPermissions": "read",
-	"RolesOn": "read", "NamespaceAccess": "read", "RolesByNamespace": "read",
-	"GetRobot": "read", "GetRobotBySecretHash": "read", "ListRobots": "read",
-	"GetTokenByHash": "read", "ListTokens": "read",
-	"GetSettings": "read",
-	"GetRepository": "read", "ListRepositories": "read", "GetTag": "read", "ListTags": "read",
-	"ListAudit": "read",
-	"UpdateTeam": "a team's description is in no cache; roles come from memberships",
-	"SetRobotSecret": "robots are read on every login; no secret is cached",
-	"CreateToken": "application tokens are read on every login", "TouchToken": "application tokens are read on every login",
-	"DeleteToken": "application tokens are read on every login",
-	"PutTag": "repositories and tags are not cached", "UpdateRepository": "repositories and tags are not cached",
-	"DeleteRepository": "repositories and tags are not cached", "DeleteTag": "repositories and tags are not cached",
-	"AppendAudit": "the audit is not cached",
+var passThrough = map[string]string{
+	"Ping": noData, "Close": noData,
+
+	"CountUsers": read, "GetUser": read, "ListUsers": read, "GetTeam": read, "ListTeams": read,
+	"GetMember": read, "ListMembers": read, "ListUserTeams": read, "GetNamespace": read,
+	"ListNamespaces": read, "GetPermission": read, "ListPermissions": read, "RolesOn": read,
+	"NamespaceAccess": read, "RolesByNamespace": read, "GetRobot": read, "GetRobotBySecretHash": read,
+	"ListRobots": read, "GetTokenByHash": read, "ListTokens": read, "GetSettings": read,
+	"GetRepository": read, "ListRepositories": read, "GetTag": read, "ListTags": read, "ListAudit": read,
+
+	"UpdateTeam": teamText,
+
+	"SetRobotSecret": perLogin, "CreateToken": perLogin, "TouchToken": perLogin, "DeleteToken": perLogin,
+
+	"PutTag": notCached, "UpdateRepository": notCached, "DeleteRepository": notCached,
+	"DeleteTag": notCached, "AppendAudit": notCached,
 }
 
 // TestCacheNotifierWrapsEveryWrite: every method of store.Store is either
 // wrapped by cacheNotifier (calling it drops a cache) or listed in
-// notCached with a reason — so a new write method cannot silently skip
+// passThrough with a reason — so a new write method cannot silently skip
 // the invalidation.
 func TestCacheNotifierWrapsEveryWrite(t *testing.T) {
 	storeType := reflect.TypeOf((*store.Store)(nil)).Elem()
@@ -54,19 +59,19 @@ func TestCacheNotifierWrapsEveryWrite(t *testing.T) {
 			defer func() { _ = recover() }()
 			fn.Call(args)
 		}()
-		reason, listed := notCached[m.Name]
+		reason, listed := passThrough[m.Name]
 		switch {
 		case calls > 0 && listed:
 			t.Errorf("%s drops a cache but is listed as not cached (%s)", m.Name, reason)
 		case calls == 0 && !listed:
-			t.Errorf("store.Store.%s passes through cacheNotifier: wrap it to drop the caches it affects, or list it in notCached with the reason none is", m.Name)
+			t.Errorf("store.Store.%s passes through cacheNotifier: wrap it to drop the caches it affects, or list it in passThrough with the reason none is", m.Name)
 		case calls > 0:
 			wrapped = append(wrapped, m.Name)
 		}
 	}
-	for name := range notCached {
+	for name := range passThrough {
 		if _, ok := storeType.MethodByName(name); !ok {
-			t.Errorf("notCached lists %s, which store.Store does not have", name)
+			t.Errorf("passThrough lists %s, which store.Store does not have", name)
 		}
 	}
 	sort.Strings(wrapped)
