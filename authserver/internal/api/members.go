@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
+	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
@@ -61,7 +62,7 @@ func (a *API) addMember(w http.ResponseWriter, r *http.Request, c *caller) error
 	if !rbac.ValidComponent(req.Username) {
 		return invalid("username", "username %q is not valid", req.Username)
 	}
-	newRole, err := checkRole("role", req.Role)
+	newRole, err := service.CheckRole("role", req.Role)
 	if err != nil {
 		return err
 	}
@@ -93,7 +94,7 @@ func (a *API) memberFor(r *http.Request, c *caller) (store.Member, rbac.Role, er
 		return store.Member{}, role, err
 	}
 	name := r.PathValue("username")
-	if err := pathName("member", name); err != nil {
+	if err := service.PathName("member", name); err != nil {
 		return store.Member{}, role, err
 	}
 	m, err := a.st.GetMember(r.Context(), t.Name, name)
@@ -125,7 +126,7 @@ func (a *API) updateMember(w http.ResponseWriter, r *http.Request, c *caller) er
 	if !mayManageMembers(c, role) {
 		return a.deny(r, c, "member.update", obj, forbidden("only owners of team %q and admins manage its members", m.Team))
 	}
-	newRole, err := checkRole("role", req.Role)
+	newRole, err := service.CheckRole("role", req.Role)
 	if err != nil {
 		return err
 	}

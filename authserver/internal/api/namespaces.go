@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
+	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
@@ -43,7 +44,7 @@ func (a *API) createNamespace(w http.ResponseWriter, r *http.Request, c *caller)
 		return err
 	}
 	obj := "namespace/" + truncate(req.Name, 64)
-	if err := checkName("name", req.Name); err != nil {
+	if err := service.CheckName("name", req.Name); err != nil {
 		return err
 	}
 	if req.Team == "" {
@@ -54,13 +55,13 @@ func (a *API) createNamespace(w http.ResponseWriter, r *http.Request, c *caller)
 	}
 	vis := rbac.Private
 	if req.Visibility != "" {
-		v, err := checkVisibility("visibility", req.Visibility)
+		v, err := service.CheckVisibility("visibility", req.Visibility)
 		if err != nil {
 			return err
 		}
 		vis = v
 	}
-	if err := checkText("description", req.Description, maxDescription); err != nil {
+	if err := service.CheckText("description", req.Description, service.MaxDescription); err != nil {
 		return err
 	}
 	if _, err := a.st.GetTeam(r.Context(), req.Team); err != nil {
@@ -140,7 +141,7 @@ func (a *API) updateNamespace(w http.ResponseWriter, r *http.Request, c *caller)
 		changes = append(changes, "team="+n.Team)
 	}
 	if req.Visibility != nil {
-		v, err := checkVisibility("visibility", *req.Visibility)
+		v, err := service.CheckVisibility("visibility", *req.Visibility)
 		if err != nil {
 			return err
 		}
@@ -148,7 +149,7 @@ func (a *API) updateNamespace(w http.ResponseWriter, r *http.Request, c *caller)
 		changes = append(changes, "visibility="+string(v))
 	}
 	if req.Description != nil {
-		if err := checkText("description", *req.Description, maxDescription); err != nil {
+		if err := service.CheckText("description", *req.Description, service.MaxDescription); err != nil {
 			return err
 		}
 		n.Description = *req.Description
@@ -158,7 +159,7 @@ func (a *API) updateNamespace(w http.ResponseWriter, r *http.Request, c *caller)
 	if err := a.st.UpdateNamespace(r.Context(), n); err != nil {
 		return a.failed(r, c, "namespace.update", obj, storeErr(err, "namespace \""+n.Name+"\"", ""))
 	}
-	a.done(r, c, "namespace.update", obj, joinWords(changes))
+	a.done(r, c, "namespace.update", obj, service.JoinWords(changes))
 	got, err := a.st.GetNamespace(r.Context(), n.Name)
 	if err != nil {
 		got = n

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
+	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
@@ -83,7 +84,7 @@ func (a *API) updateSettings(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err := a.st.UpdateSettings(r.Context(), s); err != nil {
 		return a.failed(r, c, "settings.update", "settings", err)
 	}
-	a.done(r, c, "settings.update", "settings", joinWords(changes))
+	a.done(r, c, "settings.update", "settings", service.JoinWords(changes))
 	got, err := a.st.GetSettings(r.Context())
 	if err != nil {
 		got = s

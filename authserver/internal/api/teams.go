@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
+	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
@@ -45,10 +46,10 @@ func (a *API) createTeam(w http.ResponseWriter, r *http.Request, c *caller) erro
 			return a.deny(r, c, "team.create", obj, invalid("owner", "only admins may name another owner"))
 		}
 	}
-	if err := checkName("name", req.Name); err != nil {
+	if err := service.CheckName("name", req.Name); err != nil {
 		return err
 	}
-	if err := checkText("description", req.Description, maxDescription); err != nil {
+	if err := service.CheckText("description", req.Description, service.MaxDescription); err != nil {
 		return err
 	}
 	owner := c.name()
@@ -83,7 +84,7 @@ func (a *API) teamFor(r *http.Request, c *caller) (store.Team, rbac.Role, error)
 		return store.Team{}, "", err
 	}
 	name := r.PathValue("team")
-	if err := pathName("team", name); err != nil {
+	if err := service.PathName("team", name); err != nil {
 		return store.Team{}, "", err
 	}
 	t, err := a.st.GetTeam(r.Context(), name)
@@ -120,7 +121,7 @@ func (a *API) updateTeam(w http.ResponseWriter, r *http.Request, c *caller) erro
 		return a.deny(r, c, "team.update", obj, forbidden("only owners of team %q and admins may change it", t.Name))
 	}
 	if req.Description != nil {
-		if err := checkText("description", *req.Description, maxDescription); err != nil {
+		if err := service.CheckText("description", *req.Description, service.MaxDescription); err != nil {
 			return err
 		}
 		t.Description = *req.Description

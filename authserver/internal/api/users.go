@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
+	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
@@ -38,16 +39,16 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request, c *caller) erro
 	if !c.isAdmin() {
 		return a.deny(r, c, "user.create", obj, forbidden("only admins create users"))
 	}
-	if err := checkName("username", req.Username); err != nil {
+	if err := service.CheckName("username", req.Username); err != nil {
 		return err
 	}
-	if err := checkEmail("email", req.Email); err != nil {
+	if err := service.CheckEmail("email", req.Email); err != nil {
 		return err
 	}
-	if err := checkText("display_name", req.DisplayName, maxDisplayName); err != nil {
+	if err := service.CheckText("display_name", req.DisplayName, service.MaxDisplayName); err != nil {
 		return err
 	}
-	hash, err := hashPassword("password", req.Password, a.cost)
+	hash, err := service.HashPassword("password", req.Password, a.cost)
 	if err != nil {
 		return err
 	}
@@ -75,7 +76,7 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request, c *caller) erro
 // see everyone, users themselves; robots and others get 404.
 func (a *API) userFor(r *http.Request, c *caller) (store.User, error) {
 	name := r.PathValue("username")
-	if err := pathName("user", name); err != nil {
+	if err := service.PathName("user", name); err != nil {
 		return store.User{}, err
 	}
 	if !c.isAdmin() && !(c.isUser() && c.name() == name) {
@@ -119,14 +120,14 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request, c *caller) erro
 	}
 	var changed []string
 	if req.Email != nil {
-		if err := checkEmail("email", *req.Email); err != nil {
+		if err := service.CheckEmail("email", *req.Email); err != nil {
 			return err
 		}
 		u.Email = *req.Email
 		changed = append(changed, "email")
 	}
 	if req.DisplayName != nil {
-		if err := checkText("display_name", *req.DisplayName, maxDisplayName); err != nil {
+		if err := service.CheckText("display_name", *req.DisplayName, service.MaxDisplayName); err != nil {
 			return err
 		}
 		u.DisplayName = *req.DisplayName
@@ -143,7 +144,7 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request, c *caller) erro
 				return a.deny(r, c, "user.update", obj, invalid("current_password", "current_password is missing or wrong"))
 			}
 		}
-		hash, err := hashPassword("password", *req.Password, a.cost)
+		hash, err := service.HashPassword("password", *req.Password, a.cost)
 		if err != nil {
 			return err
 		}
