@@ -22,7 +22,7 @@ type Deps struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// BcryptCost hashes new passwords; 0 means 10.
+	// BcryptCost hashes new passwords; 0 means authn.MinBcryptCost.
 	BcryptCost int
 	// ClientAddr returns the caller's address (the server resolves trusted
 	// proxies); nil means the host of RemoteAddr.
@@ -64,7 +64,7 @@ func New(d Deps) *API {
 		a.now = time.Now
 	}
 	if a.cost == 0 {
-		a.cost = 10
+		a.cost = authn.MinBcryptCost
 	}
 	if a.clientAddr == nil {
 		a.clientAddr = remoteHost

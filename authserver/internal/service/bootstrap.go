@@ -38,7 +38,7 @@ func BootstrapAdmin(ctx context.Context, st store.Store, username, password stri
 		return "", fmt.Errorf("bootstrap: %s", AsError(err).Message)
 	}
 	if cost == 0 {
-		cost = 10
+		cost = authn.MinBcryptCost
 	}
 	hash, err := authn.HashPassword(password, cost)
 	if err != nil {
