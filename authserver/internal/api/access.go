@@ -62,14 +62,7 @@ func (a *API) namespaceFor(ctx context.Context, c *caller, name string) (store.N
 
 // teamRole is a user's role in a team (RoleNone when not a member).
 func (a *API) teamRole(ctx context.Context, team, username string) (rbac.Role, error) {
-	m, err := a.st.GetMember(ctx, team, username)
-	if errors.Is(err, store.ErrNotFound) {
-		return rbac.RoleNone, nil
-	}
-	if err != nil {
-		return rbac.RoleNone, err
-	}
-	return m.Role, nil
+	return a.svc.TeamRole(ctx, team, username)
 }
 
 // decider answers rbac.Decide for repositories, caching namespace facts for

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
+	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 )
 
@@ -46,6 +47,7 @@ type API struct {
 	clientAddr func(*http.Request) string
 	publicURL  string
 	reg        Registry
+	svc        *service.Service
 	routes     []Route
 	probe      *http.ServeMux // the same patterns, to tell 404 from 405
 	openapi    []byte
@@ -69,6 +71,7 @@ func New(d Deps) *API {
 	if a.clientAddr == nil {
 		a.clientAddr = remoteHost
 	}
+	a.svc = service.New(service.Deps{Store: a.st, Logger: a.log, Now: a.now, BcryptCost: a.cost})
 	a.routes = a.table()
 	a.probe = http.NewServeMux()
 	for _, rt := range a.routes {

@@ -40,64 +40,13 @@ func (a *API) createNamespace(w http.ResponseWriter, r *http.Request, c *caller)
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	if err := usersOnly(c); err != nil {
-		return err
-	}
-	obj := "namespace/" + truncate(req.Name, 64)
-	if err := service.CheckName("name", req.Name); err != nil {
-		return err
-	}
-	if req.Team == "" {
-		return invalid("team", "team is required: a namespace belongs to a team")
-	}
-	if !rbac.ValidComponent(req.Team) {
-		return invalid("team", "team %q is not valid", req.Team)
-	}
-	vis := rbac.Private
-	if req.Visibility != "" {
-		v, err := service.CheckVisibility("visibility", req.Visibility)
-		if err != nil {
-			return err
-		}
-		vis = v
-	}
-	if err := service.CheckText("description", req.Description, service.MaxDescription); err != nil {
-		return err
-	}
-	if _, err := a.st.GetTeam(r.Context(), req.Team); err != nil {
-		e := toError(storeErr(err, "team \""+req.Team+"\"", ""))
-		e.Field = "team"
-		return e
-	}
-	if !c.isAdmin() {
-		s, err := a.st.GetSettings(r.Context())
-		if err != nil {
-			return err
-		}
-		if !rbac.MayCreateNamespace(c.p.Subject, s.NamespaceCreation, rbac.RoleOwner) {
-			return a.deny(r, c, "namespace.create", obj, forbidden("only admins create namespaces on this site"))
-		}
-		role, err := a.teamRole(r.Context(), req.Team, c.name())
-		if err != nil {
-			return err
-		}
-		if !rbac.MayCreateNamespace(c.p.Subject, s.NamespaceCreation, role) {
-			return a.deny(r, c, "namespace.create", obj, forbidden("only owners of team %q and admins create its namespaces", req.Team))
-		}
-	}
-	now := a.now().UTC()
-	n := store.Namespace{Name: req.Name, Team: req.Team, Visibility: vis, Description: req.Description, CreatedAt: now, UpdatedAt: now}
-	if err := a.st.CreateNamespace(r.Context(), n); err != nil {
-		return a.failed(r, c, "namespace.create", obj, storeErr(err, "team \""+req.Team+"\"",
-			"a namespace (or user) named \""+req.Name+"\" already exists"))
-	}
-	a.done(r, c, "namespace.create", obj, detailf("team=%s visibility=%s", n.Team, n.Visibility))
-	got, err := a.st.GetNamespace(r.Context(), n.Name)
+	n, err := a.svc.CreateNamespace(r.Context(), c.actor(), service.NewNamespace{
+		Name: req.Name, Team: req.Team, Visibility: req.Visibility, Description: req.Description})
 	if err != nil {
-		got = n
+		return err
 	}
 	w.Header().Set("Location", "/api/v1/namespaces/"+n.Name)
-	writeJSON(w, http.StatusCreated, toNamespace(got))
+	writeJSON(w, http.StatusCreated, toNamespace(n))
 	return nil
 }
 

@@ -30,50 +30,12 @@ func (a *API) createTeam(w http.ResponseWriter, r *http.Request, c *caller) erro
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	if err := usersOnly(c); err != nil {
-		return err
-	}
-	obj := "team/" + truncate(req.Name, 64)
-	if !c.isAdmin() {
-		s, err := a.st.GetSettings(r.Context())
-		if err != nil {
-			return err
-		}
-		if !rbac.MayCreateTeam(c.p.Subject, s.TeamCreation) {
-			return a.deny(r, c, "team.create", obj, forbidden("only admins create teams on this site"))
-		}
-		if !rbac.MayNameTeamOwner(c.p.Subject, req.Owner) {
-			return a.deny(r, c, "team.create", obj, invalid("owner", "only admins may name another owner"))
-		}
-	}
-	if err := service.CheckName("name", req.Name); err != nil {
-		return err
-	}
-	if err := service.CheckText("description", req.Description, service.MaxDescription); err != nil {
-		return err
-	}
-	owner := c.name()
-	if req.Owner != "" {
-		owner = req.Owner
-		if _, err := a.st.GetUser(r.Context(), owner); err != nil {
-			e := toError(storeErr(err, "user \""+owner+"\"", ""))
-			e.Field = "owner"
-			return e
-		}
-	}
-	now := a.now().UTC()
-	t := store.Team{Name: req.Name, Description: req.Description, CreatedAt: now, UpdatedAt: now}
-	if err := a.st.CreateTeam(r.Context(), t, owner); err != nil {
-		return a.failed(r, c, "team.create", obj, storeErr(err, "team \""+req.Name+"\"",
-			"a team named \""+req.Name+"\" already exists"))
-	}
-	a.done(r, c, "team.create", obj, detailf("owner=%s", owner))
-	got, err := a.st.GetTeam(r.Context(), t.Name)
+	t, err := a.svc.CreateTeam(r.Context(), c.actor(), service.NewTeam{Name: req.Name, Description: req.Description, Owner: req.Owner})
 	if err != nil {
-		got = t
+		return err
 	}
 	w.Header().Set("Location", "/api/v1/teams/"+t.Name)
-	writeJSON(w, http.StatusCreated, toTeam(got))
+	writeJSON(w, http.StatusCreated, toTeam(t))
 	return nil
 }
 
