@@ -93,12 +93,18 @@ func newRedis(cfg config.Config) (*redis.Client, error) {
 }
 
 // newLimiter is the failed-login throttle: Redis shared across replicas when
-// configured (rdb != nil), else in process.
-func newLimiter(rdb *redis.Client) (throttle.Limiter, error) {
-	if rdb == nil {
-		return throttle.NewMemory(throttle.Config{})
+// configured (rdb != nil), else in process; while Redis is down each replica
+// throttles on its own (Redis is a cache, security.md).
+func newLimiter(rdb *redis.Client, log *slog.Logger) (throttle.Limiter, error) {
+	mem, err := throttle.NewMemory(throttle.Config{})
+	if rdb == nil || err != nil {
+		return mem, err
 	}
-	return throttle.NewRedis(rdb, "dockmaster:", throttle.Config{})
+	shared, err := throttle.NewRedis(rdb, "dockmaster:", throttle.Config{})
+	if err != nil {
+		return nil, err
+	}
+	return throttle.NewFallback(shared, mem, log), nil
 }
 
 // userCacheTTL is how long the password path reuses a user row when it is
@@ -132,7 +138,7 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 	if rdb != nil {
 		a.closers = append(a.closers, func(context.Context) error { return rdb.Close() })
 	}
-	limiter, err := newLimiter(rdb)
+	limiter, err := newLimiter(rdb, log)
 	if err != nil {
 		a.Close(ctx)
 		return nil, err
@@ -148,7 +154,7 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 	//   - with PostgreSQL and no Redis, other replicas may change users
 	//     unseen: the store is read on every login.
 	// Application tokens and robots always read the store.
-	auth := authn.New(st, authn.Options{BcryptCost: cfg.BcryptCost, Logger: log, UserCacheTTL: userRowTTL(cfg, rdb != nil)})
+	auth := authn.New(st, authn.Options{BcryptCost: cfg.BcryptCost, Logger: log, UserCacheTTL: userRowTTL(cfg, rdb != nil), Limiter: limiter})
 	a.Auth = auth
 	// drop drops this replica's cached copy of what changed; changed is
 	// what the REST API's writes call: drop, and with Redis also announce
@@ -203,7 +209,6 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 				Keyring:         kr,
 				Minter:          minter,
 				Refresh:         st,
-				Throttle:        limiter,
 				Service:         cfg.Service,
 				Realm:           cfg.PublicURL + "/auth/token",
 				CatalogSubjects: []string{SyncSubject},

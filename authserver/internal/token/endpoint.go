@@ -20,7 +20,6 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
-	"github.com/dockmaster/dockmaster/authserver/internal/throttle"
 	"github.com/dockmaster/dockmaster/authserver/internal/ttlcache"
 )
 
@@ -39,10 +38,11 @@ type GrantStore interface {
 	AppendAudit(ctx context.Context, e store.AuditEvent) error
 }
 
-// Authenticator verifies Basic credentials; *authn.Authenticator is one.
-// ErrBadCredentials refuses; any other error means "store down".
+// Authenticator verifies Basic credentials presented from a source address,
+// throttled; *authn.Authenticator is one. ErrBadCredentials refuses, a
+// *authn.ThrottledError is a 429; any other error means "unavailable".
 type Authenticator interface {
-	Basic(ctx context.Context, username, secret string) (authn.Principal, error)
+	Basic(ctx context.Context, source, username, secret string) (authn.Principal, error)
 }
 
 // Defaults of EndpointDeps.
@@ -72,9 +72,6 @@ type EndpointDeps struct {
 	Refresh RefreshStore
 	// RefreshLifetime bounds a refresh token's life (default 30 days).
 	RefreshLifetime time.Duration
-	// Throttle limits failed logins per (username, source); nil disables it.
-	// Its errors fail closed (503).
-	Throttle throttle.Limiter
 	// Service is the registry's auth.token.service; any other is a 400.
 	Service string
 	// Realm is sent in `WWW-Authenticate: Basic realm="..."` on a 401.
@@ -399,47 +396,23 @@ func (e *Endpoint) serve(w http.ResponseWriter, r *http.Request, tr *tokenReques
 }
 
 // login verifies credentials: plausibility first (no backend is touched for
-// what can never authenticate), then the throttle, then the Authenticator.
+// what can never authenticate), then the Authenticator, which throttles every
+// credential check in one place (shared with the REST API).
 func (e *Endpoint) login(ctx context.Context, r *http.Request, tr *tokenRequest) (authn.Principal, *reqError) {
 	if tr.username == "" || len(tr.username) > maxUsernameBytes || strings.ContainsRune(tr.username, 0) ||
 		strings.TrimSpace(tr.password) == "" || strings.ContainsRune(tr.password, 0) {
 		return authn.Principal{}, errBadCredentials
 	}
-	// Robot secrets are 256 random bits: guessing is hopeless, and a CI fleet
-	// sharing one address must not be locked out by one misconfigured job.
-	limited := e.d.Throttle != nil && !strings.HasPrefix(tr.username, rbac.RobotPrefix)
-	var key string
-	var verdict throttle.Verdict
-	if limited {
-		key = throttle.Key(tr.username, e.d.ClientAddr(r))
-		var err error
-		if verdict, err = e.d.Throttle.Allow(ctx, key); err != nil {
-			return authn.Principal{}, unavailable(fmt.Errorf("throttle: %w", err))
-		}
-		if !verdict.Allowed {
-			return authn.Principal{}, &reqError{status: http.StatusTooManyRequests, code: "TOOMANYREQUESTS", oauthCode: "slow_down",
-				msg: "too many failed logins; retry later", retryAfter: verdict.RetryAfter}
-		}
-	}
-	p, err := e.d.Auth.Basic(ctx, tr.username, tr.password)
+	p, err := e.d.Auth.Basic(ctx, e.d.ClientAddr(r), tr.username, tr.password)
+	var throttled *authn.ThrottledError
 	switch {
 	case errors.Is(err, authn.ErrBadCredentials):
-		if limited {
-			if ferr := e.d.Throttle.Fail(ctx, key); ferr != nil {
-				// The next attempt's Allow fails closed; this answer stays 401.
-				e.d.Logger.WarnContext(ctx, "recording a failed login failed", "error", ferr)
-			}
-		}
 		return authn.Principal{}, errBadCredentials
+	case errors.As(err, &throttled):
+		return authn.Principal{}, &reqError{status: http.StatusTooManyRequests, code: "TOOMANYREQUESTS", oauthCode: "slow_down",
+			msg: "too many failed logins; retry later", retryAfter: throttled.RetryAfter}
 	case err != nil:
 		return authn.Principal{}, unavailable(fmt.Errorf("authenticate: %w", err))
-	}
-	// Only a key with failures needs a Reset (with Redis, one round trip
-	// less on every ordinary login).
-	if limited && verdict.Failures > 0 {
-		if rerr := e.d.Throttle.Reset(ctx, key); rerr != nil {
-			e.d.Logger.WarnContext(ctx, "resetting the failed-login counter failed", "error", rerr)
-		}
 	}
 	return p, nil
 }

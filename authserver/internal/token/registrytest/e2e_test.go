@@ -94,13 +94,13 @@ func start(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	limiter, _ := throttle.NewMemory(throttle.Config{})
-	auth := authn.New(st, authn.Options{})
+	auth := authn.New(st, authn.Options{Limiter: limiter})
 	var ep *token.Endpoint
 	h := server.New(server.Deps{
 		Store: st, Auth: auth, BcryptCost: authn.MinBcryptCost,
 		Extra: func(mux *http.ServeMux) {
 			ep = token.NewEndpoint(token.EndpointDeps{
-				Store: st, Auth: auth, Keyring: kr, Minter: minter, Refresh: st, Throttle: limiter,
+				Store: st, Auth: auth, Keyring: kr, Minter: minter, Refresh: st,
 				Service: service, Realm: "dockmaster", Now: c.Now, ClientAddr: server.ClientAddr,
 			})
 			ep.Register(mux)
