@@ -465,7 +465,7 @@ func (e *Endpoint) redeem(ctx context.Context, tr *tokenRequest) (authn.Principa
 		return authn.Principal{}, rt, errBadRefresh
 	}
 	stale := func(changed, created time.Time) bool {
-		return credentialVersion(changed, created).After(rt.CredentialAt.Truncate(time.Second))
+		return credentialVersion(changed, created).After(rt.CredentialAt.Truncate(time.Microsecond))
 	}
 	var p authn.Principal
 	switch kindOf(rt.SubjectKind) {

@@ -495,6 +495,23 @@ func testRefresh(t *testing.T) {
 		wantStatus(t, redeem(syRT), http.StatusUnauthorized)
 	})
 
+	t.Run("8 a secret rotated within the same second kills it", func(t *testing.T) {
+		// Versions compare at full resolution: a rotation 200 ms after the
+		// login, in the same second, is a new credential.
+		base := time.Now().Add(-time.Minute).Truncate(time.Second).Add(100 * time.Millisecond)
+		secret, hash := authn.NewRobotSecret()
+		if err := f.st.SetRobotSecret(ctx, "robot$ci", hash, base); err != nil {
+			t.Fatal(err)
+		}
+		rt := offline("robot$ci", secret)
+		wantStatus(t, redeem(rt), http.StatusOK)
+		_, hash2 := authn.NewRobotSecret()
+		if err := f.st.SetRobotSecret(ctx, "robot$ci", hash2, base.Add(200*time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+		wantStatus(t, redeem(rt), http.StatusUnauthorized)
+	})
+
 	t.Run("never a bearer on the API", func(t *testing.T) {
 		rt := offline("admin", password)
 		a := authn.New(f.st, authn.Options{})
