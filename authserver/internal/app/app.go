@@ -211,7 +211,6 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 				Refresh:         st,
 				Service:         cfg.Service,
 				Realm:           cfg.PublicURL + "/auth/token",
-				CatalogSubjects: []string{SyncSubject},
 				Logger:          log,
 				ClientAddr:      server.ClientAddr,
 				// A settings change applies at once here (cacheNotifier)
@@ -370,7 +369,8 @@ func (s cacheNotifier) DeleteUser(ctx context.Context, username string) error {
 
 // SyncSubject is the identity the server's own registry tokens (catalog
 // sync, deletes through the REST API) are minted for.
-const SyncSubject = "dockmaster-sync"
+// It is never a login: the token endpoint grants it nothing.
+const SyncSubject = rbac.SyncIdentity
 
 // SyncAllowed is all SyncSubject is ever granted: the catalog, reading
 // and deleting manifests. Never push: the server writes nothing into the
@@ -387,7 +387,8 @@ func SyncTokens(minter registryclient.Minter, service string) registryclient.Min
 }
 
 // AdminsTeam owns the namespaces that registry events create.
-const AdminsTeam = "admins"
+// The name is reserved and the team cannot be deleted (security 40).
+const AdminsTeam = rbac.AdminsTeam
 
 // OpenStore opens the configured database and runs its migrations.
 func OpenStore(ctx context.Context, cfg config.Config) (Store, error) {

@@ -76,8 +76,9 @@ type EndpointDeps struct {
 	Service string
 	// Realm is sent in `WWW-Authenticate: Basic realm="..."` on a 401.
 	Realm string
-	// CatalogSubjects may, besides enabled admins, be granted
-	// registry:catalog:* (e.g. the catalog sync's robot).
+	// CatalogSubjects are robots (robot$name) that may, besides enabled
+	// admins, be granted registry:catalog:*. Only robots: a user is told
+	// by the admin flag, never by a name (NewEndpoint panics otherwise).
 	CatalogSubjects []string
 	Logger          *slog.Logger
 	// Now is the clock of decisions and refresh tokens (default time.Now);
@@ -158,6 +159,9 @@ func NewEndpoint(d EndpointDeps) *Endpoint {
 	}
 	e := &Endpoint{d: d, catalog: map[string]bool{}, minters: map[time.Duration]*Minter{}}
 	for _, s := range d.CatalogSubjects {
+		if !strings.HasPrefix(s, rbac.RobotPrefix) {
+			panic("token.NewEndpoint: CatalogSubjects must be robots, not " + s)
+		}
 		e.catalog[s] = true
 	}
 	if d.AuditInterval == 0 {
