@@ -721,3 +721,11 @@ func decodeError(status int, data []byte) error {
 	}
 	return &apiv1.Error{Code: "http_" + strconv.Itoa(status), Message: msg, Status: status}
 }
+
+func errMessage(err error) string {
+	var e *apiv1.Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return ""
+}

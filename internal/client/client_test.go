@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"io"
 	"net/http"
@@ -529,4 +530,107 @@ func TestWireTypesRoundTrip(t *testing.T) {
 	if strings.Contains(string(b), "secret") {
 		t.Errorf("empty secret encoded: %s", b)
 	}
+}
+
+func TestRoutesReadsOpenAPI(t *testing.T) {
+	f := newFake(t)
+	f.answer(http.StatusOK, `{"paths":{"/api/v1/teams":{"get":{},"post":{}},"/api/v1/teams/{team}":{"patch":{}}}}`)
+	c, err := client.New(f.srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes, err := c.Routes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"GET /api/v1/teams", "POST /api/v1/teams", "PATCH /api/v1/teams/{team}"} {
+		if !routes[want] {
+			t.Errorf("routes lack %q: %v", want, routes)
+		}
+	}
+	if len(routes) != 3 {
+		t.Errorf("routes = %v, want 3", routes)
+	}
+	if got := f.reqs[0].Path; got != "/api/v1/openapi.json" {
+		t.Errorf("path = %q", got)
+	}
+}
+
+func TestIsNoRoute(t *testing.T) {
+	f := newFake(t)
+	c, err := client.New(f.srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.answer(http.StatusNotFound, `{"code":"not_found","message":"no such route: GET /api/v1/x"}`)
+	_, err = c.GetTeam(context.Background(), "x")
+	if !client.IsNoRoute(err) || !client.IsNotFound(err) {
+		t.Fatalf("IsNoRoute(%v) = false", err)
+	}
+	f.answer(http.StatusNotFound, `{"code":"not_found","message":"team \"x\" not found"}`)
+	_, err = c.GetTeam(context.Background(), "x")
+	if client.IsNoRoute(err) || !client.IsNotFound(err) {
+		t.Fatalf("a missing object reads as a missing route: %v", err)
+	}
+}
+
+func TestNewHTTPClient(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"kind":"user","name":"a"}`)
+	}))
+	t.Cleanup(srv.Close)
+	get := func(o client.TransportOptions) error {
+		hc, err := client.NewHTTPClient(o)
+		if err != nil {
+			return err
+		}
+		c, err := client.New(srv.URL, client.WithHTTPClient(hc))
+		if err != nil {
+			return err
+		}
+		_, err = c.Me(context.Background())
+		return err
+	}
+	if err := get(client.TransportOptions{Timeout: 5 * time.Second}); err == nil {
+		t.Fatal("an unknown CA was trusted")
+	}
+	caPEM := string(pemOf(srv.Certificate().Raw))
+	if err := get(client.TransportOptions{CAPEM: caPEM}); err != nil {
+		t.Fatalf("with the CA: %v", err)
+	}
+	if err := get(client.TransportOptions{Insecure: true}); err != nil {
+		t.Fatalf("insecure: %v", err)
+	}
+	if _, err := client.NewHTTPClient(client.TransportOptions{CAPEM: "not pem"}); err == nil {
+		t.Fatal("a CA without certificates was accepted")
+	}
+}
+
+func TestRegistryToken(t *testing.T) {
+	var gotUser, gotPass, gotQuery string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotUser, gotPass, _ = r.BasicAuth()
+		gotQuery = r.URL.RawQuery
+		if r.URL.Path != "/auth/token" {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = io.WriteString(w, `{"token":"tok","expires_in":300}`)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := client.New(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, ttl, err := c.RegistryToken(context.Background(), "robot$ci", "s3cret", "dockmaster", []string{"repository:a/b:pull"})
+	if err != nil || tok != "tok" || ttl != 300*time.Second {
+		t.Fatalf("RegistryToken = %q, %v, %v", tok, ttl, err)
+	}
+	if gotUser != "robot$ci" || gotPass != "s3cret" || !strings.Contains(gotQuery, "scope=repository%3Aa%2Fb%3Apull") {
+		t.Fatalf("request: user %q pass %q query %q", gotUser, gotPass, gotQuery)
+	}
+}
+
+func pemOf(der []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
