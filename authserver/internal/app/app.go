@@ -205,15 +205,15 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		ShutdownTimeout: cfg.ShutdownTimeout,
 		Extra: func(mux *http.ServeMux) {
 			a.Endpoint = tokenserver.NewEndpoint(tokenserver.EndpointDeps{
-				Store:           st,
-				Auth:            auth,
-				Keyring:         kr,
-				Minter:          minter,
-				Refresh:         st,
-				Service:         cfg.Service,
-				Realm:           cfg.PublicURL + "/auth/token",
-				Logger:          log,
-				ClientAddr:      server.ClientAddr,
+				Store:      st,
+				Auth:       auth,
+				Keyring:    kr,
+				Minter:     minter,
+				Refresh:    st,
+				Service:    cfg.Service,
+				Realm:      cfg.PublicURL + "/auth/token",
+				Logger:     log,
+				ClientAddr: server.ClientAddr,
 				// A settings change applies at once here (cacheNotifier)
 				// and, with Redis, on every replica; else within this TTL.
 				SettingsTTL: tokenserver.DefaultSettingsTTL,
