@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Permissions", testPermissions},
 		{"RolesOn", testRolesOn},
 		{"Robots", testRobots},
+		{"RobotAccessFollowsMove", testRobotAccessFollowsMove},
 		{"Tokens", testTokens},
 		{"TokenStore", testTokenStore},
 		{"Settings", testSettings},

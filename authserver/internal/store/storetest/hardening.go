@@ -1,0 +1,53 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
+	"github.com/dockmaster/dockmaster/authserver/internal/store"
+)
+
+// testRobotAccessFollowsMove (issue 8.7, security 42): a team's robot
+// reaches only what its team owns. Moving a namespace to another team
+// revokes the old team's robots' access to it in the same transaction;
+// other grants on the namespace (users, teams, robots of other teams) stay.
+func testRobotAccessFollowsMove(t *testing.T, s store.Store) {
+	c := ctx(t)
+	user(t, s, "alice", false)
+	user(t, s, "olga", false)
+	team(t, s, "devs", "alice")
+	team(t, s, "ops", "olga")
+	namespace(t, s, "web", "devs")
+	namespace(t, s, "other", "devs")
+	ok(t, s.CreateRobot(c, store.Robot{Name: "robot$ci", Team: "devs", Enabled: true,
+		Access: []store.Access{{Namespace: "web", Role: rbac.RoleContributor}, {Namespace: "other", Role: rbac.RoleViewer}}}))
+	ok(t, s.CreateRobot(c, store.Robot{Name: "robot$opsbot", Team: "ops", Enabled: true,
+		Access: []store.Access{{Namespace: "web", Role: rbac.RoleViewer}}}))
+	ok(t, s.CreatePermission(c, store.Permission{Namespace: "web", Kind: rbac.UserKind, Name: "alice", Role: rbac.RoleViewer}))
+
+	n, err := s.GetNamespace(c, "web")
+	ok(t, err)
+	n.Team = "ops"
+	ok(t, s.UpdateNamespace(c, n))
+
+	roles, err := s.RolesOn(c, "web", rbac.RobotKind, "robot$ci")
+	ok(t, err)
+	if len(roles) != 0 {
+		t.Errorf("devs' robot keeps %v on web, now owned by ops", roles)
+	}
+	rb, err := s.GetRobot(c, "robot$ci")
+	ok(t, err)
+	if len(rb.Access) != 1 || rb.Access[0].Namespace != "other" {
+		t.Errorf("devs' robot's access after the move: %+v, want only other", rb.Access)
+	}
+	roles, err = s.RolesOn(c, "web", rbac.RobotKind, "robot$opsbot")
+	ok(t, err)
+	if len(roles) != 1 {
+		t.Errorf("ops' robot lost its access: %v", roles)
+	}
+	roles, err = s.RolesOn(c, "web", rbac.UserKind, "alice")
+	ok(t, err)
+	if len(roles) != 1 || roles[0] != rbac.RoleViewer {
+		t.Errorf("alice's own grant after the move: %v", roles)
+	}
+}
