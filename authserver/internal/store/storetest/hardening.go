@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"testing"
+	"time"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
@@ -49,5 +50,33 @@ func testRobotAccessFollowsMove(t *testing.T, s store.Store) {
 	ok(t, err)
 	if len(roles) != 1 || roles[0] != rbac.RoleViewer {
 		t.Errorf("alice's own grant after the move: %v", roles)
+	}
+}
+
+// testFutureEventTimesClamped (issue 8.3, security 39): an event dated far
+// in the future is applied at the store's clock, so it cannot order itself
+// after every real change: a re-push after a delete dated 2099 is recorded.
+func testFutureEventTimesClamped(t *testing.T, s store.Store) {
+	rs, isRS := s.(store.RegistryStore)
+	if !isRS {
+		t.Fatalf("%T does not implement store.RegistryStore", s)
+	}
+	c := ctx(t)
+	now := time.Now().UTC()
+	const repo, dg = "future/app", "sha256:6c3c624b58dbbcd3c0dd82b4c53f04194d1247c6eebdaab7c610cf7d66709b3b"
+	ev := func(id, action string, at time.Time) store.RegistryEvent {
+		return store.RegistryEvent{ID: id, Action: action, Repository: repo, Tag: "v1", Digest: dg,
+			MediaType: "application/vnd.oci.image.manifest.v1+json", Size: 1, Timestamp: at}
+	}
+	for _, e := range []store.RegistryEvent{
+		ev("f1", store.ActionPush, now.Add(-time.Minute)),
+		ev("f2", store.ActionDelete, time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)),
+		ev("f3", store.ActionPush, time.Now().UTC().Add(time.Second)),
+	} {
+		_, err := rs.ApplyEvent(c, e, "")
+		ok(t, err)
+	}
+	if _, err := s.GetTag(c, repo, "v1"); err != nil {
+		t.Fatalf("a re-push after a delete dated 2099 is not recorded: %v", err)
 	}
 }

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RolesOn", testRolesOn},
 		{"Robots", testRobots},
 		{"RobotAccessFollowsMove", testRobotAccessFollowsMove},
+		{"FutureEventTimesClamped", testFutureEventTimesClamped},
 		{"Tokens", testTokens},
 		{"TokenStore", testTokenStore},
 		{"Settings", testSettings},
