@@ -294,3 +294,42 @@ type NSAccess struct {
 	Role      string   `json:"role"`
 	Actions   []string `json:"actions"`
 }
+
+// Error codes: the values of Error.Code. The HTTP status goes with the code
+// (invalid_argument 400, unauthenticated 401, forbidden 403, not_found 404,
+// conflict 409, too_large 413, too_many_requests 429, unavailable 503, internal
+// 500).
+const (
+	CodeInvalidArgument = "invalid_argument"
+	CodeUnauthenticated = "unauthenticated"
+	CodeForbidden       = "forbidden"
+	CodeNotFound        = "not_found"
+	CodeConflict        = "conflict"
+	CodeTooLarge        = "too_large"
+	CodeTooManyRequests = "too_many_requests"
+	CodeUnavailable     = "unavailable"
+	CodeInternal        = "internal"
+)
+
+// Allowed values of the enumerated fields. The server's OpenAPI document
+// lists them as enums and a test of the server holds them equal to the
+// domain's; the Terraform provider builds its validators and descriptions
+// from them. Treat them as constants.
+var (
+	// Roles of a member, a grant or a robot's access, lowest first.
+	Roles = []string{"viewer", "contributor", "owner"}
+	// Visibilities of a namespace.
+	Visibilities = []string{"public", "protected", "private"}
+	// NamespaceKinds are the kinds the API shows (the global namespace is
+	// not an object of the API).
+	NamespaceKinds = []string{"personal", "team"}
+	// PermissionKinds are the kinds of grantee of a permission.
+	PermissionKinds = []string{"user", "team", "robot"}
+	// PushPolicies are the values of Settings.PushPolicy.
+	PushPolicies = []string{"allow-teams", "allow-personal", "admin-only"}
+	// TeamCreations are the values of Settings.TeamCreation: who may create teams.
+	TeamCreations = []string{"everyone", "admins"}
+	// NamespaceCreations are the values of Settings.NamespaceCreation: who
+	// may create namespaces (the owners of the owning team, or admins only).
+	NamespaceCreations = []string{"team-owners", "admins"}
+)

@@ -628,9 +628,9 @@ func repoPath(name string, suffix ...string) (string, error) {
 func checkSegment(s string) error {
 	switch s {
 	case "":
-		return &apiv1.Error{Code: "invalid_argument", Message: "empty name in request path"}
+		return &apiv1.Error{Code: apiv1.CodeInvalidArgument, Message: "empty name in request path"}
 	case ".", "..":
-		return &apiv1.Error{Code: "invalid_argument", Message: fmt.Sprintf("%q is not a valid name", s)}
+		return &apiv1.Error{Code: apiv1.CodeInvalidArgument, Message: fmt.Sprintf("%q is not a valid name", s)}
 	}
 	return nil
 }

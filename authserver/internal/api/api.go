@@ -80,16 +80,9 @@ func New(d Deps) *API {
 	return a
 }
 
-// Register builds the API from d and mounts every route on mux.
-func Register(mux *http.ServeMux, d Deps) *API {
-	a := New(d)
-	a.Mount(mux)
-	return a
-}
-
-// Mount registers every route of the table on mux, plus a catch-all under
-// /api/v1/ that answers unknown paths and methods in JSON.
-func (a *API) Mount(mux *http.ServeMux) {
+// Register registers every route of the table on mux, plus a catch-all
+// under /api/v1/ that answers unknown paths and methods in JSON.
+func (a *API) Register(mux *http.ServeMux) {
 	for _, rt := range a.routes {
 		if rt.Virtual {
 			continue

@@ -71,8 +71,8 @@ func toToken(t store.Token) apiv1.Token {
 func toSettings(s store.Settings) apiv1.Settings {
 	return apiv1.Settings{
 		PushPolicy: string(s.PushPolicy), AnonymousPull: s.AnonymousPull, DeleteEnabled: s.DeleteEnabled,
-		ContributorsMayDelete: s.ContributorsMayDelete, TeamCreation: s.TeamCreation,
-		NamespaceCreation: s.NamespaceCreation, TokenLifetimeSeconds: int(s.TokenLifetime / time.Second),
+		ContributorsMayDelete: s.ContributorsMayDelete, TeamCreation: string(s.TeamCreation),
+		NamespaceCreation: string(s.NamespaceCreation), TokenLifetimeSeconds: int(s.TokenLifetime / time.Second),
 	}
 }
 

@@ -14,17 +14,17 @@ import (
 	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
-// Wire error codes (apiv1.Error.Code).
+// Wire error codes (apiv1.Error.Code), short names for the handlers.
 const (
-	codeInvalid         = "invalid_argument"
-	codeUnauthenticated = "unauthenticated"
-	codeForbidden       = "forbidden"
-	codeNotFound        = "not_found"
-	codeConflict        = "conflict"
-	codeTooLarge        = "too_large"
-	codeTooMany         = "too_many_requests"
-	codeUnavailable     = "unavailable"
-	codeInternal        = "internal"
+	codeInvalid         = apiv1.CodeInvalidArgument
+	codeUnauthenticated = apiv1.CodeUnauthenticated
+	codeForbidden       = apiv1.CodeForbidden
+	codeNotFound        = apiv1.CodeNotFound
+	codeConflict        = apiv1.CodeConflict
+	codeTooLarge        = apiv1.CodeTooLarge
+	codeTooMany         = apiv1.CodeTooManyRequests
+	codeUnavailable     = apiv1.CodeUnavailable
+	codeInternal        = apiv1.CodeInternal
 )
 
 // Error is an API error: an HTTP status, a wire code, a message safe to show

@@ -70,7 +70,8 @@ func newHarnessOn(t testing.TB, st store.Store, reg api.Registry) *harness {
 		t.Fatalf("bootstrap: %v", err)
 	}
 	mux := http.NewServeMux()
-	a := api.Register(mux, api.Deps{Store: st, Auth: authn.New(st, authn.Options{}), BcryptCost: 10, Registry: reg})
+	a := api.New(api.Deps{Store: st, Auth: authn.New(st, authn.Options{}), BcryptCost: 10, Registry: reg})
+	a.Register(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &harness{t: t, st: st, api: a, srv: srv, admin: cred{user: "admin", pw: secret}}

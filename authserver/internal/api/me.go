@@ -47,7 +47,7 @@ func (a *API) getMe(w http.ResponseWriter, r *http.Request, c *caller) error {
 		if err != nil {
 			return err
 		}
-		me.CanCreateTeams = c.isAdmin() || s.TeamCreation == "everyone"
+		me.CanCreateTeams = c.isAdmin() || s.TeamCreation == rbac.TeamCreationEveryone
 		if err := d.loadRoles(ctx); err != nil {
 			return err
 		}

@@ -73,7 +73,7 @@ func (a *API) createNamespace(w http.ResponseWriter, r *http.Request, c *caller)
 		if err != nil {
 			return err
 		}
-		if s.NamespaceCreation != "team-owners" {
+		if s.NamespaceCreation != rbac.NamespaceCreationTeamOwners {
 			return a.deny(r, c, "namespace.create", obj, forbidden("only admins create namespaces on this site"))
 		}
 		role, err := a.teamRole(r.Context(), req.Team, c.name())

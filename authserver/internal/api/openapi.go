@@ -15,9 +15,30 @@ import (
 
 // The OpenAPI 3.0 document is built once from the route table, so the
 // document and the mux cannot drift apart; schemas come from the wire types
-// of internal/client by reflection.
+// of internal/apiv1 by reflection, enums from its lists of allowed values.
 
 var pathParamRE = regexp.MustCompile(`\{([a-z_]+)(\.\.\.)?\}`)
+
+// enums are the allowed values of enumerated string fields by JSON name, or
+// by "Schema.field" where one name means different things (kind).
+var enums = map[string][]string{
+	"role":                  apiv1.Roles,
+	"visibility":            apiv1.Visibilities,
+	"push_policy":           apiv1.PushPolicies,
+	"team_creation":         apiv1.TeamCreations,
+	"namespace_creation":    apiv1.NamespaceCreations,
+	"Namespace.kind":        apiv1.NamespaceKinds,
+	"Permission.kind":       apiv1.PermissionKinds,
+	"CreatePermission.kind": apiv1.PermissionKinds,
+}
+
+// enumOf is the enum of field jsonName of schema name, or nil.
+func enumOf(name, jsonName string) []string {
+	if vals, ok := enums[name+"."+jsonName]; ok {
+		return vals
+	}
+	return enums[jsonName]
+}
 
 // openAPIPath turns a ServeMux pattern into an OpenAPI path template.
 func openAPIPath(pattern string) string { return pathParamRE.ReplaceAllString(pattern, "{$1}") }
@@ -58,7 +79,11 @@ func (s *schemaSet) of(t reflect.Type) map[string]any {
 				if jn == "" {
 					jn = f.Name
 				}
-				props[jn] = s.of(f.Type)
+				prop := s.of(f.Type)
+				if vals := enumOf(name, jn); vals != nil && prop["type"] == "string" {
+					prop["enum"] = vals
+				}
+				props[jn] = prop
 				if !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer {
 					required = append(required, jn)
 				}

@@ -56,18 +56,20 @@ func (a *API) updateSettings(w http.ResponseWriter, r *http.Request, c *caller) 
 		changes = append(changes, detailf("contributors_may_delete=%t", s.ContributorsMayDelete))
 	}
 	if req.TeamCreation != nil {
-		if v := *req.TeamCreation; v != "everyone" && v != "admins" {
+		v := rbac.TeamCreation(*req.TeamCreation)
+		if !v.Valid() {
 			return invalid("team_creation", "team_creation %q is not one of everyone, admins", v)
 		}
-		s.TeamCreation = *req.TeamCreation
-		changes = append(changes, "team_creation="+s.TeamCreation)
+		s.TeamCreation = v
+		changes = append(changes, "team_creation="+string(v))
 	}
 	if req.NamespaceCreation != nil {
-		if v := *req.NamespaceCreation; v != "team-owners" && v != "admins" {
+		v := rbac.NamespaceCreation(*req.NamespaceCreation)
+		if !v.Valid() {
 			return invalid("namespace_creation", "namespace_creation %q is not one of team-owners, admins", v)
 		}
-		s.NamespaceCreation = *req.NamespaceCreation
-		changes = append(changes, "namespace_creation="+s.NamespaceCreation)
+		s.NamespaceCreation = v
+		changes = append(changes, "namespace_creation="+string(v))
 	}
 	if req.TokenLifetimeSeconds != nil {
 		v := *req.TokenLifetimeSeconds

@@ -38,7 +38,7 @@ func (a *API) createTeam(w http.ResponseWriter, r *http.Request, c *caller) erro
 		if err != nil {
 			return err
 		}
-		if s.TeamCreation != "everyone" {
+		if s.TeamCreation != rbac.TeamCreationEveryone {
 			return a.deny(r, c, "team.create", obj, forbidden("only admins create teams on this site"))
 		}
 		// Choosing another first owner is an admin's privilege.

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -187,58 +186,59 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		Name: "dockmaster_password_checks_total",
 		Help: "Password hash (bcrypt) compares run, the dummy compares for unknown users included; verified passwords are cached.",
 	}, func() float64 { return float64(auth.PasswordChecks()) }))
-	var recv *events.Receiver
-	a.Server = server.New(server.Deps{
-		Registry: a.Metrics,
+	a.Endpoint = tokenserver.NewEndpoint(tokenserver.EndpointDeps{
+		Store:      st,
+		Auth:       auth,
+		Keyring:    kr,
+		Minter:     minter,
+		Refresh:    st,
+		Service:    cfg.Service,
+		Realm:      cfg.PublicURL + "/auth/token",
+		Logger:     log,
+		ClientAddr: server.ClientAddr,
+		// A settings change applies at once here (cacheNotifier)
+		// and, with Redis, on every replica; else within this TTL.
+		SettingsTTL: tokenserver.DefaultSettingsTTL,
+		// Namespace rows and a caller's roles on them are reused
+		// for this TTL: a token already issued lives for the
+		// token lifetime (>= 60 s), so a revoked grant can never
+		// take effect faster than that for holders of tokens; 1 s
+		// adds nothing material. API changes apply at once here
+		// (cacheNotifier) and, with Redis, on every replica. Users
+		// and robots themselves are read by the authenticator.
+		AccessTTL: tokenserver.DefaultAccessTTL,
+	})
+	recv := events.New(events.Deps{
+		Store:     st,
+		Secret:    cfg.EventsSecret.Reveal(),
+		MaxBody:   cfg.MaxBodyBytes,
+		OwnerTeam: AdminsTeam,
+		Logger:    log,
+		Metrics:   events.NewPrometheusMetrics(a.Metrics),
+		// Group commit.
+		BatchWorkers: eventWriters,
+	})
+	rest := api.New(api.Deps{
 		// The REST API's changes of settings, namespaces and roles drop
 		// the token endpoint's cached settings and access at once, its
 		// user changes the authenticator's cached user row — on every
 		// replica with Redis.
-		Store:           cacheNotifier{Store: st, changed: func(kind, name string) { changed(kind, name) }},
-		Auth:            auth,
+		Store:      cacheNotifier{Store: st, changed: func(kind, name string) { changed(kind, name) }},
+		Auth:       auth,
+		Logger:     log,
+		BcryptCost: cfg.BcryptCost,
+		ClientAddr: server.ClientAddr,
+		PublicURL:  cfg.PublicURL,
+		Registry:   registryAPI,
+	})
+	a.Server = server.New(server.Deps{
+		Registry:        a.Metrics,
+		Store:           st,
 		Logger:          log,
 		MaxBodyBytes:    cfg.MaxBodyBytes,
-		BcryptCost:      cfg.BcryptCost,
 		TrustedProxies:  cfg.TrustedProxies,
-		PublicURL:       cfg.PublicURL,
-		RegistryAPI:     registryAPI,
 		ShutdownTimeout: cfg.ShutdownTimeout,
-		Extra: func(mux *http.ServeMux) {
-			a.Endpoint = tokenserver.NewEndpoint(tokenserver.EndpointDeps{
-				Store:      st,
-				Auth:       auth,
-				Keyring:    kr,
-				Minter:     minter,
-				Refresh:    st,
-				Service:    cfg.Service,
-				Realm:      cfg.PublicURL + "/auth/token",
-				Logger:     log,
-				ClientAddr: server.ClientAddr,
-				// A settings change applies at once here (cacheNotifier)
-				// and, with Redis, on every replica; else within this TTL.
-				SettingsTTL: tokenserver.DefaultSettingsTTL,
-				// Namespace rows and a caller's roles on them are reused
-				// for this TTL: a token already issued lives for the
-				// token lifetime (>= 60 s), so a revoked grant can never
-				// take effect faster than that for holders of tokens; 1 s
-				// adds nothing material. API changes apply at once here
-				// (cacheNotifier) and, with Redis, on every replica. Users
-				// and robots themselves are read by the authenticator.
-				AccessTTL: tokenserver.DefaultAccessTTL,
-			})
-			a.Endpoint.Register(mux)
-			recv = events.New(events.Deps{
-				Store:     st,
-				Secret:    cfg.EventsSecret.Reveal(),
-				MaxBody:   cfg.MaxBodyBytes,
-				OwnerTeam: AdminsTeam,
-				Logger:    log,
-				Metrics:   events.NewPrometheusMetrics(a.Metrics),
-				// Group commit.
-				BatchWorkers: eventWriters,
-			})
-			recv.Register(mux)
-		},
+		Routes:          []server.Routes{rest, a.Endpoint, recv},
 	})
 	a.closers = append(a.closers, a.Endpoint.Close, recv.Close)
 	if rdb != nil {

@@ -40,6 +40,14 @@ func (v Visibility) Valid() bool { return v == Public || v == Protected || v == 
 // Valid reports whether p is one of PushPolicies.
 func (p PushPolicy) Valid() bool { return p == AllowTeams || p == AllowPersonal || p == AdminOnly }
 
+// Valid reports whether t is one of TeamCreations.
+func (t TeamCreation) Valid() bool { return t == TeamCreationEveryone || t == TeamCreationAdmins }
+
+// Valid reports whether n is one of NamespaceCreations.
+func (n NamespaceCreation) Valid() bool {
+	return n == NamespaceCreationTeamOwners || n == NamespaceCreationAdmins
+}
+
 // Active reports whether the subject may be granted anything at all at now:
 // anonymous callers are "active" (they get only what is public); users and
 // robots must be enabled, and robots unexpired.

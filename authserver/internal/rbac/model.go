@@ -64,6 +64,32 @@ const (
 // PushPolicies lists the valid push policies.
 var PushPolicies = []PushPolicy{AllowTeams, AllowPersonal, AdminOnly}
 
+// TeamCreation is the site-wide rule for who may create teams.
+type TeamCreation string
+
+const (
+	// TeamCreationEveryone: any signed-in user creates teams (and owns them).
+	TeamCreationEveryone TeamCreation = "everyone"
+	// TeamCreationAdmins: only admins create teams.
+	TeamCreationAdmins TeamCreation = "admins"
+)
+
+// TeamCreations lists the valid team creation rules.
+var TeamCreations = []TeamCreation{TeamCreationEveryone, TeamCreationAdmins}
+
+// NamespaceCreation is the site-wide rule for who may create namespaces.
+type NamespaceCreation string
+
+const (
+	// NamespaceCreationTeamOwners: owners of the owning team create its namespaces.
+	NamespaceCreationTeamOwners NamespaceCreation = "team-owners"
+	// NamespaceCreationAdmins: only admins create namespaces.
+	NamespaceCreationAdmins NamespaceCreation = "admins"
+)
+
+// NamespaceCreations lists the valid namespace creation rules.
+var NamespaceCreations = []NamespaceCreation{NamespaceCreationTeamOwners, NamespaceCreationAdmins}
+
 // SubjectKind says what kind of identity asks.
 type SubjectKind string
 
@@ -73,6 +99,13 @@ const (
 	RobotKind SubjectKind = "robot"
 	TeamKind  SubjectKind = "team" // only as a grantee, never as a requester
 )
+
+// GranteeKinds lists the kinds of subject a namespace permission names.
+var GranteeKinds = []SubjectKind{UserKind, TeamKind, RobotKind}
+
+// NamespaceKinds lists the kinds of namespace that exist as objects (the
+// global namespace is implied by single-segment names).
+var NamespaceKinds = []NamespaceKind{KindPersonal, KindTeam}
 
 // Action is a registry action on a repository.
 type Action string

@@ -28,7 +28,7 @@ type reqInfo struct {
 }
 
 // ClientAddr is the caller's address as resolved by the server (trusted
-// proxies applied); handlers mounted through Deps.Extra use it too.
+// proxies applied); every component of Deps.Routes uses it.
 func ClientAddr(r *http.Request) string {
 	if info, ok := r.Context().Value(infoKey).(*reqInfo); ok && info.client != "" {
 		return info.client
@@ -230,7 +230,7 @@ func recoverer(next http.Handler, log *slog.Logger) http.Handler {
 			log.ErrorContext(r.Context(), "panic serving request", "method", r.Method, "path", r.URL.Path,
 				"panic", v, "stack", string(debug.Stack()))
 			if sw.status == 0 {
-				writeError(sw, http.StatusInternalServerError, "internal", "internal error; it has been logged")
+				writeError(sw, http.StatusInternalServerError, apiv1.CodeInternal, "internal error; it has been logged")
 			}
 		}()
 		next.ServeHTTP(sw, r)
@@ -243,7 +243,7 @@ func recoverer(next http.Handler, log *slog.Logger) http.Handler {
 func limitBody(next http.Handler, max int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > max {
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large",
+			writeError(w, http.StatusRequestEntityTooLarge, apiv1.CodeTooLarge,
 				"request body larger than "+strconv.FormatInt(max, 10)+" bytes")
 			return
 		}

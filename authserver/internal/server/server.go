@@ -1,6 +1,8 @@
 // Package server is Dockmaster's HTTP front: routing (Go 1.22 ServeMux
 // patterns), the middleware every request passes through (recover, logging,
-// metrics, body cap, client address) and the probes.
+// metrics, body cap, client address) and the probes. It builds none of the
+// components it serves: the app hands it the REST API, the token endpoint
+// and the events receiver as Routes.
 package server
 
 import (
@@ -16,42 +18,48 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/dockmaster/dockmaster/authserver/internal/api"
-	"github.com/dockmaster/dockmaster/authserver/internal/authn"
-	"github.com/dockmaster/dockmaster/authserver/internal/store"
 )
 
 // DefaultMaxBodyBytes caps request bodies unless Deps says otherwise.
 const DefaultMaxBodyBytes = 1 << 20
 
+// Routes is a component that mounts its routes on the server's mux, behind
+// the server's middleware.
+type Routes interface {
+	Register(mux *http.ServeMux)
+}
+
+// RoutesFunc adapts a function to Routes.
+type RoutesFunc func(mux *http.ServeMux)
+
+// Register calls f(mux).
+func (f RoutesFunc) Register(mux *http.ServeMux) { f(mux) }
+
+// Pinger answers /readyz: whether the database is reachable.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
 // Deps is what the server needs from main.
 type Deps struct {
-	Store  store.Store
-	Auth   *authn.Authenticator
+	// Store is pinged by /readyz.
+	Store  Pinger
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// MaxBodyBytes caps every request body; 0 means 1 MiB.
 	MaxBodyBytes int64
-	// BcryptCost hashes new passwords; 0 means 10.
-	BcryptCost int
 	// TrustedProxies may set X-Forwarded-For; everyone else's is ignored.
 	TrustedProxies []netip.Prefix
-	// PublicURL is this service's external URL.
-	PublicURL string
 	// Registry receives the HTTP metrics and is served at /metrics; nil
 	// means a new one (with the Go and process collectors).
 	Registry *prometheus.Registry
-	// RegistryAPI is the registry the REST API's deletes act on first;
-	// nil: they change the database only.
-	RegistryAPI api.Registry
 	// ShutdownTimeout bounds how long requests in flight may finish once
 	// ListenAndServe's context ends; 0 means DefaultShutdownTimeout.
 	ShutdownTimeout time.Duration
-	// Extra lets later features (token endpoint, events, UI) mount routes
-	// on the same mux, behind the same middleware.
-	Extra func(mux *http.ServeMux)
+	// Routes are the components served (REST API, token endpoint, events
+	// receiver, later the UI), registered in order.
+	Routes []Routes
 }
 
 // Server is the whole HTTP surface of the authserver.
@@ -76,9 +84,6 @@ func New(d Deps) *Server {
 	}
 	if d.MaxBodyBytes <= 0 {
 		d.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if d.BcryptCost == 0 {
-		d.BcryptCost = 10
 	}
 	if d.ShutdownTimeout <= 0 {
 		d.ShutdownTimeout = DefaultShutdownTimeout
@@ -106,12 +111,8 @@ func New(d Deps) *Server {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	api.Register(s.mux, api.Deps{
-		Store: d.Store, Auth: d.Auth, Logger: d.Logger, Now: d.Now, BcryptCost: d.BcryptCost,
-		ClientAddr: ClientAddr, PublicURL: d.PublicURL, Registry: d.RegistryAPI,
-	})
-	if d.Extra != nil {
-		d.Extra(s.mux)
+	for _, r := range d.Routes {
+		r.Register(s.mux)
 	}
 	m := newMetrics(reg)
 	var h http.Handler = routeRecorder{s.mux}

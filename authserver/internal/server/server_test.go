@@ -46,7 +46,7 @@ func (s *syncBuffer) String() string {
 }
 
 // pingFails is a store whose Ping fails; nothing else is called.
-type pingFails struct{ store.Store }
+type pingFails struct{ server.Pinger }
 
 func (pingFails) Ping(context.Context) error { return store.ErrUnavailable }
 
@@ -71,13 +71,15 @@ func newFixture(t *testing.T, mod func(*server.Deps)) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{st: st, logs: &syncBuffer{}, reg: prometheus.NewRegistry(), secret: secret}
+	logger := slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	d := server.Deps{
-		Store: st, Auth: authn.New(st, authn.Options{}),
-		Logger:   slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Registry: f.reg, MaxBodyBytes: 1024,
-		Extra: func(mux *http.ServeMux) {
-			mux.HandleFunc("GET /boom", func(http.ResponseWriter, *http.Request) { panic("kaboom") })
-			mux.HandleFunc("GET /whoami", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, server.ClientAddr(r)) })
+		Store: st, Logger: logger, Registry: f.reg, MaxBodyBytes: 1024,
+		Routes: []server.Routes{
+			api.New(api.Deps{Store: st, Auth: authn.New(st, authn.Options{}), Logger: logger, ClientAddr: server.ClientAddr}),
+			server.RoutesFunc(func(mux *http.ServeMux) {
+				mux.HandleFunc("GET /boom", func(http.ResponseWriter, *http.Request) { panic("kaboom") })
+				mux.HandleFunc("GET /whoami", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, server.ClientAddr(r)) })
+			}),
 		},
 	}
 	if mod != nil {
@@ -253,7 +255,7 @@ func TestListenAndServeShutdownTimeout(t *testing.T) {
 	defer close(release)
 	f := newFixture(t, func(d *server.Deps) {
 		d.ShutdownTimeout = 200 * time.Millisecond
-		d.Extra = func(mux *http.ServeMux) {
+		d.Routes = append(d.Routes, server.RoutesFunc(func(mux *http.ServeMux) {
 			mux.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) {
 				close(entered)
 				select {
@@ -261,7 +263,7 @@ func TestListenAndServeShutdownTimeout(t *testing.T) {
 				case <-time.After(30 * time.Second):
 				}
 			})
-		}
+		}))
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

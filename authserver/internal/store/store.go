@@ -130,13 +130,10 @@ type Settings struct {
 	AnonymousPull         bool
 	DeleteEnabled         bool
 	ContributorsMayDelete bool
-	// TeamCreation is who may create teams: "everyone" or "admins".
-	TeamCreation string
-	// NamespaceCreation is who may create namespaces: "team-owners" (owners of
-	// the owning team) or "admins".
-	NamespaceCreation string
-	TokenLifetime     time.Duration
-	UpdatedAt         time.Time
+	TeamCreation          rbac.TeamCreation
+	NamespaceCreation     rbac.NamespaceCreation
+	TokenLifetime         time.Duration
+	UpdatedAt             time.Time
 }
 
 // DefaultSettings are what a new database starts with.
@@ -146,8 +143,8 @@ func DefaultSettings() Settings {
 		AnonymousPull:         true,
 		DeleteEnabled:         true,
 		ContributorsMayDelete: false,
-		TeamCreation:          "everyone",
-		NamespaceCreation:     "team-owners",
+		TeamCreation:          rbac.TeamCreationEveryone,
+		NamespaceCreation:     rbac.NamespaceCreationTeamOwners,
 		TokenLifetime:         5 * time.Minute,
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/dockmaster/dockmaster/authserver/internal/api"
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
 	"github.com/dockmaster/dockmaster/authserver/internal/server"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
@@ -522,7 +523,8 @@ func testRefresh(t *testing.T) {
 		if _, err := a.Basic(ctx, "192.0.2.1", "admin", rt); err == nil {
 			t.Fatal("authn.Basic accepted a refresh token as a password")
 		}
-		srv := httptest.NewServer(server.New(server.Deps{Store: f.st, Auth: a}))
+		rest := api.New(api.Deps{Store: f.st, Auth: a, ClientAddr: server.ClientAddr})
+		srv := httptest.NewServer(server.New(server.Deps{Store: f.st, Routes: []server.Routes{rest}}))
 		defer srv.Close()
 		for _, set := range []func(*http.Request){
 			func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+rt) },

@@ -99,13 +99,9 @@ func start(t *testing.T, kind string, opts ...startOption) *env {
 		e.adminSecret = secret
 	}
 
-	h := server.New(server.Deps{
-		Store:        st,
-		Auth:         authn.New(st, authn.Options{}),
-		Logger:       slog.New(slog.DiscardHandler),
-		MaxBodyBytes: maxBody,
-		BcryptCost:   10,
-	})
+	logger := slog.New(slog.DiscardHandler)
+	rest := api.New(api.Deps{Store: st, Auth: authn.New(st, authn.Options{}), Logger: logger, BcryptCost: 10, ClientAddr: server.ClientAddr})
+	h := server.New(server.Deps{Store: st, Logger: logger, MaxBodyBytes: maxBody, Routes: []server.Routes{rest}})
 	e.srv = httptest.NewServer(h)
 	t.Cleanup(e.srv.Close)
 	e.url = e.srv.URL

@@ -66,9 +66,10 @@ func setup(t *testing.T) *env {
 	e := &env{t: t, st: st}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	recv := events.New(events.Deps{Store: st, Secret: notifySecret, OwnerTeam: "admins", Logger: logger})
+	rest := api.New(api.Deps{Store: st, Auth: authn.New(st, authn.Options{}), Logger: logger, ClientAddr: server.ClientAddr})
 	srv := server.New(server.Deps{
-		Store: st, Auth: authn.New(st, authn.Options{}), Logger: logger, Registry: prometheus.NewRegistry(),
-		Extra: func(mux *http.ServeMux) {
+		Store: st, Logger: logger, Registry: prometheus.NewRegistry(),
+		Routes: []server.Routes{rest, server.RoutesFunc(func(mux *http.ServeMux) {
 			// The receiver behind a switch: "down" answers 503 like a
 			// server whose database is gone.
 			inner := http.NewServeMux()
@@ -81,7 +82,7 @@ func setup(t *testing.T) *env {
 				e.events.Add(1)
 				inner.ServeHTTP(w, r)
 			}))
-		},
+		})},
 	})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)

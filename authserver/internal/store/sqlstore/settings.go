@@ -16,7 +16,7 @@ func seedSettings(t *dbtx, now time.Time) error {
 		team_creation, namespace_creation, token_lifetime_seconds, updated_at)
 		VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
 		string(d.PushPolicy), d.AnonymousPull, d.DeleteEnabled, d.ContributorsMayDelete,
-		d.TeamCreation, d.NamespaceCreation, int64(d.TokenLifetime/time.Second), ts(now)); err != nil {
+		string(d.TeamCreation), string(d.NamespaceCreation), int64(d.TokenLifetime/time.Second), ts(now)); err != nil {
 		return fmt.Errorf("settings: %w", err)
 	}
 	return nil
@@ -25,18 +25,20 @@ func seedSettings(t *dbtx, now time.Time) error {
 // GetSettings returns the site settings.
 func (s *Store) GetSettings(ctx context.Context) (store.Settings, error) {
 	var st store.Settings
-	var policy string
+	var policy, teamCreation, nsCreation string
 	var seconds int64
 	err := s.readOne(ctx, func(t *dbtx) error {
 		return t.get(`SELECT push_policy, anonymous_pull, delete_enabled, contributors_may_delete, team_creation,
 			namespace_creation, token_lifetime_seconds, updated_at FROM settings WHERE id = 1`, nil,
-			&policy, &st.AnonymousPull, &st.DeleteEnabled, &st.ContributorsMayDelete, &st.TeamCreation,
-			&st.NamespaceCreation, &seconds, tsScan(&st.UpdatedAt))
+			&policy, &st.AnonymousPull, &st.DeleteEnabled, &st.ContributorsMayDelete, &teamCreation,
+			&nsCreation, &seconds, tsScan(&st.UpdatedAt))
 	})
 	if err != nil {
 		return st, fmt.Errorf("settings: %w", err)
 	}
 	st.PushPolicy = rbac.PushPolicy(policy)
+	st.TeamCreation = rbac.TeamCreation(teamCreation)
+	st.NamespaceCreation = rbac.NamespaceCreation(nsCreation)
 	st.TokenLifetime = time.Duration(seconds) * time.Second
 	return st, nil
 }
@@ -49,7 +51,7 @@ func (s *Store) UpdateSettings(ctx context.Context, st store.Settings) error {
 			contributors_may_delete = ?, team_creation = ?, namespace_creation = ?, token_lifetime_seconds = ?,
 			updated_at = ? WHERE id = 1`,
 			string(st.PushPolicy), st.AnonymousPull, st.DeleteEnabled, st.ContributorsMayDelete,
-			st.TeamCreation, st.NamespaceCreation, int64(st.TokenLifetime/time.Second), ts(st.UpdatedAt)); err != nil {
+			string(st.TeamCreation), string(st.NamespaceCreation), int64(st.TokenLifetime/time.Second), ts(st.UpdatedAt)); err != nil {
 			return fmt.Errorf("settings: %w", err)
 		}
 		return nil

@@ -97,16 +97,12 @@ func start(t *testing.T) *env {
 	limiter, _ := throttle.NewMemory(throttle.Config{})
 	auth := authn.New(st, authn.Options{Limiter: limiter})
 	var ep *tokenserver.Endpoint
-	h := server.New(server.Deps{
-		Store: st, Auth: auth, BcryptCost: authn.MinBcryptCost,
-		Extra: func(mux *http.ServeMux) {
-			ep = tokenserver.NewEndpoint(tokenserver.EndpointDeps{
-				Store: st, Auth: auth, Keyring: kr, Minter: minter, Refresh: st,
-				Service: service, Realm: "dockmaster", Now: c.Now, ClientAddr: server.ClientAddr,
-			})
-			ep.Register(mux)
-		},
+	ep = tokenserver.NewEndpoint(tokenserver.EndpointDeps{
+		Store: st, Auth: auth, Keyring: kr, Minter: minter, Refresh: st,
+		Service: service, Realm: "dockmaster", Now: c.Now, ClientAddr: server.ClientAddr,
 	})
+	rest := api.New(api.Deps{Store: st, Auth: auth, BcryptCost: authn.MinBcryptCost, ClientAddr: server.ClientAddr})
+	h := server.New(server.Deps{Store: st, Routes: []server.Routes{rest, ep}})
 	t.Cleanup(func() { _ = ep.Close(context.Background()) })
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
