@@ -178,3 +178,18 @@ func existsBy(get func(ctx context.Context, c *client.Client) error) func(contex
 
 // hcl joins configuration fragments.
 func hcl(parts ...string) string { return strings.Join(parts, "\n") }
+
+// resourceTest applies each configuration in turn and runs the check that
+// follows it.
+func resourceTest(t *testing.T, configAndChecks ...any) {
+	t.Helper()
+	var steps []resource.TestStep
+	for i := 0; i < len(configAndChecks); i += 2 {
+		check := configAndChecks[i+1].(func())
+		steps = append(steps, resource.TestStep{
+			Config: configAndChecks[i].(string),
+			Check:  func(*terraform.State) error { check(); return nil },
+		})
+	}
+	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: factories, Steps: steps})
+}

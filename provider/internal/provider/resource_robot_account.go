@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -84,8 +85,11 @@ func (r *robotAccountResource) Schema(_ context.Context, _ resource.SchemaReques
 				Validators: []validator.String{rfc3339Validator{}},
 			},
 			"access": schema.SetNestedAttribute{
-				Required:            true,
-				MarkdownDescription: "The namespaces the robot may act on, each with a role. A set: order never matters. Updated in place.",
+				Optional: true, Computed: true,
+				MarkdownDescription: "The namespaces the robot may act on, each with a role. A set: order never matters. Updated in place. " +
+					"A robot's access entries are its grants: a `dockmaster_permission` with `robot` adds one. Manage a robot's grants " +
+					"either here or with `dockmaster_permission`, not both; left unset, the provider does not manage them and this attribute shows what the server has.",
+				PlanModifiers: []planmodifier.Set{setplanmodifier.UseStateForUnknown()},
 				NestedObject: schema.NestedAttributeObject{
 					Attributes: map[string]schema.Attribute{
 						"namespace": schema.StringAttribute{
@@ -214,7 +218,7 @@ func (r *robotAccountResource) Update(ctx context.Context, req resource.UpdateRe
 		}
 		in.ExpiresAt, in.ClearExpiry = exp, exp == nil
 	}
-	if !plan.Access.Equal(state.Access) {
+	if !plan.Access.IsUnknown() && !plan.Access.Equal(state.Access) {
 		access, diags := accessFromSet(ctx, plan.Access)
 		resp.Diagnostics.Append(diags...)
 		if diags.HasError() {
@@ -267,8 +271,11 @@ func (r *robotAccountResource) ImportState(ctx context.Context, req resource.Imp
 }
 
 // accessFromSet turns the access set into the API's list, sorted so the
-// request is the same for the same set.
+// request is the same for the same set; unset is the empty list.
 func accessFromSet(ctx context.Context, set types.Set) ([]apiv1.RobotAccess, diag.Diagnostics) {
+	if set.IsNull() || set.IsUnknown() {
+		return []apiv1.RobotAccess{}, nil
+	}
 	var items []robotAccessModel
 	diags := set.ElementsAs(ctx, &items, false)
 	out := make([]apiv1.RobotAccess, 0, len(items))
