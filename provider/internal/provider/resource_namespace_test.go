@@ -38,6 +38,9 @@ resource "dockmaster_namespace" "ns" {
 			statecheck.ExpectKnownValue("dockmaster_namespace.ns", tfjsonpath.New("visibility"), knownvalue.StringExact("public")),
 			statecheck.ExpectKnownValue("dockmaster_namespace.ns", tfjsonpath.New("description"), knownvalue.StringExact("Payment services")),
 		},
-		exists: existsBy(func(ctx context.Context, c *client.Client) error { _, err := c.GetNamespace(ctx, "payments"); return err }),
+		exists: existsBy(func(ctx context.Context, c *client.Client) error {
+			_, err := c.GetNamespace(ctx, "payments")
+			return err
+		}),
 	}.run(t, srv)
 }

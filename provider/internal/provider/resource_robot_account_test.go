@@ -68,7 +68,7 @@ resource "dockmaster_robot_account" "ci" {
 			statecheck.ExpectKnownValue("dockmaster_robot_account.ci", tfjsonpath.New("description"), knownvalue.StringExact("CI pushes")),
 			secretChanges.AddStateValue("dockmaster_robot_account.ci", tfjsonpath.New("secret")),
 		},
-		importID:     "robot$ci",
+		importID: "robot$ci",
 		// An import has no configuration whose time format to keep: it reads
 		// the same instant in UTC.
 		importIgnore: []string{"secret", "rotation", "expires_at"},

@@ -40,6 +40,9 @@ resource "dockmaster_team_member" "ada" {
 		updateChecks: []statecheck.StateCheck{
 			statecheck.ExpectKnownValue("dockmaster_team_member.ada", tfjsonpath.New("role"), knownvalue.StringExact("contributor")),
 		},
-		exists: existsBy(func(ctx context.Context, c *client.Client) error { _, err := c.GetMember(ctx, "devs", "ada"); return err }),
+		exists: existsBy(func(ctx context.Context, c *client.Client) error {
+			_, err := c.GetMember(ctx, "devs", "ada")
+			return err
+		}),
 	}.run(t, srv)
 }
