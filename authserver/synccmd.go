@@ -14,7 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/app"
-	dsync "github.com/dockmaster/dockmaster/authserver/internal/sync"
+	"github.com/dockmaster/dockmaster/authserver/internal/catalogsync"
 )
 
 // historyRetention is how long event ids and tombstones are kept: longer
@@ -49,14 +49,14 @@ func cmdSync(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	syncer := dsync.New(dsync.Deps{
+	syncer := catalogsync.New(catalogsync.Deps{
 		Store:       st,
 		RegistryURL: cfg.RegistryURL,
 		Tokens:      app.SyncTokens(minter, cfg.Service),
 		Logger:      log,
 		OwnerTeam:   app.AdminsTeam,
 		Force:       force,
-		Metrics:     dsync.NewPrometheusMetrics(reg),
+		Metrics:     catalogsync.NewPrometheusMetrics(reg),
 	})
 	housekeeping := func(ctx context.Context) {
 		now := time.Now()
@@ -109,7 +109,7 @@ func cmdSync(ctx context.Context, args []string, getenv func(string) string, std
 	return err
 }
 
-func printReport(w io.Writer, r dsync.Report) {
+func printReport(w io.Writer, r catalogsync.Report) {
 	if r.Skipped {
 		fmt.Fprintln(w, "sync: another replica holds the lock; skipped")
 		return

@@ -350,7 +350,7 @@ func (a *API) tagFor(r *http.Request, c *caller, repo, tag string) (store.Tag, [
 	if err != nil {
 		return store.Tag{}, nil, err
 	}
-	if !tagRE.MatchString(tag) {
+	if !rbac.ValidTag(tag) {
 		return store.Tag{}, nil, notFound("tag %q not found", truncate(tag, 130))
 	}
 	t, err := a.st.GetTag(r.Context(), repo, tag)

@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -19,9 +18,6 @@ const (
 	maxDisplayName = 256
 	maxTokenName   = 128
 )
-
-// tagRE is the distribution spec's tag grammar.
-var tagRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 
 // checkName validates a user, team, namespace or robot name for creation.
 func checkName(field, name string) error {

@@ -14,6 +14,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/authserver/internal/token"
+	"github.com/dockmaster/dockmaster/authserver/internal/tokenserver"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
@@ -71,7 +72,7 @@ func accessOf(t *testing.T, raw string) []string {
 // settings and robots through a's REST API applies to b's very next token
 // request (a == b: the same replica), although b's token endpoint reuses a
 // namespace, a caller's roles and the settings for a moment
-// (token.DefaultAccessTTL, token.DefaultSettingsTTL).
+// (tokenserver.DefaultAccessTTL, tokenserver.DefaultSettingsTTL).
 func checkAccessChanges(t *testing.T, a, b *replica, adminPW string) {
 	t.Helper()
 	ctx := t.Context()
@@ -222,17 +223,17 @@ func TestAccessCacheIsUsed(t *testing.T) {
 		switch {
 		case got == "pull,push":
 			cached = true
-		case time.Since(filled) < token.DefaultAccessTTL:
+		case time.Since(filled) < tokenserver.DefaultAccessTTL:
 			t.Fatalf("removed in the database %s after the cache was filled: granted %q at once — no cache in use?", time.Since(filled), got)
 		}
 	}
 	if !cached {
 		t.Fatal("the cached role was never served (each attempt outlasted the TTL)")
 	}
-	deadline := time.Now().Add(token.DefaultAccessTTL + 5*time.Second)
+	deadline := time.Now().Add(tokenserver.DefaultAccessTTL + 5*time.Second)
 	for r.granted(t, "dev", devPW, repo) != "" {
 		if time.Now().After(deadline) {
-			t.Fatalf("a role removed in the database was still granted %s later", token.DefaultAccessTTL+5*time.Second)
+			t.Fatalf("a role removed in the database was still granted %s later", tokenserver.DefaultAccessTTL+5*time.Second)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlite"
 	"github.com/dockmaster/dockmaster/authserver/internal/throttle"
 	"github.com/dockmaster/dockmaster/authserver/internal/token"
+	"github.com/dockmaster/dockmaster/authserver/internal/tokenserver"
 )
 
 // Store is every part of the database the server uses; both the SQLite
@@ -44,7 +45,7 @@ type App struct {
 	Server   *server.Server
 	Keyring  *token.Keyring
 	Minter   *token.Minter
-	Endpoint *token.Endpoint
+	Endpoint *tokenserver.Endpoint
 	// Auth verifies credentials for the API and the token endpoint.
 	Auth *authn.Authenticator
 	// Metrics is the Prometheus registry served at /metrics.
@@ -197,7 +198,7 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		RegistryAPI:     registryAPI,
 		ShutdownTimeout: cfg.ShutdownTimeout,
 		Extra: func(mux *http.ServeMux) {
-			a.Endpoint = token.NewEndpoint(token.EndpointDeps{
+			a.Endpoint = tokenserver.NewEndpoint(tokenserver.EndpointDeps{
 				Store:           st,
 				Auth:            auth,
 				Keyring:         kr,
@@ -211,7 +212,7 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 				ClientAddr:      server.ClientAddr,
 				// A settings change applies at once here (cacheNotifier)
 				// and, with Redis, on every replica; else within this TTL.
-				SettingsTTL: token.DefaultSettingsTTL,
+				SettingsTTL: tokenserver.DefaultSettingsTTL,
 				// Namespace rows and a caller's roles on them are reused
 				// for this TTL: a token already issued lives for the
 				// token lifetime (>= 60 s), so a revoked grant can never
@@ -219,7 +220,7 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 				// adds nothing material. API changes apply at once here
 				// (cacheNotifier) and, with Redis, on every replica. Users
 				// and robots themselves are read by the authenticator.
-				AccessTTL: token.DefaultAccessTTL,
+				AccessTTL: tokenserver.DefaultAccessTTL,
 			})
 			a.Endpoint.Register(mux)
 			recv = events.New(events.Deps{
@@ -377,8 +378,8 @@ var SyncAllowed = map[string][]string{
 
 // SyncTokens mints SyncSubject's tokens for service directly with minter
 // (no round trip to the token endpoint), narrowed to SyncAllowed.
-func SyncTokens(minter registryclient.Minter, service string) registryclient.MinterTokens {
-	return registryclient.MinterTokens{Minter: minter, Subject: SyncSubject, Service: service, Allowed: SyncAllowed}
+func SyncTokens(minter token.TokenMinter, service string) token.MinterTokens {
+	return token.MinterTokens{Minter: minter, Subject: SyncSubject, Service: service, Allowed: SyncAllowed}
 }
 
 // AdminsTeam owns the namespaces that registry events create.

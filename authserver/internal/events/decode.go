@@ -3,42 +3,12 @@ package events
 import (
 	"encoding/json"
 	"fmt"
-	"mime"
-	"slices"
 	"strings"
 	"time"
 
+	"github.com/dockmaster/dockmaster/authserver/internal/mediatype"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 )
-
-// ManifestMediaTypes are the Docker and OCI manifest and index media types:
-// events for anything else (blobs, layers, configs) are ignored.
-var ManifestMediaTypes = []string{
-	"application/vnd.oci.image.index.v1+json",
-	"application/vnd.oci.image.manifest.v1+json",
-	"application/vnd.docker.distribution.manifest.list.v2+json",
-	"application/vnd.docker.distribution.manifest.v2+json",
-	"application/vnd.docker.distribution.manifest.v1+prettyjws",
-	"application/vnd.docker.distribution.manifest.v1+json",
-}
-
-// IsManifestMediaType reports whether mt (parameters allowed) is one of
-// ManifestMediaTypes.
-func IsManifestMediaType(mt string) bool { return isManifestBase(baseMediaType(mt)) }
-
-// baseMediaType is mt without parameters (lowercased by the parser), or mt
-// as it is when it does not parse.
-func baseMediaType(mt string) string {
-	if base, _, err := mime.ParseMediaType(mt); err == nil {
-		return base
-	}
-	return mt
-}
-
-// isManifestBase is IsManifestMediaType of a baseMediaType result.
-func isManifestBase(base string) bool {
-	return slices.Contains(ManifestMediaTypes, strings.ToLower(strings.TrimSpace(base)))
-}
 
 // Limits on what an event may carry; the registry's own limits are lower.
 const (
@@ -122,10 +92,10 @@ func convert(w wireEvent) (store.RegistryEvent, string) {
 		return store.RegistryEvent{}, "control characters"
 	}
 	// Parsed once: the check below and the stored media type both use it.
-	mt := baseMediaType(t.MediaType)
+	mt := mediatype.Base(t.MediaType)
 	switch w.Action {
 	case store.ActionPush, store.ActionPull:
-		if !isManifestBase(mt) {
+		if !mediatype.IsManifestBase(mt) {
 			return store.RegistryEvent{}, "not a manifest: " + truncate(t.MediaType, 100)
 		}
 		if t.Digest == "" {
@@ -133,7 +103,7 @@ func convert(w wireEvent) (store.RegistryEvent, string) {
 		}
 	case store.ActionDelete:
 		// Deletes carry no media type; one that does must be a manifest.
-		if t.MediaType != "" && !isManifestBase(mt) {
+		if t.MediaType != "" && !mediatype.IsManifestBase(mt) {
 			return store.RegistryEvent{}, "not a manifest: " + truncate(t.MediaType, 100)
 		}
 	default:

@@ -11,6 +11,8 @@ import (
 var (
 	componentRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
 	emailRE     = regexp.MustCompile(`^[^\s@]+@[^\s@]+$`)
+	// tagRE is the distribution spec's tag grammar.
+	tagRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 )
 
 // MaxNameLength caps repository names, as the registry does.
@@ -58,6 +60,9 @@ func ValidRepositoryName(name string) bool {
 		name = rest
 	}
 }
+
+// ValidTag reports whether tag is a valid tag (at most 128 characters).
+func ValidTag(tag string) bool { return tagRE.MatchString(tag) }
 
 // ValidEmail is a shallow check: one '@', no spaces.
 func ValidEmail(s string) bool { return len(s) <= 254 && emailRE.MatchString(s) }

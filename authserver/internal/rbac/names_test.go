@@ -131,3 +131,16 @@ func TestNamespaceOf(t *testing.T) {
 		}
 	}
 }
+
+func TestValidTag(t *testing.T) {
+	for _, s := range []string{"latest", "v1.2.3", "_x", "A-b_c.d", strings.Repeat("a", 128)} {
+		if !ValidTag(s) {
+			t.Errorf("ValidTag(%q) = false", s)
+		}
+	}
+	for _, s := range []string{"", ".x", "-x", "a/b", "a:b", "é", "a\n", strings.Repeat("a", 129)} {
+		if ValidTag(s) {
+			t.Errorf("ValidTag(%q) = true", s)
+		}
+	}
+}

@@ -2,7 +2,7 @@
 // v2/v3, OCI distribution) as Dockmaster itself: listings for the catalog
 // sync, manifest lookups and deletes for the REST API. It answers the
 // registry's 401 Bearer challenges with tokens from a TokenSource (usually
-// MinterTokens, the server minting for its own identity) and caches them
+// token.MinterTokens, the server minting for its own identity) and caches them
 // per scope set until near their expiry.
 package registryclient
 
@@ -23,34 +23,21 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/dockmaster/dockmaster/authserver/internal/events"
+	"github.com/dockmaster/dockmaster/authserver/internal/mediatype"
+	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 )
 
-// The registry's name grammar (distribution/reference): anything else in a
-// listing is refused rather than put into a URL.
-var (
-	repoNameRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$`)
-	tagNameRE  = regexp.MustCompile(`^[\w][\w.-]{0,127}$`)
-	digestRE   = regexp.MustCompile(`^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$`)
-)
-
-// ValidRepository reports whether name is a repository name the registry
-// could list.
-func ValidRepository(name string) bool {
-	return len(name) <= MaxNameLength && repoNameRE.MatchString(name)
-}
-
-// ValidTag reports whether tag is a valid tag.
-func ValidTag(tag string) bool { return tagNameRE.MatchString(tag) }
+// digestRE is the registry's digest grammar (algorithm:encoded). Names and
+// tags use rbac's grammar: anything else in a listing or a request is
+// refused rather than put into a URL.
+var digestRE = regexp.MustCompile(`^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$`)
 
 // validReference: a tag or a digest.
 func validReference(ref string) bool {
-	return ValidTag(ref) || (len(ref) <= 256 && digestRE.MatchString(ref))
+	return rbac.ValidTag(ref) || (len(ref) <= 256 && digestRE.MatchString(ref))
 }
 
 const (
-	// MaxNameLength is the longest repository name accepted.
-	MaxNameLength = 255
 	// DefaultPageSize is n for listings that do not choose one.
 	DefaultPageSize = 1000
 	// DefaultTimeout bounds each request when Options.Timeout is zero.
@@ -487,7 +474,7 @@ func DeleteScope(repo string) string { return "repository:" + repo + ":pull,dele
 // per page. scopes is the token's scope set: repo's pull scope among
 // others, so that one token serves many repositories.
 func (c *Client) ListTags(ctx context.Context, repo string, n int, scopes []string) ([]string, error) {
-	if !ValidRepository(repo) {
+	if !rbac.ValidRepositoryName(repo) {
 		return nil, fmt.Errorf("repository %q: not a valid repository name", truncate(repo, 80))
 	}
 	return c.list(ctx, "tags of "+repo, "/v2/"+repo+"/tags/list", n, scopes, func(resp *http.Response) ([]string, error) {
@@ -505,7 +492,7 @@ func (c *Client) ListTags(ctx context.Context, repo string, n int, scopes []stri
 	})
 }
 
-var acceptManifests = strings.Join(events.ManifestMediaTypes, ", ")
+var acceptManifests = strings.Join(mediatype.Manifests, ", ")
 
 // Descriptor is what HEAD on a manifest tells.
 type Descriptor struct {
@@ -533,7 +520,7 @@ func (c *Client) manifestURL(repo, ref string) string {
 // type and size.
 func (c *Client) HeadManifest(ctx context.Context, repo, ref string, scopes []string) (Descriptor, error) {
 	what := "manifest " + refName(repo, ref)
-	if !ValidRepository(repo) || !validReference(ref) {
+	if !rbac.ValidRepositoryName(repo) || !validReference(ref) {
 		return Descriptor{}, fmt.Errorf("%s: not a valid reference", truncate(what, 200))
 	}
 	h := http.Header{"Accept": {acceptManifests}}
@@ -565,7 +552,7 @@ func (c *Client) HeadManifest(ctx context.Context, repo, ref string, scopes []st
 // until garbage collection). 404 wraps ErrNotFound, 405 ErrDeleteDisabled.
 func (c *Client) Delete(ctx context.Context, repo, ref string, scopes []string) error {
 	what := "delete " + refName(repo, ref)
-	if !ValidRepository(repo) || !validReference(ref) {
+	if !rbac.ValidRepositoryName(repo) || !validReference(ref) {
 		return fmt.Errorf("%s: not a valid reference", truncate(what, 200))
 	}
 	resp, err := c.do(ctx, http.MethodDelete, c.manifestURL(repo, ref), nil, scopes)

@@ -100,6 +100,15 @@ func NewMinter(keys *Keyring, cfg MinterConfig) (*Minter, error) {
 // Lifetime is the configured token lifetime (what Keyring.Published needs).
 func (m *Minter) Lifetime() time.Duration { return m.cfg.Lifetime }
 
+// WithLifetime returns a Minter like m that mints tokens of the given
+// lifetime. Unlike NewMinter it does not check the lifetime: the token
+// endpoint derives a minter per settings lifetime and clamps it itself.
+func (m *Minter) WithLifetime(lifetime time.Duration) *Minter {
+	cfg := m.cfg
+	cfg.Lifetime = lifetime
+	return &Minter{keys: m.keys, cfg: cfg}
+}
+
 // Mint returns a signed token for c.
 func (m *Minter) Mint(ctx context.Context, c Claims) (string, error) {
 	t, err := m.MintToken(ctx, c)

@@ -23,9 +23,9 @@ import (
 	"time"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/app"
+	"github.com/dockmaster/dockmaster/authserver/internal/catalogsync"
 	"github.com/dockmaster/dockmaster/authserver/internal/config"
 	"github.com/dockmaster/dockmaster/authserver/internal/events"
-	dmsync "github.com/dockmaster/dockmaster/authserver/internal/sync"
 	"github.com/dockmaster/dockmaster/authserver/internal/token"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
 	"github.com/dockmaster/dockmaster/internal/client"
@@ -46,7 +46,7 @@ type env struct {
 	adminPW string
 	// syncer is the catalog sync as main runs it: the same identity and
 	// token source as the API's deletes.
-	syncer *dmsync.Syncer
+	syncer *catalogsync.Syncer
 	dirs   map[string]string // crane config dir per identity
 }
 
@@ -118,7 +118,7 @@ func start(t *testing.T, deleteEnabled bool) *env {
 	if a.Registry == nil {
 		t.Fatal("app.New did not wire the registry client")
 	}
-	e.syncer = dmsync.New(dmsync.Deps{Store: st, Registry: a.Registry, OwnerTeam: app.AdminsTeam, Logger: log})
+	e.syncer = catalogsync.New(catalogsync.Deps{Store: st, Registry: a.Registry, OwnerTeam: app.AdminsTeam, Logger: log})
 	hs := &http.Server{Handler: a.Server}
 	go func() { _ = hs.Serve(ln) }()
 	t.Cleanup(func() { _ = hs.Close() })

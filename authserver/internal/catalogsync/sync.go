@@ -1,4 +1,4 @@
-// Package sync reconciles the store with the registry's catalog: the safety
+// Package catalogsync reconciles the store with the registry's catalog: the safety
 // net for notifications that were lost, and the way to adopt an existing
 // registry.
 //
@@ -9,7 +9,7 @@
 // listing of the run was complete, when the deletions stay under
 // MaxDeleteFraction of the known repositories, and only for what did not
 // change after the snapshot (events keep flowing during a run).
-package sync
+package catalogsync
 
 import (
 	"context"
@@ -18,9 +18,10 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	gosync "sync"
+	"sync"
 	"time"
 
+	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/registryclient"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 )
@@ -301,12 +302,12 @@ func (s *Syncer) listAll(ctx context.Context, names []string) []listing {
 		if i%scopeBatch == 0 {
 			scopes = append(scopes, nil)
 		}
-		if registryclient.ValidRepository(name) {
+		if rbac.ValidRepositoryName(name) {
 			scopes[i/scopeBatch] = append(scopes[i/scopeBatch], registryclient.PullScope(name))
 		}
 	}
 	work := make(chan int)
-	var wg gosync.WaitGroup
+	var wg sync.WaitGroup
 	for range min(s.d.Concurrency, max(len(names), 1)) {
 		wg.Add(1)
 		go func() {
@@ -338,7 +339,7 @@ func (s *Syncer) listAll(ctx context.Context, names []string) []listing {
 
 func (s *Syncer) listRepository(ctx context.Context, name string, scopes []string) listing {
 	l := listing{name: name}
-	if !registryclient.ValidRepository(name) {
+	if !rbac.ValidRepositoryName(name) {
 		l.err = fmt.Errorf("repository %q: not a valid repository name", truncate(name, 80))
 		return l
 	}
@@ -349,7 +350,7 @@ func (s *Syncer) listRepository(ctx context.Context, name string, scopes []strin
 	}
 	l.tags = make([]store.TagState, 0, len(tags))
 	for _, tag := range tags {
-		if !registryclient.ValidTag(tag) {
+		if !rbac.ValidTag(tag) {
 			l.err = fmt.Errorf("repository %q: invalid tag %q", name, truncate(tag, 80))
 			return l
 		}
@@ -369,7 +370,7 @@ func (s *Syncer) listRepository(ctx context.Context, name string, scopes []strin
 // apply writes the listings and, when allowed, the repository deletions.
 func (s *Syncer) apply(ctx context.Context, listings []listing, gone []string, deletions bool,
 	snapshot time.Time, rep *Report, problems *[]error) {
-	var mu gosync.Mutex
+	var mu sync.Mutex
 	add := func(res store.ReconcileResult, err error, what string) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -390,7 +391,7 @@ func (s *Syncer) apply(ctx context.Context, listings []listing, gone []string, d
 		}
 	}
 	jobs := make(chan func())
-	var wg gosync.WaitGroup
+	var wg sync.WaitGroup
 	for range s.d.Concurrency {
 		wg.Add(1)
 		go func() {

@@ -23,6 +23,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlite"
 	"github.com/dockmaster/dockmaster/authserver/internal/throttle"
 	"github.com/dockmaster/dockmaster/authserver/internal/token"
+	"github.com/dockmaster/dockmaster/authserver/internal/tokenserver"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
 	"github.com/dockmaster/dockmaster/internal/client"
 	"github.com/dockmaster/dockmaster/internal/testutil/registry"
@@ -95,11 +96,11 @@ func start(t *testing.T) *env {
 	}
 	limiter, _ := throttle.NewMemory(throttle.Config{})
 	auth := authn.New(st, authn.Options{})
-	var ep *token.Endpoint
+	var ep *tokenserver.Endpoint
 	h := server.New(server.Deps{
 		Store: st, Auth: auth, BcryptCost: authn.MinBcryptCost,
 		Extra: func(mux *http.ServeMux) {
-			ep = token.NewEndpoint(token.EndpointDeps{
+			ep = tokenserver.NewEndpoint(tokenserver.EndpointDeps{
 				Store: st, Auth: auth, Keyring: kr, Minter: minter, Refresh: st, Throttle: limiter,
 				Service: service, Realm: "dockmaster", Now: c.Now, ClientAddr: server.ClientAddr,
 			})

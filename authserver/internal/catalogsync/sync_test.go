@@ -1,4 +1,4 @@
-package sync_test
+package catalogsync_test
 
 import (
 	"context"
@@ -14,14 +14,14 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	gosync "sync"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/dockmaster/dockmaster/authserver/internal/catalogsync"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlite"
-	"github.com/dockmaster/dockmaster/authserver/internal/sync"
 )
 
 const ociMT = "application/vnd.oci.image.manifest.v1+json"
@@ -31,7 +31,7 @@ func digestOf(s string) string { return fmt.Sprintf("sha256:%x", sha256.Sum256([
 // fakeRegistry serves the distribution API's listing endpoints from a map,
 // with faults on demand.
 type fakeRegistry struct {
-	mu    gosync.Mutex
+	mu    sync.Mutex
 	repos map[string]map[string]string // repo → tag → digest
 
 	// Faults.
@@ -199,12 +199,12 @@ func openStore(t *testing.T) *sqlite.Store {
 	return s
 }
 
-func newSyncer(s sync.Store, f *fakeRegistry, mutate func(*sync.Deps)) *sync.Syncer {
-	d := sync.Deps{Store: s, RegistryURL: f.srv.URL, PageSize: 100, RequestTimeout: 2 * time.Second}
+func newSyncer(s catalogsync.Store, f *fakeRegistry, mutate func(*catalogsync.Deps)) *catalogsync.Syncer {
+	d := catalogsync.Deps{Store: s, RegistryURL: f.srv.URL, PageSize: 100, RequestTimeout: 2 * time.Second}
 	if mutate != nil {
 		mutate(&d)
 	}
-	return sync.New(d)
+	return catalogsync.New(d)
 }
 
 // state renders the store as "repo tag=digest..." lines.
@@ -282,7 +282,7 @@ func TestReconcile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := sync.Report{Repositories: 5, Tags: 9, Added: 2, Updated: 1, Deleted: 3, RepositoriesAdded: 1, RepositoriesDeleted: 1}
+	want := catalogsync.Report{Repositories: 5, Tags: 9, Added: 2, Updated: 1, Deleted: 3, RepositoriesAdded: 1, RepositoriesDeleted: 1}
 	rep.Duration = 0
 	if rep != want {
 		t.Fatalf("report %+v, want %+v", rep, want)
@@ -310,7 +310,7 @@ func TestPagingThousands(t *testing.T) {
 	for i := range 250 {
 		f.put("ns00/many", fmt.Sprintf("t%03d", i), strconv.Itoa(i))
 	}
-	rep, err := newSyncer(s, f, func(d *sync.Deps) { d.PageSize = 100; d.Concurrency = 16 }).Run(t.Context())
+	rep, err := newSyncer(s, f, func(d *catalogsync.Deps) { d.PageSize = 100; d.Concurrency = 16 }).Run(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -384,8 +384,8 @@ func TestCatalogFaultsDeleteNothing(t *testing.T) {
 			f.remove("b/app", "")
 			f.remove("a/app", "v2")
 			f.catalog = tc.fault
-			rep, err := newSyncer(s, f, func(d *sync.Deps) { d.PageSize = 2; d.RequestTimeout = 300 * time.Millisecond }).Run(t.Context())
-			if !errors.Is(err, sync.ErrIncomplete) {
+			rep, err := newSyncer(s, f, func(d *catalogsync.Deps) { d.PageSize = 2; d.RequestTimeout = 300 * time.Millisecond }).Run(t.Context())
+			if !errors.Is(err, catalogsync.ErrIncomplete) {
 				t.Fatalf("err = %v, want ErrIncomplete", err)
 			}
 			if !rep.DeletionsSkipped || rep.Deleted != 0 || rep.RepositoriesDeleted != 0 || rep.Errors == 0 {
@@ -416,7 +416,7 @@ func TestTagListFailure(t *testing.T) {
 			f.put("d/app", "v3", "x") // added
 			tc.fault(f)
 			rep, err := newSyncer(s, f, nil).Run(t.Context())
-			if !errors.Is(err, sync.ErrIncomplete) {
+			if !errors.Is(err, catalogsync.ErrIncomplete) {
 				t.Fatalf("err = %v, want ErrIncomplete", err)
 			}
 			if rep.Errors != 1 || rep.Added != 1 || rep.Deleted != 0 || rep.RepositoriesDeleted != 0 || !rep.DeletionsSkipped {
@@ -447,7 +447,7 @@ func TestDeleteGuard(t *testing.T) {
 				}
 			}
 			rep, err := newSyncer(s, f, nil).Run(t.Context())
-			if !errors.Is(err, sync.ErrDeleteGuard) {
+			if !errors.Is(err, catalogsync.ErrDeleteGuard) {
 				t.Fatalf("err = %v, want ErrDeleteGuard", err)
 			}
 			if !strings.Contains(err.Error(), "of 5 would go") {
@@ -459,7 +459,7 @@ func TestDeleteGuard(t *testing.T) {
 			sameState(t, s, before)
 
 			// An operator who checked may force it.
-			rep, err = newSyncer(s, f, func(d *sync.Deps) { d.Force = true }).Run(t.Context())
+			rep, err = newSyncer(s, f, func(d *catalogsync.Deps) { d.Force = true }).Run(t.Context())
 			if err != nil || rep.RepositoriesDeleted != 5-len(tc.keep) {
 				t.Fatalf("forced run %+v, %v", rep, err)
 			}
@@ -482,7 +482,7 @@ func TestDeleteGuard(t *testing.T) {
 func TestLeaderLock(t *testing.T) {
 	f, s := newFake(t), openStore(t)
 	f.put("a/app", "v1", "x")
-	release, ok, err := s.TryLock(t.Context(), sync.DefaultLockName)
+	release, ok, err := s.TryLock(t.Context(), catalogsync.DefaultLockName)
 	if err != nil || !ok {
 		t.Fatal(ok, err)
 	}
@@ -497,7 +497,7 @@ func TestLeaderLock(t *testing.T) {
 	}
 
 	// Two syncers at once on one store: never both run.
-	var wg gosync.WaitGroup
+	var wg sync.WaitGroup
 	var ran atomic.Int32
 	f.catalog = func(w http.ResponseWriter, r *http.Request) bool {
 		time.Sleep(50 * time.Millisecond)
@@ -551,7 +551,7 @@ func TestEventsDuringRun(t *testing.T) {
 			t.Error(err)
 		}
 	}}
-	rep, err := sync.New(sync.Deps{Store: rs, RegistryURL: f.srv.URL}).Run(t.Context())
+	rep, err := catalogsync.New(catalogsync.Deps{Store: rs, RegistryURL: f.srv.URL}).Run(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -570,7 +570,7 @@ func TestEventsDuringRun(t *testing.T) {
 type fakeTokens struct {
 	secret string
 	calls  atomic.Int32
-	scopes gosync.Map
+	scopes sync.Map
 }
 
 func (ft *fakeTokens) Token(_ context.Context, scopes []string) (string, error) {
@@ -588,7 +588,7 @@ func TestTokenAuth(t *testing.T) {
 	}
 	f.token = "tok"
 	tokens := &fakeTokens{secret: "tok"}
-	rep, err := newSyncer(s, f, func(d *sync.Deps) { d.Tokens = tokens; d.Concurrency = 1 }).Run(t.Context())
+	rep, err := newSyncer(s, f, func(d *catalogsync.Deps) { d.Tokens = tokens; d.Concurrency = 1 }).Run(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -606,7 +606,7 @@ func TestTokenAuth(t *testing.T) {
 
 	// Without a token source the registry's 401 is an error, not a wipe.
 	rep, err = newSyncer(s, f, nil).Run(t.Context())
-	if !errors.Is(err, sync.ErrIncomplete) || rep.RepositoriesDeleted != 0 {
+	if !errors.Is(err, catalogsync.ErrIncomplete) || rep.RepositoriesDeleted != 0 {
 		t.Fatalf("without tokens: %+v, %v", rep, err)
 	}
 }
@@ -627,7 +627,7 @@ func TestBadRepositoryNames(t *testing.T) {
 				return true
 			}
 			rep, err := newSyncer(s, f, nil).Run(t.Context())
-			if !errors.Is(err, sync.ErrIncomplete) || rep.Errors != 1 || !rep.DeletionsSkipped || rep.RepositoriesDeleted != 0 {
+			if !errors.Is(err, catalogsync.ErrIncomplete) || rep.Errors != 1 || !rep.DeletionsSkipped || rep.RepositoriesDeleted != 0 {
 				t.Fatalf("report %+v, %v", rep, err)
 			}
 		})
@@ -635,7 +635,7 @@ func TestBadRepositoryNames(t *testing.T) {
 }
 
 func TestBadURL(t *testing.T) {
-	_, err := sync.New(sync.Deps{Store: openStore(t), RegistryURL: "ftp://x"}).Run(t.Context())
+	_, err := catalogsync.New(catalogsync.Deps{Store: openStore(t), RegistryURL: "ftp://x"}).Run(t.Context())
 	if err == nil {
 		t.Fatal("no error for a bad registry URL")
 	}

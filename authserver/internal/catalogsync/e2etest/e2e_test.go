@@ -25,11 +25,12 @@ import (
 
 	"github.com/dockmaster/dockmaster/authserver/internal/api"
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
+	"github.com/dockmaster/dockmaster/authserver/internal/catalogsync"
 	"github.com/dockmaster/dockmaster/authserver/internal/events"
+	"github.com/dockmaster/dockmaster/authserver/internal/mediatype"
 	"github.com/dockmaster/dockmaster/authserver/internal/server"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlite"
-	dmsync "github.com/dockmaster/dockmaster/authserver/internal/sync"
 	"github.com/dockmaster/dockmaster/internal/client"
 	"github.com/dockmaster/dockmaster/internal/testutil/registry"
 )
@@ -191,7 +192,7 @@ func TestEventsAndSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tg.Digest != d1 || !events.IsManifestMediaType(tg.MediaType) || tg.Size <= 0 {
+	if tg.Digest != d1 || !mediatype.IsManifest(tg.MediaType) || tg.Size <= 0 {
 		t.Fatalf("API tag = %+v, want digest %s", tg, d1)
 	}
 	ns, err := e.st.GetNamespace(ctx, "team")
@@ -227,7 +228,7 @@ func TestEventsAndSync(t *testing.T) {
 		t.Fatal("an event arrived while the receiver was down")
 	}
 
-	rep, err := dmsync.New(dmsync.Deps{Store: e.st, RegistryURL: e.reg.URL, OwnerTeam: "admins", PageSize: 2}).Run(ctx)
+	rep, err := catalogsync.New(catalogsync.Deps{Store: e.st, RegistryURL: e.reg.URL, OwnerTeam: "admins", PageSize: 2}).Run(ctx)
 	if err != nil {
 		t.Fatalf("sync: %v (report %+v)", err, rep)
 	}
@@ -244,7 +245,7 @@ func TestEventsAndSync(t *testing.T) {
 	}
 
 	// A second run changes nothing.
-	rep, err = dmsync.New(dmsync.Deps{Store: e.st, RegistryURL: e.reg.URL}).Run(ctx)
+	rep, err = catalogsync.New(catalogsync.Deps{Store: e.st, RegistryURL: e.reg.URL}).Run(ctx)
 	if err != nil || rep.Added+rep.Updated+rep.Deleted+rep.RepositoriesDeleted != 0 {
 		t.Fatalf("second sync %+v, %v", rep, err)
 	}

@@ -1,4 +1,4 @@
-package token_test
+package tokenserver_test
 
 import (
 	"context"
@@ -21,6 +21,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlite"
 	"github.com/dockmaster/dockmaster/authserver/internal/throttle"
 	"github.com/dockmaster/dockmaster/authserver/internal/token"
+	"github.com/dockmaster/dockmaster/authserver/internal/tokenserver"
 )
 
 const (
@@ -38,9 +39,9 @@ const (
 //	robot$ci (contributor on devs), robot$sync (no grants, catalog subject).
 type fx struct {
 	st      *sqlite.Store
-	ep      *token.Endpoint
+	ep      *tokenserver.Endpoint
 	srv     *httptest.Server
-	refresh *token.MemoryRefreshStore
+	refresh *tokenserver.MemoryRefreshStore
 	auth    *countingAuth
 	limiter throttle.Limiter
 	robotCI string // robot$ci's secret
@@ -50,13 +51,13 @@ type fx struct {
 type fxOptions struct {
 	auditInterval time.Duration
 	limiter       throttle.Limiter
-	store         func(token.GrantStore) token.GrantStore
-	auth          func(token.Authenticator) token.Authenticator
+	store         func(tokenserver.GrantStore) tokenserver.GrantStore
+	auth          func(tokenserver.Authenticator) tokenserver.Authenticator
 }
 
 // countingAuth counts how often the backend is asked.
 type countingAuth struct {
-	next  token.Authenticator
+	next  tokenserver.Authenticator
 	calls atomic.Int64
 }
 
@@ -119,20 +120,20 @@ func newFx(t testing.TB, opts ...func(*fxOptions)) *fx {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fx{st: st, refresh: token.NewMemoryRefreshStore(), robotCI: ciSecret, robotSy: sySecret, limiter: o.limiter}
+	f := &fx{st: st, refresh: tokenserver.NewMemoryRefreshStore(), robotCI: ciSecret, robotSy: sySecret, limiter: o.limiter}
 	if f.limiter == nil {
 		f.limiter, _ = throttle.NewMemory(throttle.Config{})
 	}
-	var gs token.GrantStore = st
+	var gs tokenserver.GrantStore = st
 	if o.store != nil {
 		gs = o.store(st)
 	}
-	var a token.Authenticator = authn.New(st, authn.Options{})
+	var a tokenserver.Authenticator = authn.New(st, authn.Options{})
 	if o.auth != nil {
 		a = o.auth(a)
 	}
 	f.auth = &countingAuth{next: a}
-	f.ep = token.NewEndpoint(token.EndpointDeps{
+	f.ep = tokenserver.NewEndpoint(tokenserver.EndpointDeps{
 		Store: gs, Auth: f.auth, Keyring: kr, Minter: m, Refresh: f.refresh, Throttle: f.limiter,
 		Service: service, Realm: realm, CatalogSubjects: []string{"robot$sync"}, AuditInterval: o.auditInterval,
 		// Tests choose their source address; the server would use server.ClientAddr.
@@ -254,7 +255,7 @@ func wantStatus(t testing.TB, r resp, status int) {
 
 // failingStore makes chosen methods fail as a database outage would.
 type failingStore struct {
-	token.GrantStore
+	tokenserver.GrantStore
 	fail map[string]bool
 }
 

@@ -1,4 +1,4 @@
-package token
+package tokenserver
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
+	"github.com/dockmaster/dockmaster/authserver/internal/token"
 )
 
 // AuditAction is the action of every audit event the endpoint writes.
@@ -37,13 +38,13 @@ type auditDetail struct {
 	Omitted   int      `json:"omitted_scopes,omitempty"`
 }
 
-func (e *Endpoint) recordIssue(r *http.Request, tr *tokenRequest, p authn.Principal, rt RefreshToken, requested []rbac.Scope, access []ResourceActions) {
+func (e *Endpoint) recordIssue(r *http.Request, tr *tokenRequest, p authn.Principal, rt RefreshToken, requested []rbac.Scope, access []token.ResourceActions) {
 	d := auditDetail{Service: tr.service, Method: p.Method, ClientID: clip(tr.clientID, maxClientIDBytes),
 		Refresh: rt.ID, Offline: tr.offline, Requested: []string{}, Granted: []string{}}
 	granted := map[[2]string][]string{}
 	for _, ra := range access {
 		granted[[2]string{ra.Type, ra.Name}] = ra.Actions
-		d.Granted = append(d.Granted, scopeString([]ResourceActions{ra}))
+		d.Granted = append(d.Granted, scopeString([]token.ResourceActions{ra}))
 	}
 	outcome := "success"
 	for _, s := range requested {

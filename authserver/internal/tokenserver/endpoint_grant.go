@@ -1,4 +1,4 @@
-package token
+package tokenserver
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
+	"github.com/dockmaster/dockmaster/authserver/internal/token"
 	"github.com/dockmaster/dockmaster/authserver/internal/ttlcache"
 )
 
@@ -27,8 +28,8 @@ type granter struct {
 // grant returns requested ∩ allowed, one entry per (type, name) with at
 // least one action; never nil, so the claim is `[]` rather than null. Only a
 // store failure is an error — the caller answers 503, never a smaller grant.
-func (g *granter) grant(ctx context.Context, requested []rbac.Scope) ([]ResourceActions, error) {
-	out := []ResourceActions{}
+func (g *granter) grant(ctx context.Context, requested []rbac.Scope) ([]token.ResourceActions, error) {
+	out := []token.ResourceActions{}
 	for _, s := range requested {
 		var actions []string
 		switch s.Type {
@@ -44,7 +45,7 @@ func (g *granter) grant(ctx context.Context, requested []rbac.Scope) ([]Resource
 			}
 		}
 		if len(actions) > 0 {
-			out = append(out, ResourceActions{Type: s.Type, Class: s.Class, Name: s.Name, Actions: actions})
+			out = append(out, token.ResourceActions{Type: s.Type, Class: s.Class, Name: s.Name, Actions: actions})
 		}
 	}
 	return out, nil
@@ -155,7 +156,7 @@ func intersect(requested []string, allowed []rbac.Action) []string {
 }
 
 // scopeString formats granted access as OAuth2's space-separated scope.
-func scopeString(access []ResourceActions) string {
+func scopeString(access []token.ResourceActions) string {
 	parts := make([]string, 0, len(access))
 	for _, ra := range access {
 		typ := ra.Type

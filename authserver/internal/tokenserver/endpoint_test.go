@@ -1,4 +1,4 @@
-package token_test
+package tokenserver_test
 
 import (
 	"bytes"
@@ -21,6 +21,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/authserver/internal/throttle"
 	"github.com/dockmaster/dockmaster/authserver/internal/token"
+	"github.com/dockmaster/dockmaster/authserver/internal/tokenserver"
 )
 
 // TestSecurity proves the token-endpoint items of docs/security.md (1–9, 11;
@@ -326,7 +327,7 @@ func testRefresh(t *testing.T) {
 		if len(rt) != len("dmrt_")+64 || !strings.HasPrefix(rt, "dmrt_") || strings.Count(rt, ".") != 0 {
 			t.Fatalf("refresh token %q is not dmrt_ + 64 hex", rt)
 		}
-		stored, err := f.refresh.GetRefreshTokenByHash(ctx, token.HashRefreshToken(rt))
+		stored, err := f.refresh.GetRefreshTokenByHash(ctx, tokenserver.HashRefreshToken(rt))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -394,9 +395,9 @@ func testRefresh(t *testing.T) {
 	})
 
 	t.Run("bound to the service", func(t *testing.T) {
-		secret, hash := token.NewRefreshSecret()
+		secret, hash := tokenserver.NewRefreshSecret()
 		now := time.Now()
-		if err := f.refresh.CreateRefreshToken(ctx, token.RefreshToken{ID: "other-svc", Hash: hash, SubjectKind: "user", Subject: "bob",
+		if err := f.refresh.CreateRefreshToken(ctx, tokenserver.RefreshToken{ID: "other-svc", Hash: hash, SubjectKind: "user", Subject: "bob",
 			Service: "other-registry", CredentialAt: now.Add(-time.Hour), CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
@@ -404,11 +405,11 @@ func testRefresh(t *testing.T) {
 	})
 
 	t.Run("garbage, unknown and expired are refused alike", func(t *testing.T) {
-		secret, hash := token.NewRefreshSecret()
+		secret, hash := tokenserver.NewRefreshSecret()
 		now := time.Now()
-		_ = f.refresh.CreateRefreshToken(ctx, token.RefreshToken{ID: "expired", Hash: hash, SubjectKind: "user", Subject: "bob",
+		_ = f.refresh.CreateRefreshToken(ctx, tokenserver.RefreshToken{ID: "expired", Hash: hash, SubjectKind: "user", Subject: "bob",
 			Service: service, CredentialAt: now.Add(-time.Hour), CreatedAt: now.Add(-time.Hour), ExpiresAt: now.Add(-time.Second)})
-		unknown, _ := token.NewRefreshSecret()
+		unknown, _ := tokenserver.NewRefreshSecret()
 		var bodies []string
 		for _, rt := range []string{secret, unknown, "dmrt_nothex", "dmt_" + strings.Repeat("a", 64), strings.Repeat("x", 5000)} {
 			r := redeem(rt)
@@ -524,15 +525,15 @@ func testRefresh(t *testing.T) {
 
 	t.Run("store outage is 503", func(t *testing.T) {
 		g := newFx(t, func(o *fxOptions) {
-			o.store = func(s token.GrantStore) token.GrantStore {
+			o.store = func(s tokenserver.GrantStore) tokenserver.GrantStore {
 				return failingStore{GrantStore: s, fail: map[string]bool{"GetUser": true}}
 			}
 		})
 		rt := g.do(t, req{user: "robot$ci", pass: g.robotCI, query: url.Values{"service": {service}, "offline_token": {"true"}}})
 		wantStatus(t, rt, http.StatusOK)
-		secret, hash := token.NewRefreshSecret()
+		secret, hash := tokenserver.NewRefreshSecret()
 		now := time.Now()
-		_ = g.refresh.CreateRefreshToken(ctx, token.RefreshToken{ID: "u", Hash: hash, SubjectKind: "user", Subject: "bob",
+		_ = g.refresh.CreateRefreshToken(ctx, tokenserver.RefreshToken{ID: "u", Hash: hash, SubjectKind: "user", Subject: "bob",
 			Service: service, CredentialAt: now, CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
 		r := g.do(t, req{form: url.Values{"grant_type": {"refresh_token"}, "service": {service}, "refresh_token": {secret}}})
 		wantStatus(t, r, http.StatusServiceUnavailable)
@@ -552,7 +553,7 @@ func TestStoreOutage(t *testing.T) {
 	} {
 		t.Run(c.method, func(t *testing.T) {
 			f := newFx(t, func(o *fxOptions) {
-				o.store = func(s token.GrantStore) token.GrantStore {
+				o.store = func(s tokenserver.GrantStore) tokenserver.GrantStore {
 					return failingStore{GrantStore: s, fail: map[string]bool{c.method: true}}
 				}
 			})
@@ -711,7 +712,7 @@ func TestAudit(t *testing.T) {
 	if err := f.ep.FlushAudit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	events, err := f.st.ListAudit(ctx, store.AuditFilter{Action: token.AuditAction, Limit: 10})
+	events, err := f.st.ListAudit(ctx, store.AuditFilter{Action: tokenserver.AuditAction, Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -752,7 +753,7 @@ func TestAuditCoalesces(t *testing.T) {
 	if err := f.ep.FlushAudit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	events, err := f.st.ListAudit(ctx, store.AuditFilter{Action: token.AuditAction, Limit: 100})
+	events, err := f.st.ListAudit(ctx, store.AuditFilter{Action: tokenserver.AuditAction, Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -780,7 +781,7 @@ func TestNewEndpointPanicsOnMissingDeps(t *testing.T) {
 			t.Error("no panic")
 		}
 	}()
-	token.NewEndpoint(token.EndpointDeps{})
+	tokenserver.NewEndpoint(tokenserver.EndpointDeps{})
 }
 
 // spyLimiter counts calls (Resets also apart) and allows everything,

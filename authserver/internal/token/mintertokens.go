@@ -1,25 +1,23 @@
-package registryclient
+package token
 
 import (
 	"context"
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/dockmaster/dockmaster/authserver/internal/token"
 )
 
-// Minter is the part of token.Minter a MinterTokens uses.
-type Minter interface {
-	MintToken(ctx context.Context, c token.Claims) (token.Token, error)
+// TokenMinter is the part of *Minter a MinterTokens uses.
+type TokenMinter interface {
+	MintToken(ctx context.Context, c Claims) (Token, error)
 }
 
-// MinterTokens is a TokenSource that mints the server's own tokens: the
+// MinterTokens is a registryclient.TokenSource that mints the server's own tokens: the
 // server trusts itself, so there is no round trip to the token endpoint.
 // Main wires it with the server's Minter, the registry's service name and
 // a subject such as "dockmaster-sync".
 type MinterTokens struct {
-	Minter  Minter
+	Minter  TokenMinter
 	Subject string
 	Service string
 	// Allowed, when not nil, is every action the subject may be granted,
@@ -33,7 +31,7 @@ type MinterTokens struct {
 // itself contain colons, e.g. a host:port), narrowed to Allowed.
 func (m MinterTokens) Token(ctx context.Context, scopes []string) (string, error) {
 	byName := map[string]int{}
-	var access []token.ResourceActions
+	var access []ResourceActions
 	for _, sc := range scopes {
 		first := strings.IndexByte(sc, ':')
 		last := strings.LastIndexByte(sc, ':')
@@ -57,9 +55,9 @@ func (m MinterTokens) Token(ctx context.Context, scopes []string) (string, error
 			continue
 		}
 		byName[key] = len(access)
-		access = append(access, token.ResourceActions{Type: typ, Name: name, Actions: actions})
+		access = append(access, ResourceActions{Type: typ, Name: name, Actions: actions})
 	}
-	t, err := m.Minter.MintToken(ctx, token.Claims{Subject: m.Subject, Service: m.Service, Access: access})
+	t, err := m.Minter.MintToken(ctx, Claims{Subject: m.Subject, Service: m.Service, Access: access})
 	if err != nil {
 		return "", err
 	}

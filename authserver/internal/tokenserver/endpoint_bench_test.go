@@ -1,4 +1,4 @@
-package token_test
+package tokenserver_test
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlite"
 	"github.com/dockmaster/dockmaster/authserver/internal/throttle"
 	"github.com/dockmaster/dockmaster/authserver/internal/token"
+	"github.com/dockmaster/dockmaster/authserver/internal/tokenserver"
 )
 
 // memStore is the no-database reference: the same facts as the SQLite
@@ -68,7 +69,7 @@ func (m *memStore) AppendAudit(context.Context, store.AuditEvent) error {
 }
 
 // noAudit drops audit events: the cost of everything but the audit trail.
-type noAudit struct{ token.GrantStore }
+type noAudit struct{ tokenserver.GrantStore }
 
 func (noAudit) AppendAudit(context.Context, store.AuditEvent) error { return nil }
 
@@ -94,7 +95,7 @@ func BenchmarkEndpoint(b *testing.B) {
 	} {
 		kind := bc.kind
 		b.Run(bc.kind+"/"+bc.via, func(b *testing.B) {
-			var gs token.GrantStore
+			var gs tokenserver.GrantStore
 			var as authn.Store
 			switch kind {
 			case "memory":
@@ -127,8 +128,8 @@ func BenchmarkEndpoint(b *testing.B) {
 			_, _ = kr.Ensure(ctx, token.AlgES256, time.Now())
 			m, _ := token.NewMinter(kr, token.MinterConfig{Issuer: issuer})
 			lim, _ := throttle.NewMemory(throttle.Config{})
-			ep := token.NewEndpoint(token.EndpointDeps{Store: gs, Auth: authn.New(as, authn.Options{}), Keyring: kr, Minter: m,
-				Refresh: token.NewMemoryRefreshStore(), Throttle: lim, Service: service})
+			ep := tokenserver.NewEndpoint(tokenserver.EndpointDeps{Store: gs, Auth: authn.New(as, authn.Options{}), Keyring: kr, Minter: m,
+				Refresh: tokenserver.NewMemoryRefreshStore(), Throttle: lim, Service: service})
 			defer ep.Close(ctx)
 			mux := http.NewServeMux()
 			ep.Register(mux)

@@ -1,4 +1,9 @@
-package token
+// Package tokenserver is the token service's HTTP side: GET and POST
+// /auth/token (Docker Registry v2 token auth and its OAuth2 form), refresh
+// tokens, login throttling, the audit of every issue and refusal, and
+// /.well-known/jwks.json. Keys and minting live in token; credentials are
+// checked by authn.
+package tokenserver
 
 import (
 	"context"
@@ -21,6 +26,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/authserver/internal/throttle"
+	"github.com/dockmaster/dockmaster/authserver/internal/token"
 	"github.com/dockmaster/dockmaster/authserver/internal/ttlcache"
 )
 
@@ -65,8 +71,8 @@ type EndpointDeps struct {
 	// Keyring publishes the JWKS; Minter signs (its keyring is the one used
 	// for signing). The token lifetime comes from the site settings; the
 	// Minter's other settings (issuer, backdate, x5c, clock) apply.
-	Keyring *Keyring
-	Minter  *Minter
+	Keyring *token.Keyring
+	Minter  *token.Minter
 	// Refresh stores refresh tokens; nil disables them (offline requests get
 	// no refresh_token, the refresh_token grant answers 400).
 	Refresh RefreshStore
@@ -126,7 +132,7 @@ type Endpoint struct {
 	access *ttlcache.Cache[accessKey, namespaceAccess]
 
 	mu      sync.Mutex
-	minters map[time.Duration]*Minter
+	minters map[time.Duration]*token.Minter
 }
 
 // NewEndpoint returns the endpoint and starts its audit writer. It panics when
@@ -134,9 +140,9 @@ type Endpoint struct {
 func NewEndpoint(d EndpointDeps) *Endpoint {
 	switch {
 	case d.Store == nil, d.Auth == nil, d.Keyring == nil, d.Minter == nil:
-		panic("token.NewEndpoint: Store, Auth, Keyring and Minter are required")
+		panic("tokenserver.NewEndpoint: Store, Auth, Keyring and Minter are required")
 	case d.Service == "":
-		panic("token.NewEndpoint: Service is required")
+		panic("tokenserver.NewEndpoint: Service is required")
 	}
 	if d.Realm == "" {
 		d.Realm = "dockmaster"
@@ -159,7 +165,7 @@ func NewEndpoint(d EndpointDeps) *Endpoint {
 	if d.AuditQueue <= 0 {
 		d.AuditQueue = DefaultAuditQueue
 	}
-	e := &Endpoint{d: d, catalog: map[string]bool{}, minters: map[time.Duration]*Minter{}}
+	e := &Endpoint{d: d, catalog: map[string]bool{}, minters: map[time.Duration]*token.Minter{}}
 	for _, s := range d.CatalogSubjects {
 		e.catalog[s] = true
 	}
@@ -366,7 +372,7 @@ func (e *Endpoint) serve(w http.ResponseWriter, r *http.Request, tr *tokenReques
 		return
 	}
 
-	tok, err := e.minterFor(settings.TokenLifetime).MintToken(ctx, Claims{Subject: subjectClaim(p), Service: e.d.Service, Access: access})
+	tok, err := e.minterFor(settings.TokenLifetime).MintToken(ctx, token.Claims{Subject: subjectClaim(p), Service: e.d.Service, Access: access})
 	if err != nil {
 		e.refuse(w, r, tr, unavailable(fmt.Errorf("mint: %w", err)))
 		return
@@ -540,12 +546,12 @@ func (e *Endpoint) revoke(ctx context.Context, rt RefreshToken) {
 
 // minterFor returns a Minter like Deps.Minter with the settings' lifetime
 // (never below MinLifetime). Derived minters are cached by lifetime.
-func (e *Endpoint) minterFor(lifetime time.Duration) *Minter {
+func (e *Endpoint) minterFor(lifetime time.Duration) *token.Minter {
 	base := e.d.Minter
-	if lifetime < MinLifetime {
-		lifetime = MinLifetime
+	if lifetime < token.MinLifetime {
+		lifetime = token.MinLifetime
 	}
-	if lifetime == base.cfg.Lifetime {
+	if lifetime == base.Lifetime() {
 		return base
 	}
 	e.mu.Lock()
@@ -555,9 +561,7 @@ func (e *Endpoint) minterFor(lifetime time.Duration) *Minter {
 		if len(e.minters) >= 16 {
 			clear(e.minters)
 		}
-		cfg := base.cfg
-		cfg.Lifetime = lifetime
-		m = &Minter{keys: base.keys, cfg: cfg}
+		m = base.WithLifetime(lifetime)
 		e.minters[lifetime] = m
 	}
 	return m
