@@ -71,12 +71,10 @@ func rerunOnPostgres() int {
 // database the suite runs on.
 func startServer(t *testing.T) *dmserver.Server {
 	t.Helper()
-	var opts dmserver.Options
-	if os.Getenv(dbEnv) == "postgres" {
-		opts.DatabaseURL = pgtest.URL(t)
-	}
-	return dmserver.Start(t, opts)
+	return dmserver.Start(t, dmOptions(t, dmserver.Options{}))
 }
+
+func pgtestURL(t *testing.T) string { return pgtest.URL(t) }
 
 var factories = map[string]func() (tfprotov6.ProviderServer, error){
 	"dockmaster": providerserver.NewProtocol6WithError(New("test")()),
