@@ -8,7 +8,10 @@
 # hash of its sources); an existing tag is reused (docker image inspect) and
 # only the moving default tag that modules use is (re)pointed at it.
 # Prints "name=tag" lines on stdout (the exact tags built); logs go to stderr.
+# --tfvars FILE also writes {"images": {...}} for examples/stacks/local.
 set -euo pipefail
+tfvars=
+if [[ ${1:-} == --tfvars ]]; then tfvars=$2; fi
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 CACHE=${DOCKMASTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dockmaster}
@@ -66,9 +69,9 @@ debian_image() { # debian_image NAME VERSION
   alias_tag "$tag" "dockmaster/$1:$2"
   echo "$1=$tag"
 }
-debian_image postgres 15
-debian_image redis 7
-debian_image nginx 1.22
+PG=$(debian_image postgres 15); echo "$PG"; PG=${PG#*=}
+RD=$(debian_image redis 7); echo "$RD"; RD=${RD#*=}
+NG=$(debian_image nginx 1.22); echo "$NG"; NG=${NG#*=}
 
 # --- dmhelper (in both scratch images) ---------------------------------------
 static_go "$tmp/dmhelper" ./images/dmhelper
@@ -106,3 +109,8 @@ if ! have "$DM"; then
 fi
 alias_tag "$DM" dockmaster/dockmaster:local
 echo "dockmaster=$DM"
+
+if [[ -n $tfvars ]]; then
+  printf '{"images": {"dockmaster": "%s", "registry": "%s", "postgres": "%s", "redis": "%s", "lb": "%s"}}\n' \
+    "$DM" "$REG" "$PG" "$RD" "$NG" >"$tfvars"
+fi
