@@ -11,7 +11,7 @@ variables {
 run "runs_sync_every" {
   command = plan
   assert {
-    condition     = slice(docker_container.this[0].command, 0, 3) == ["sync", "--every", "30s"]
+    condition     = join(" ", slice(docker_container.this[0].command, 0, 3)) == "sync --every 30s"
     error_message = "dockmaster sync --every"
   }
 }

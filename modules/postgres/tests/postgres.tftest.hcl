@@ -12,7 +12,7 @@ run "generated_password_and_url" {
     error_message = "generated password in the URL"
   }
   assert {
-    condition     = length(docker_volume.data) == 1 && docker_container.this.mounts[*].target == ["/var/lib/postgresql/data"]
+    condition     = length(docker_volume.data) == 1 && [for m in docker_container.this.mounts : m.target] == ["/var/lib/postgresql/data"]
     error_message = "a data volume"
   }
 }
