@@ -80,7 +80,7 @@ module "registry" {
   redis                = { address = module.redis.address, password = module.redis.password, db = 1 }
   storage_json         = module.storage.registry_storage_json
   storage_volume       = module.storage.volume_name
-  log_level            = var.log_level
+  log_level            = var.registry_log_level
   labels               = local.labels
 }
 

@@ -166,8 +166,18 @@ variable "key_refresh_interval" {
   default     = "5s"
 }
 
+variable "registry_log_level" {
+  description = "Log level of the registries (info and debug print the events secret: distribution logs its notification headers)."
+  type        = string
+  default     = "warn"
+  validation {
+    condition     = contains(["debug", "info", "warn", "error"], var.registry_log_level)
+    error_message = "registry_log_level must be debug, info, warn or error."
+  }
+}
+
 variable "log_level" {
-  description = "Log level of the auth cluster and the registries."
+  description = "Log level of the auth cluster."
   type        = string
   default     = "info"
   validation {

@@ -56,6 +56,10 @@ run "renders_token_auth_notifications_cache_and_storage" {
     error_message = "dmhelper must follow every auth replica's JWKS"
   }
   assert {
+    condition     = yamldecode(output.config_yaml).log.level == "warn"
+    error_message = "at info the registry logs the events secret (its notification headers)"
+  }
+  assert {
     condition     = output.upstreams == ["t-registry-0:5000", "t-registry-1:5000"]
     error_message = "upstreams"
   }
