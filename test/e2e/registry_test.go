@@ -70,6 +70,20 @@ func (r regClient) token(ctx context.Context, user, pass, scope string) (string,
 	return tr.Token, claims.Access, nil
 }
 
+// jwtKID returns the kid of a JWT's header ("" when unreadable).
+func jwtKID(tok string) string {
+	h, _, _ := strings.Cut(tok, ".")
+	b, err := base64.RawURLEncoding.DecodeString(h)
+	if err != nil {
+		return ""
+	}
+	var hdr struct {
+		KID string `json:"kid"`
+	}
+	_ = json.Unmarshal(b, &hdr)
+	return hdr.KID
+}
+
 func granted(access []accessEntry, name string) []string {
 	var out []string
 	for _, a := range access {

@@ -331,20 +331,26 @@ func TestStack(t *testing.T) {
 		out := e.mustDocker(ctx, t, "exec", containers.auth[0], "/dockmaster", "keys", "rotate")
 		t.Logf("%s", strings.TrimSpace(out))
 		rotated := time.Now()
+		f := strings.Fields(strings.TrimPrefix(strings.TrimSpace(out), "new signing key "))
+		if len(f) == 0 {
+			t.Fatalf("keys rotate printed no key id: %q", out)
+		}
+		newKID := f[0]
 		// New tokens are signed with the new key once the replicas see it;
 		// the registries pick it up (dmhelper) within a few seconds.
-		if err := eventually(ctx, time.Minute, time.Second, func() error {
+		var lastKID string
+		if err := eventually(ctx, time.Minute, 500*time.Millisecond, func() error {
 			tk, _, err := rc.token(ctx, fx.alice.user, fx.alice.pass, "repository:"+repo+":pull")
 			if err != nil {
 				return err
 			}
-			if tk == old {
-				return fmt.Errorf("same token")
+			if lastKID = jwtKID(tk); lastKID != newKID {
+				return fmt.Errorf("token signed by %s, not yet by the new key %s", lastKID, newKID)
 			}
 			_, err = rc.pull(ctx, tk, repo, "1")
 			return err
 		}); err != nil {
-			t.Fatalf("after keys rotate, new tokens do not work: %v", err)
+			t.Fatalf("after keys rotate, tokens of the new key do not work: %v", err)
 		}
 		e.record(t, "new key trusted after rotate", rotated)
 		if _, err := rc.pull(ctx, old, repo, "1"); err != nil {
