@@ -42,6 +42,19 @@ srchash() { # hash of the files that make a Go image
     | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)
 }
 
+# --- the registry binary: built in the background while debootstrap runs ------
+regbin=$CACHE/bin/registry-$REGISTRY_VERSION   # the same cache internal/registryproc uses
+regpid=
+if [[ ! -x $regbin ]]; then
+  (
+    log "go install registry@$REGISTRY_VERSION (static; 2-5 minutes, once)"
+    mkdir -p "$CACHE/bin"; work=$(mktemp -d "$CACHE/bin/.build-registry-XXXX")
+    cd "$work" && GOBIN=$work GOWORK=off GOFLAGS= CGO_ENABLED=0 go install "github.com/distribution/distribution/v3/cmd/registry@$REGISTRY_VERSION" >&2
+    mv "$work/registry" "$regbin"; rm -rf "$work"
+  ) &
+  regpid=$!
+fi
+
 # --- Debian base ------------------------------------------------------------
 BASE=dockmaster/debian-base:$SUITE-$BASE_VERSION
 if ! have "$BASE"; then
@@ -78,14 +91,8 @@ static_go "$tmp/dmhelper" ./images/dmhelper
 
 # --- registry ----------------------------------------------------------------
 REG=dockmaster/registry:$REGISTRY_VERSION-$(srchash images/registry images/dmhelper)
+[[ -z $regpid ]] || wait "$regpid" || { echo "images: building the registry failed" >&2; exit 1; }
 if ! have "$REG"; then
-  regbin=$CACHE/bin/registry-$REGISTRY_VERSION   # the same cache internal/registryproc uses
-  if [[ ! -x $regbin ]]; then
-    log "go install registry@$REGISTRY_VERSION (static; 2-5 minutes, once)"
-    mkdir -p "$CACHE/bin"; work=$(mktemp -d "$CACHE/bin/.build-registry-XXXX")
-    (cd "$work" && GOBIN=$work GOWORK=off GOFLAGS= CGO_ENABLED=0 go install "github.com/distribution/distribution/v3/cmd/registry@$REGISTRY_VERSION")
-    mv "$work/registry" "$regbin"; rm -rf "$work"
-  fi
   # A cgo build cannot run FROM scratch: refuse it rather than ship it.
   if go version -m "$regbin" | grep -q 'CGO_ENABLED=1'; then
     echo "images: $regbin was built with cgo; delete it so it is rebuilt static" >&2; exit 1

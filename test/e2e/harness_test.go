@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net"
@@ -15,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -120,53 +122,91 @@ func (e *env) mustDocker(ctx context.Context, tb testing.TB, args ...string) str
 	return out
 }
 
-// buildImages runs images/build.sh (cached by version) and returns the tags.
-func buildImages(ctx context.Context, tb testing.TB, root string) map[string]string {
-	tb.Helper()
-	out, err := run(ctx, tb, nil, filepath.Join(root, "images", "build.sh"))
+// buildImages runs images/build.sh (cached by version) and returns the tags
+// by the example's input names.
+func buildImages(ctx context.Context, root string) (map[string]string, error) {
+	cmd := exec.CommandContext(ctx, filepath.Join(root, "images", "build.sh"))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		tb.Fatalf("images/build.sh: %v\n%s", err, out)
+		return nil, fmt.Errorf("images/build.sh: %w\n%s", err, stderr.String())
 	}
-	images := map[string]string{}
-	sc := bufio.NewScanner(strings.NewReader(out))
+	built := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		k, v, ok := strings.Cut(sc.Text(), "=")
 		if ok && strings.HasPrefix(v, "dockmaster/") {
-			images[k] = v
+			built[k] = v
 		}
 	}
-	want := map[string]string{"dockmaster": "dockmaster", "registry": "registry", "postgres": "postgres", "redis": "redis", "lb": "nginx"}
 	tf := map[string]string{}
-	for input, built := range want {
-		tag, ok := images[built]
+	for input, name := range map[string]string{"dockmaster": "dockmaster", "registry": "registry", "postgres": "postgres", "redis": "redis", "lb": "nginx"} {
+		tag, ok := built[name]
 		if !ok {
-			tb.Fatalf("images/build.sh did not report %s:\n%s", built, out)
+			return nil, fmt.Errorf("images/build.sh did not report %s:\n%s", name, out)
 		}
 		tf[input] = tag
 	}
-	return tf
+	return tf, nil
 }
 
 // providerMirror makes sure the kreuzwerker/docker provider is in the
 // cache's filesystem mirror (building it once) and returns the CLI config.
-func providerMirror(ctx context.Context, tb testing.TB, root string) string {
-	tb.Helper()
-	out, err := run(ctx, tb, nil, filepath.Join(root, "images", "tf-mirror.sh"))
+func providerMirror(ctx context.Context, root string) (string, error) {
+	cmd := exec.CommandContext(ctx, filepath.Join(root, "images", "tf-mirror.sh"))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		tb.Fatalf("images/tf-mirror.sh: %v\n%s", err, out)
+		return "", fmt.Errorf("images/tf-mirror.sh: %w\n%s", err, stderr.String())
 	}
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	return lines[len(lines)-1]
+	return strings.TrimSpace(string(out)), nil
 }
 
 // craneTool returns crane, built once into ~/.cache/dockmaster/bin.
-func craneTool(tb testing.TB) string {
+func craneTool(logf func(string, ...any)) (string, error) {
+	return registryproc.Tool("crane", registryproc.CranePkg, registryproc.CraneVersion, logf)
+}
+
+// prepare builds (or finds cached) the images, the provider mirror and crane
+// at once: on a cold machine debootstrap waits on the network while the
+// provider compiles.
+func (e *env) prepare(ctx context.Context, tb testing.TB) {
 	tb.Helper()
-	p, err := registryproc.Tool("crane", registryproc.CranePkg, registryproc.CraneVersion, tb.Logf)
-	if err != nil {
-		tb.Fatalf("crane: %v", err)
+	ctx, cancel := context.WithTimeout(ctx, 25*time.Minute)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	took := make([]time.Duration, 3)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		start := time.Now()
+		e.images, errs[0] = buildImages(ctx, e.root)
+		took[0] = time.Since(start)
+	}()
+	go func() {
+		defer wg.Done()
+		start := time.Now()
+		e.tfrc, errs[1] = providerMirror(ctx, e.root)
+		took[1] = time.Since(start)
+	}()
+	go func() {
+		defer wg.Done()
+		start := time.Now()
+		e.crane, errs[2] = craneTool(tb.Logf)
+		took[2] = time.Since(start)
+	}()
+	wg.Wait()
+	for i, what := range []string{"images (make images)", "provider mirror", "crane"} {
+		d := took[i].Round(100 * time.Millisecond)
+		e.timings = append(e.timings, timing{what, d})
+		tb.Logf("TIMING %-34s %s", what, d)
 	}
-	return p
+	if err := errors.Join(errs...); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // copyTree copies the modules and the example into dst with the same
