@@ -34,3 +34,8 @@ output "admin_password" {
   value       = local.admin_password
   sensitive   = true
 }
+
+output "ids" {
+  description = "Container IDs of the replicas (they change when a replica is replaced: modules/lb's upstream_ids)."
+  value       = concat([docker_container.first.id], docker_container.rest[*].id)
+}

@@ -9,6 +9,12 @@ locals {
   })
 }
 
+# nginx resolves upstream names at start: a replaced upstream (new address)
+# must restart it, which replacing the container does.
+resource "terraform_data" "upstreams" {
+  input = var.upstream_ids
+}
+
 resource "docker_container" "this" {
   name     = local.host
   hostname = local.host
@@ -38,6 +44,10 @@ resource "docker_container" "this" {
   upload {
     file    = "/etc/nginx/tls/key.pem"
     content = var.tls_key_pem
+  }
+
+  lifecycle {
+    replace_triggered_by = [terraform_data.upstreams]
   }
 
   healthcheck {

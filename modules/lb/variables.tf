@@ -104,3 +104,9 @@ variable "fail_timeout" {
     error_message = "fail_timeout must look like 5s."
   }
 }
+
+variable "upstream_ids" {
+  description = "IDs of the upstream containers. nginx resolves upstream names once, at start, so when one of them is replaced (new address) the LB is replaced too."
+  type        = list(string)
+  default     = []
+}

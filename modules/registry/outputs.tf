@@ -24,3 +24,8 @@ output "http_secret" {
   value       = local.http_secret
   sensitive   = true
 }
+
+output "ids" {
+  description = "Container IDs of the replicas (they change when a replica is replaced: modules/lb's upstream_ids)."
+  value       = docker_container.this[*].id
+}

@@ -91,6 +91,7 @@ module "lb" {
   image              = var.images.lb
   registry_upstreams = module.registry.upstreams
   auth_upstreams     = module.authserver.upstreams
+  upstream_ids       = concat(module.registry.ids, module.authserver.ids)
   tls_cert_pem       = var.tls_cert_pem
   tls_key_pem        = var.tls_key_pem
   publish_ip         = var.publish_ip
