@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
@@ -127,7 +128,8 @@ func (e *env) mustDocker(ctx context.Context, tb testing.TB, args ...string) str
 func buildImages(ctx context.Context, root string) (map[string]string, error) {
 	cmd := exec.CommandContext(ctx, filepath.Join(root, "images", "build.sh"))
 	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	// Progress of a cold build (minutes) shows as it happens.
+	cmd.Stderr = io.MultiWriter(&stderr, os.Stderr)
 	out, err := cmd.Output()
 	if err != nil {
 		return nil, fmt.Errorf("images/build.sh: %w\n%s", err, stderr.String())
@@ -156,7 +158,7 @@ func buildImages(ctx context.Context, root string) (map[string]string, error) {
 func providerMirror(ctx context.Context, root string) (string, error) {
 	cmd := exec.CommandContext(ctx, filepath.Join(root, "images", "tf-mirror.sh"))
 	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	cmd.Stderr = io.MultiWriter(&stderr, os.Stderr)
 	out, err := cmd.Output()
 	if err != nil {
 		return "", fmt.Errorf("images/tf-mirror.sh: %w\n%s", err, stderr.String())
