@@ -297,7 +297,8 @@ type NSAccess struct {
 
 // Error codes: the values of Error.Code. The HTTP status goes with the code
 // (invalid_argument 400, unauthenticated 401, forbidden 403, not_found 404,
-// conflict 409, too_large 413, unavailable 503, internal 500).
+// conflict 409, too_large 413, too_many_requests 429, unavailable 503, internal
+// 500).
 const (
 	CodeInvalidArgument = "invalid_argument"
 	CodeUnauthenticated = "unauthenticated"
@@ -305,6 +306,7 @@ const (
 	CodeNotFound        = "not_found"
 	CodeConflict        = "conflict"
 	CodeTooLarge        = "too_large"
+	CodeTooManyRequests = "too_many_requests"
 	CodeUnavailable     = "unavailable"
 	CodeInternal        = "internal"
 )

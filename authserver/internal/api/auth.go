@@ -83,11 +83,17 @@ func (a *API) authenticate(r *http.Request, src string) (authn.Principal, error)
 		if rbac.ValidComponent(strings.TrimPrefix(user, rbac.RobotPrefix)) {
 			attempt = user
 		}
-		p, err = a.auth.Basic(r.Context(), user, pw)
+		p, err = a.auth.Basic(r.Context(), src, user, pw)
 	default:
 		return authn.Principal{}, errUnauthenticated
 	}
 	if err != nil {
+		var throttled *authn.ThrottledError
+		if errors.As(err, &throttled) {
+			a.appendAudit(r, store.AuditEvent{Actor: "anonymous", Source: src, Action: "api.authenticate",
+				Object: "user/" + truncate(attempt, 64), Outcome: "denied", Detail: "throttled"})
+			return authn.Principal{}, tooManyAttempts(throttled.RetryAfter)
+		}
 		if errors.Is(err, authn.ErrBadCredentials) {
 			a.appendAudit(r, store.AuditEvent{Actor: "anonymous", Source: src, Action: "api.authenticate",
 				Object: "user/" + truncate(attempt, 64), Outcome: "denied", Detail: "bad credentials"})

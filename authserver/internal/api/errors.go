@@ -3,7 +3,10 @@ package api
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
@@ -17,6 +20,7 @@ const (
 	codeNotFound        = apiv1.CodeNotFound
 	codeConflict        = apiv1.CodeConflict
 	codeTooLarge        = apiv1.CodeTooLarge
+	codeTooMany         = apiv1.CodeTooManyRequests
 	codeUnavailable     = apiv1.CodeUnavailable
 	codeInternal        = apiv1.CodeInternal
 )
@@ -29,7 +33,9 @@ type Error struct {
 	Code    string
 	Message string
 	Field   string
-	cause   error
+	// RetryAfter, when > 0, is sent as Retry-After (429).
+	RetryAfter time.Duration
+	cause      error
 }
 
 func (e *Error) Error() string {
@@ -43,6 +49,12 @@ func (e *Error) Unwrap() error { return e.cause }
 
 func invalid(field, format string, args ...any) *Error {
 	return &Error{Status: http.StatusBadRequest, Code: codeInvalid, Message: fmt.Sprintf(format, args...), Field: field}
+}
+
+// tooManyAttempts refuses a login attempt the throttle did not let through.
+func tooManyAttempts(retryAfter time.Duration) *Error {
+	return &Error{Status: http.StatusTooManyRequests, Code: codeTooMany, RetryAfter: retryAfter,
+		Message: "too many failed logins from this address; wait for Retry-After seconds, then try again"}
 }
 
 func forbidden(format string, args ...any) *Error {
@@ -70,6 +82,7 @@ var statusOf = map[string]int{
 	codeNotFound:        http.StatusNotFound,
 	codeConflict:        http.StatusConflict,
 	codeTooLarge:        http.StatusRequestEntityTooLarge,
+	codeTooMany:         http.StatusTooManyRequests,
 	codeUnavailable:     http.StatusServiceUnavailable,
 	codeInternal:        http.StatusInternalServerError,
 }
@@ -115,6 +128,9 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if e.Status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "5")
+	}
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
 	}
 	writeJSON(w, e.Status, apiv1.Error{Code: e.Code, Message: e.Message, Field: e.Field})
 }

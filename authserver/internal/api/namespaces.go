@@ -86,8 +86,8 @@ func (a *API) updateNamespace(w http.ResponseWriter, r *http.Request, c *caller)
 			e.Field = "team"
 			return e
 		}
+		changes = append(changes, "team="+*req.Team, "revoked-access-of-robots-of="+n.Team)
 		n.Team = *req.Team
-		changes = append(changes, "team="+n.Team)
 	}
 	if req.Visibility != nil {
 		v, err := service.CheckVisibility("visibility", *req.Visibility)

@@ -94,12 +94,18 @@ func newRedis(cfg config.Config) (*redis.Client, error) {
 }
 
 // newLimiter is the failed-login throttle: Redis shared across replicas when
-// configured (rdb != nil), else in process.
-func newLimiter(rdb *redis.Client) (throttle.Limiter, error) {
-	if rdb == nil {
-		return throttle.NewMemory(throttle.Config{})
+// configured (rdb != nil), else in process; while Redis is down each replica
+// throttles on its own (Redis is a cache, security.md).
+func newLimiter(rdb *redis.Client, log *slog.Logger) (throttle.Limiter, error) {
+	mem, err := throttle.NewMemory(throttle.Config{})
+	if rdb == nil || err != nil {
+		return mem, err
 	}
-	return throttle.NewRedis(rdb, "dockmaster:", throttle.Config{})
+	shared, err := throttle.NewRedis(rdb, "dockmaster:", throttle.Config{})
+	if err != nil {
+		return nil, err
+	}
+	return throttle.NewFallback(shared, mem, log), nil
 }
 
 // userCacheTTL is how long the password path reuses a user row when it is
@@ -133,7 +139,7 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 	if rdb != nil {
 		a.closers = append(a.closers, func(context.Context) error { return rdb.Close() })
 	}
-	limiter, err := newLimiter(rdb)
+	limiter, err := newLimiter(rdb, log)
 	if err != nil {
 		a.Close(ctx)
 		return nil, err
@@ -149,7 +155,7 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 	//   - with PostgreSQL and no Redis, other replicas may change users
 	//     unseen: the store is read on every login.
 	// Application tokens and robots always read the store.
-	auth := authn.New(st, authn.Options{BcryptCost: cfg.BcryptCost, Logger: log, UserCacheTTL: userRowTTL(cfg, rdb != nil)})
+	auth := authn.New(st, authn.Options{BcryptCost: cfg.BcryptCost, Logger: log, UserCacheTTL: userRowTTL(cfg, rdb != nil), Limiter: limiter})
 	a.Auth = auth
 	// drop drops this replica's cached copy of what changed; changed is
 	// what the REST API's writes call: drop, and with Redis also announce
@@ -182,17 +188,15 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		Help: "Password hash (bcrypt) compares run, the dummy compares for unknown users included; verified passwords are cached.",
 	}, func() float64 { return float64(auth.PasswordChecks()) }))
 	a.Endpoint = tokenserver.NewEndpoint(tokenserver.EndpointDeps{
-		Store:           st,
-		Auth:            auth,
-		Keyring:         kr,
-		Minter:          minter,
-		Refresh:         st,
-		Throttle:        limiter,
-		Service:         cfg.Service,
-		Realm:           cfg.PublicURL + "/auth/token",
-		CatalogSubjects: []string{SyncSubject},
-		Logger:          log,
-		ClientAddr:      server.ClientAddr,
+		Store:      st,
+		Auth:       auth,
+		Keyring:    kr,
+		Minter:     minter,
+		Refresh:    st,
+		Service:    cfg.Service,
+		Realm:      cfg.PublicURL + "/auth/token",
+		Logger:     log,
+		ClientAddr: server.ClientAddr,
 		// A settings change applies at once here (cacheNotifier)
 		// and, with Redis, on every replica; else within this TTL.
 		SettingsTTL: tokenserver.DefaultSettingsTTL,
@@ -367,7 +371,8 @@ func (s cacheNotifier) DeleteUser(ctx context.Context, username string) error {
 
 // SyncSubject is the identity the server's own registry tokens (catalog
 // sync, deletes through the REST API) are minted for.
-const SyncSubject = "dockmaster-sync"
+// It is never a login: the token endpoint grants it nothing.
+const SyncSubject = rbac.SyncIdentity
 
 // SyncAllowed is all SyncSubject is ever granted: the catalog, reading
 // and deleting manifests. Never push: the server writes nothing into the
@@ -384,7 +389,8 @@ func SyncTokens(minter token.TokenMinter, service string) token.MinterTokens {
 }
 
 // AdminsTeam owns the namespaces that registry events create.
-const AdminsTeam = "admins"
+// The name is reserved and the team cannot be deleted (security 40).
+const AdminsTeam = rbac.AdminsTeam
 
 // OpenStore opens the configured database and runs its migrations.
 func OpenStore(ctx context.Context, cfg config.Config) (Store, error) {

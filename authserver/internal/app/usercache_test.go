@@ -21,6 +21,8 @@ type replica struct {
 	st  app.Store
 	cfg config.Config
 	url string
+	// adminPW is the bootstrapped admin's password, when a test set it.
+	adminPW string
 }
 
 // startReplica composes the server as main does, over dataDir's SQLite

@@ -24,9 +24,11 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
+	"github.com/dockmaster/dockmaster/authserver/internal/throttle"
 	"github.com/dockmaster/dockmaster/authserver/internal/ttlcache"
 )
 
@@ -100,6 +102,9 @@ type Options struct {
 	UserCacheTTL time.Duration
 	// UserCacheSize bounds the user-row cache (default 10 000 entries).
 	UserCacheSize int
+	// Limiter throttles failed logins (see Basic); nil: not throttled.
+	// Its errors fail closed.
+	Limiter throttle.Limiter
 }
 
 // touchEvery limits how often a token's last-used time is written.
@@ -143,6 +148,10 @@ type Authenticator struct {
 	// stops being true, e.g. while a cross-replica invalidation channel is
 	// down. Application tokens and robots never use it.
 	users *ttlcache.Cache[string, store.User]
+
+	// limiter and attempts: see throttled.go.
+	limiter  throttle.Limiter
+	attempts singleflight.Group
 }
 
 // cacheKey names one password verification: a change of the stored hash
@@ -167,6 +176,7 @@ func New(st Store, opts Options) *Authenticator {
 		maxEntries: opts.CacheSize,
 		dummyCost:  opts.BcryptCost,
 		log:        opts.Logger,
+		limiter:    opts.Limiter,
 		cache:      map[cacheKey]time.Time{},
 		flight:     map[cacheKey]*flightCall{},
 	}
@@ -197,12 +207,19 @@ func New(st Store, opts Options) *Authenticator {
 // ones for unknown users included.
 func (a *Authenticator) PasswordChecks() int64 { return a.checks.Load() }
 
-// Basic verifies a username and secret as sent in HTTP Basic credentials:
+// plausibleBasic reports whether a Basic username and secret are worth any
+// backend at all (the throttle included).
+func plausibleBasic(username, secret string) bool {
+	return plausibleSecret(secret) && len(secret) <= maxSecretBytes &&
+		username != "" && len(username) <= maxUsernameBytes && !strings.ContainsRune(username, 0)
+}
+
+// basic verifies a username and secret as sent in HTTP Basic credentials:
 // robot$name with the robot's secret, a username with one of that user's
-// application tokens (dmt_…), or a username with the user's password.
-func (a *Authenticator) Basic(ctx context.Context, username, secret string) (Principal, error) {
-	if !plausibleSecret(secret) || len(secret) > maxSecretBytes ||
-		username == "" || len(username) > maxUsernameBytes || strings.ContainsRune(username, 0) {
+// application tokens (dmt_…), or a username with the user's password. It is
+// not throttled: Basic is the entry point.
+func (a *Authenticator) basic(ctx context.Context, username, secret string) (Principal, error) {
+	if !plausibleBasic(username, secret) {
 		return Principal{}, ErrBadCredentials
 	}
 	switch {
@@ -215,9 +232,9 @@ func (a *Authenticator) Basic(ctx context.Context, username, secret string) (Pri
 	}
 }
 
-// Bearer verifies a bearer secret: an application token or a robot secret.
-// Passwords are never accepted here.
-func (a *Authenticator) Bearer(ctx context.Context, secret string) (Principal, error) {
+// bearer verifies a bearer secret: an application token or a robot secret.
+// Passwords are never accepted here. Bearer is the entry point.
+func (a *Authenticator) bearer(ctx context.Context, secret string) (Principal, error) {
 	switch {
 	case !plausibleSecret(secret):
 		return Principal{}, ErrBadCredentials

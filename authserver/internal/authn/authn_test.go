@@ -215,7 +215,7 @@ func TestBasicAccepts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := f.a.Basic(ctx, tt.user, tt.secret)
+			p, err := f.a.Basic(ctx, "192.0.2.1", tt.user, tt.secret)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -323,7 +323,7 @@ func TestRefusals(t *testing.T) {
 			if tt.bearer {
 				p, err = f.a.Bearer(context.Background(), tt.secret)
 			} else {
-				p, err = f.a.Basic(context.Background(), tt.user, tt.secret)
+				p, err = f.a.Basic(context.Background(), "192.0.2.1", tt.user, tt.secret)
 			}
 			if err != ErrBadCredentials { //nolint:errorlint // the very same error, unwrapped, for every refusal
 				t.Fatalf("err = %v, want exactly ErrBadCredentials", err)
@@ -343,9 +343,9 @@ func TestStoreErrorsAreNotBadCredentials(t *testing.T) {
 	f.st.err = fmt.Errorf("dial tcp: %w", store.ErrUnavailable)
 	ctx := context.Background()
 	for name, call := range map[string]func() error{
-		"password":     func() error { _, err := f.a.Basic(ctx, "alice", "alice-pw"); return err },
-		"token":        func() error { _, err := f.a.Basic(ctx, "alice", f.token); return err },
-		"robot":        func() error { _, err := f.a.Basic(ctx, "robot$ci", f.robot); return err },
+		"password":     func() error { _, err := f.a.Basic(ctx, "192.0.2.1", "alice", "alice-pw"); return err },
+		"token":        func() error { _, err := f.a.Basic(ctx, "192.0.2.1", "alice", f.token); return err },
+		"robot":        func() error { _, err := f.a.Basic(ctx, "192.0.2.1", "robot$ci", f.robot); return err },
 		"bearer token": func() error { _, err := f.a.Bearer(ctx, f.token); return err },
 		"bearer robot": func() error { _, err := f.a.Bearer(ctx, f.robot); return err },
 	} {
@@ -363,13 +363,13 @@ func TestStoreErrorsAreNotBadCredentials(t *testing.T) {
 
 func TestUnknownUserRunsDummyCompare(t *testing.T) {
 	f := newFixture(t)
-	if _, err := f.a.Basic(context.Background(), "mallory", "pw"); !errors.Is(err, ErrBadCredentials) {
+	if _, err := f.a.Basic(context.Background(), "192.0.2.1", "mallory", "pw"); !errors.Is(err, ErrBadCredentials) {
 		t.Fatal(err)
 	}
 	if n := f.a.PasswordChecks(); n != 1 {
 		t.Errorf("PasswordChecks = %d after an unknown user, want 1 (the dummy compare)", n)
 	}
-	if _, err := f.a.Basic(context.Background(), "nopw", "pw"); !errors.Is(err, ErrBadCredentials) {
+	if _, err := f.a.Basic(context.Background(), "192.0.2.1", "nopw", "pw"); !errors.Is(err, ErrBadCredentials) {
 		t.Fatal(err)
 	}
 	if n := f.a.PasswordChecks(); n != 2 {
@@ -380,7 +380,7 @@ func TestUnknownUserRunsDummyCompare(t *testing.T) {
 func TestPasswordCache(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	login := func(pw string) error { _, err := f.a.Basic(ctx, "alice", pw); return err }
+	login := func(pw string) error { _, err := f.a.Basic(ctx, "192.0.2.1", "alice", pw); return err }
 	checks := func(want int64) {
 		t.Helper()
 		if got := f.a.PasswordChecks(); got != want {
@@ -453,7 +453,7 @@ func TestPasswordCacheDisabled(t *testing.T) {
 	f := newFixture(t)
 	f.a = New(f.st, Options{Now: f.clk.Now, CacheTTL: -1})
 	for range 2 {
-		if _, err := f.a.Basic(context.Background(), "alice", "alice-pw"); err != nil {
+		if _, err := f.a.Basic(context.Background(), "192.0.2.1", "alice", "alice-pw"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -467,7 +467,7 @@ func TestPasswordCacheBounded(t *testing.T) {
 	f.a = New(f.st, Options{Now: f.clk.Now, CacheSize: 2})
 	for _, u := range []string{"u1", "u2", "u3", "u4"} {
 		f.st.setUser(store.User{Username: u, PasswordHash: mustHash(t, "alice-pw"), Enabled: true})
-		if _, err := f.a.Basic(context.Background(), u, "alice-pw"); err != nil {
+		if _, err := f.a.Basic(context.Background(), "192.0.2.1", u, "alice-pw"); err != nil {
 			t.Fatal(err)
 		}
 		f.a.mu.Lock()
@@ -494,7 +494,7 @@ func TestSingleflight(t *testing.T) {
 		go func() {
 			defer done.Done()
 			arrived.Done()
-			_, err := f.a.Basic(context.Background(), "alice", "alice-pw")
+			_, err := f.a.Basic(context.Background(), "192.0.2.1", "alice", "alice-pw")
 			errs <- err
 		}()
 	}
@@ -523,7 +523,7 @@ func TestSingleflightSharesFailure(t *testing.T) {
 		done.Add(1)
 		go func() {
 			defer done.Done()
-			if _, err := f.a.Basic(context.Background(), "alice", "wrong"); errors.Is(err, ErrBadCredentials) {
+			if _, err := f.a.Basic(context.Background(), "192.0.2.1", "alice", "wrong"); errors.Is(err, ErrBadCredentials) {
 				refused.Add(1)
 			}
 		}()

@@ -3,10 +3,12 @@ package events
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/mediatype"
+	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 )
 
@@ -43,6 +45,9 @@ type wireEvent struct {
 type Skipped struct {
 	ID     string
 	Reason string
+	// Rejected: the event names a repository or tag outside the grammar
+	// every other entry point enforces — hostile or broken, never stored.
+	Rejected bool
 }
 
 // DecodeEnvelope parses a notification envelope {"events": [...]}. Each
@@ -70,6 +75,10 @@ func DecodeEnvelope(body []byte) ([]store.RegistryEvent, []Skipped, error) {
 		e, reason := convert(w)
 		if reason != "" {
 			skipped = append(skipped, Skipped{ID: truncate(w.ID, maxIDLength), Reason: reason})
+			continue
+		}
+		if reason := outsideGrammar(e); reason != "" {
+			skipped = append(skipped, Skipped{ID: truncate(w.ID, maxIDLength), Reason: reason, Rejected: true})
 			continue
 		}
 		out = append(out, e)
@@ -127,6 +136,18 @@ func convert(w wireEvent) (store.RegistryEvent, string) {
 		Actor:      truncate(w.Actor.Name, maxActorLength),
 		Timestamp:  w.Timestamp,
 	}, ""
+}
+
+// outsideGrammar says why e's repository or tag is outside the name grammar
+// (rbac's, the one users, scopes and the sync go through), or "".
+func outsideGrammar(e store.RegistryEvent) string {
+	switch {
+	case !rbac.ValidRepositoryName(e.Repository):
+		return "repository name outside the grammar: " + strconv.Quote(truncate(e.Repository, 100))
+	case e.Tag != "" && !rbac.ValidTag(e.Tag):
+		return "tag outside the grammar: " + strconv.Quote(truncate(e.Tag, 100))
+	}
+	return ""
 }
 
 func printable(s string) bool {

@@ -19,6 +19,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
@@ -45,6 +46,7 @@ const (
 	OutcomeApplied      = "applied"
 	OutcomeDuplicate    = "duplicate"
 	OutcomeIgnored      = "ignored"      // authenticated, not applicable (blob, unknown action, bad field)
+	OutcomeRejected     = "rejected"     // a repository or tag name outside the grammar: never stored
 	OutcomeMalformed    = "malformed"    // the envelope is not JSON
 	OutcomeUnauthorized = "unauthorized" // wrong, missing or unconfigured secret
 	OutcomeTooLarge     = "too_large"
@@ -194,6 +196,11 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	var res response
 	for _, s := range skipped {
 		res.Ignored++
+		if s.Rejected {
+			r.count(OutcomeRejected)
+			log.WarnContext(req.Context(), "registry events: event rejected", "id", strconv.Quote(s.ID), "reason", s.Reason)
+			continue
+		}
 		r.count(OutcomeIgnored)
 		log.DebugContext(req.Context(), "registry events: event ignored", "id", s.ID, "reason", s.Reason)
 	}

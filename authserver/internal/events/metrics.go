@@ -11,9 +11,9 @@ type PrometheusMetrics struct {
 func NewPrometheusMetrics(reg prometheus.Registerer) *PrometheusMetrics {
 	m := &PrometheusMetrics{events: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "dockmaster", Subsystem: "registry", Name: "events_total",
-		Help: "Registry notification events by outcome (applied, duplicate, ignored, malformed, unauthorized, too_large, unavailable).",
+		Help: "Registry notification events by outcome (applied, duplicate, ignored, rejected, malformed, unauthorized, too_large, unavailable).",
 	}, []string{"outcome"})}
-	for _, o := range []string{OutcomeApplied, OutcomeDuplicate, OutcomeIgnored, OutcomeMalformed,
+	for _, o := range []string{OutcomeApplied, OutcomeDuplicate, OutcomeIgnored, OutcomeRejected, OutcomeMalformed,
 		OutcomeUnauthorized, OutcomeTooLarge, OutcomeUnavailable} {
 		m.events.WithLabelValues(o)
 	}

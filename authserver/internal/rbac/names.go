@@ -21,9 +21,24 @@ const MaxNameLength = 255
 // MaxComponentLength caps usernames, team, namespace and robot names.
 const MaxComponentLength = 64
 
+// Names of what the server itself is. They are reserved, so no user, team,
+// namespace or robot can be created under them; decisions still tell these
+// identities by what they are (a minted token, the protected team), never
+// by a name alone.
+const (
+	// SyncIdentity is the subject of the tokens the server mints for
+	// itself (catalog sync, deletes through the REST API).
+	SyncIdentity = "dockmaster-sync"
+	// AdminsTeam owns the namespaces registry pushes and the sync create;
+	// it cannot be deleted.
+	AdminsTeam = "admins"
+)
+
 // reserved are names nobody may take as a user, team, namespace or robot:
-// they collide with routes, registry paths or robot prefixes.
+// they collide with routes, registry paths, robot prefixes or the server's
+// own identities.
 var reserved = map[string]bool{
+	SyncIdentity: true, AdminsTeam: true,
 	"admin": true, "administrator": true, "root": true, "system": true,
 	"api": true, "v1": true, "v2": true, "_catalog": true, "auth": true,
 	"registry": true, "robot": true, "anonymous": true, "dockmaster": true,

@@ -89,12 +89,12 @@ func TestValidRepositoryName(t *testing.T) {
 }
 
 func TestIsReserved(t *testing.T) {
-	for _, name := range []string{"admin", "root", "v2", "_catalog", "api", "robot", "anonymous", "global", "me", "robot$", "robot$ci"} {
+	for _, name := range []string{"admin", "root", "v2", "_catalog", "api", "robot", "anonymous", "global", "me", "robot$", "robot$ci", "dockmaster-sync", "admins"} {
 		if !IsReserved(name) {
 			t.Errorf("IsReserved(%q) = false", name)
 		}
 	}
-	for _, name := range []string{"alice", "devs", "admins", "v3", "robots", "robotx", ""} {
+	for _, name := range []string{"alice", "devs", "v3", "robots", "robotx", ""} {
 		if IsReserved(name) {
 			t.Errorf("IsReserved(%q) = true", name)
 		}

@@ -31,7 +31,8 @@ type RegistryEvent struct {
 	MediaType  string
 	Size       int64
 	Actor      string
-	// Timestamp is when the registry made the change; it orders changes that
+	// Timestamp is when the registry made the change (a time further ahead
+	// of the store's clock than MaxClockSkew is applied as now); it orders changes that
 	// arrive out of order (zero: the store's now).
 	Timestamp time.Time
 }
@@ -112,3 +113,7 @@ type RegistryStore interface {
 	// process-wide lock per database file.
 	TryLock(ctx context.Context, name string) (release func(), ok bool, err error)
 }
+
+// MaxClockSkew is how far ahead of the server's clock a registry
+// timestamp may be and still be believed (security 39).
+const MaxClockSkew = 10 * time.Second

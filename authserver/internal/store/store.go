@@ -271,7 +271,8 @@ type Store interface {
 	CreateNamespace(ctx context.Context, n Namespace) error
 	GetNamespace(ctx context.Context, name string) (Namespace, error)
 	ListNamespaces(ctx context.Context, opt ListOptions) ([]Namespace, error)
-	// UpdateNamespace replaces Team, Visibility and Description.
+	// UpdateNamespace replaces Team, Visibility and Description. Moving a
+	// namespace to another team revokes the old team's robots' access to it.
 	UpdateNamespace(ctx context.Context, n Namespace) error
 	// DeleteNamespace: ErrConflict while repositories remain in it.
 	DeleteNamespace(ctx context.Context, name string) error

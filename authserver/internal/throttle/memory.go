@@ -33,39 +33,44 @@ func NewMemory(cfg Config) (*Memory, error) {
 	return &Memory{cfg: cfg, keys: map[string]window{}}, nil
 }
 
-// Allow implements Limiter.
-func (m *Memory) Allow(_ context.Context, key string) (Verdict, error) {
+// Reserve implements Limiter: check and count under one lock.
+func (m *Memory) Reserve(_ context.Context, key string) (Verdict, error) {
 	now := m.cfg.Now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	w, ok := m.keys[key]
-	if !ok {
-		return Verdict{Allowed: true}, nil
-	}
-	if !now.Before(w.ends) {
+	if ok && !now.Before(w.ends) {
 		delete(m.keys, key)
-		return Verdict{Allowed: true}, nil
+		ok = false
 	}
-	if w.failures >= m.cfg.MaxFailures {
+	if ok && w.failures >= m.cfg.MaxFailures {
 		return Verdict{RetryAfter: w.ends.Sub(now), Failures: w.failures}, nil
 	}
-	return Verdict{Allowed: true, Failures: w.failures}, nil
-}
-
-// Fail implements Limiter.
-func (m *Memory) Fail(_ context.Context, key string) error {
-	now := m.cfg.Now()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	w, ok := m.keys[key]
-	if !ok || !now.Before(w.ends) {
-		if !ok && len(m.keys) >= m.cfg.MaxKeys {
+	if !ok {
+		if len(m.keys) >= m.cfg.MaxKeys {
 			m.evict(now)
 		}
 		w = window{ends: now.Add(m.cfg.Window)}
 	}
+	before := w.failures
 	w.failures++
 	m.keys[key] = w
+	return Verdict{Allowed: true, Failures: before}, nil
+}
+
+// Release implements Limiter.
+func (m *Memory) Release(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	w, ok := m.keys[key]
+	switch {
+	case !ok:
+	case w.failures <= 1:
+		delete(m.keys, key)
+	default:
+		w.failures--
+		m.keys[key] = w
+	}
 	return nil
 }
 

@@ -23,14 +23,30 @@ type Redis struct {
 
 var _ Limiter = (*Redis)(nil)
 
-// failScript counts a failure and starts the window on the first one, in one
-// atomic step: a counter can never be left without an expiry.
-var failScript = redis.NewScript(`
-local n = redis.call('INCR', KEYS[1])
-if n == 1 or redis.call('PTTL', KEYS[1]) < 0 then
+// reserveScript checks and counts an attempt in one atomic step: a key at
+// the limit answers {count, pttl, 0}; otherwise the attempt is counted (the
+// first one starts the window, and a counter is never left without an
+// expiry) and the answer is {count before, 0, 1}.
+var reserveScript = redis.NewScript(`
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n >= tonumber(ARGV[2]) then
+  return {n, redis.call('PTTL', KEYS[1]), 0}
+end
+local m = redis.call('INCR', KEYS[1])
+if m == 1 or redis.call('PTTL', KEYS[1]) < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
 end
-return n
+return {m - 1, 0, 1}
+`)
+
+// releaseScript takes one reservation back; the last one deletes the key.
+var releaseScript = redis.NewScript(`
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n <= 1 then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+return redis.call('DECR', KEYS[1])
 `)
 
 // NewRedis returns a limiter over rdb; prefix "" means DefaultRedisPrefix.
@@ -49,46 +65,35 @@ func NewRedis(rdb redis.UniversalClient, prefix string, cfg Config) (*Redis, err
 	return &Redis{rdb: rdb, cfg: cfg, prefix: prefix}, nil
 }
 
-// Allow implements Limiter.
-func (r *Redis) Allow(ctx context.Context, key string) (Verdict, error) {
+// Reserve implements Limiter with one script run: one round trip, atomic
+// against every replica's concurrent attempts.
+func (r *Redis) Reserve(ctx context.Context, key string) (Verdict, error) {
 	k := r.prefix + key
-	var count *redis.StringCmd
-	var ttl *redis.DurationCmd
-	_, err := r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		count = p.Get(ctx, k)
-		ttl = p.PTTL(ctx, k)
-		return nil
-	})
-	if errors.Is(err, redis.Nil) {
-		return Verdict{Allowed: true}, nil
-	}
+	res, err := reserveScript.Run(ctx, r.rdb, []string{k}, r.cfg.Window.Milliseconds(), r.cfg.MaxFailures).Int64Slice()
 	if err != nil {
 		return Verdict{}, fmt.Errorf("throttle: redis: %w", err)
 	}
-	n, err := count.Int()
-	if err != nil {
-		return Verdict{}, fmt.Errorf("throttle: redis counter %q: %w", k, err)
+	if len(res) != 3 {
+		return Verdict{}, fmt.Errorf("throttle: redis: reserve answered %d values, want 3", len(res))
 	}
-	if n < r.cfg.MaxFailures {
-		return Verdict{Allowed: true, Failures: n}, nil
+	if res[2] == 1 {
+		return Verdict{Allowed: true, Failures: int(res[0])}, nil
 	}
-	// PTTL answers -2 (as a raw Duration) when the key expired between the
-	// two commands, -1 when it has no expiry (never by our script).
-	wait := ttl.Val()
+	// PTTL answers -2 when the key is gone, -1 without an expiry (never by
+	// our script); either way wait one window at most.
+	wait := time.Duration(res[1]) * time.Millisecond
 	switch {
-	case wait == -2:
-		return Verdict{Allowed: true}, nil
-	case wait == -1:
+	case res[1] < 0:
 		wait = r.cfg.Window
 	case wait <= 0:
 		wait = time.Millisecond
 	}
-	return Verdict{RetryAfter: wait, Failures: n}, nil
+	return Verdict{RetryAfter: wait, Failures: int(res[0])}, nil
 }
 
-// Fail implements Limiter.
-func (r *Redis) Fail(ctx context.Context, key string) error {
-	if err := failScript.Run(ctx, r.rdb, []string{r.prefix + key}, r.cfg.Window.Milliseconds()).Err(); err != nil {
+// Release implements Limiter.
+func (r *Redis) Release(ctx context.Context, key string) error {
+	if err := releaseScript.Run(ctx, r.rdb, []string{r.prefix + key}).Err(); err != nil {
 		return fmt.Errorf("throttle: redis: %w", err)
 	}
 	return nil

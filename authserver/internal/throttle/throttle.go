@@ -16,25 +16,44 @@ import (
 // Limiter counts failures per key. Implementations are safe for concurrent
 // use. An error means the limiter could not be consulted; callers fail
 // closed (503), they never treat it as "allowed".
+//
+// An attempt is reserved before its credential is checked, in one atomic
+// step: Reserve counts it as a failure unless the key is already at the
+// limit. So N concurrent guesses can never be checked more than MaxFailures
+// times, whatever their interleaving (reading the count first and counting
+// after the check let every guess of a burst through). A successful attempt
+// takes its reservation back (Release) or, when the key had failures
+// before, clears the key (Reset).
 type Limiter interface {
-	// Allow tells whether an attempt with key may proceed.
-	Allow(ctx context.Context, key string) (Verdict, error)
-	// Fail records one failed attempt with key.
-	Fail(ctx context.Context, key string) error
+	// Reserve counts one attempt with key as failed unless the key has
+	// reached the limit; Verdict.Allowed tells which.
+	Reserve(ctx context.Context, key string) (Verdict, error)
+	// Release takes back one reservation of key (its attempt succeeded).
+	Release(ctx context.Context, key string) error
 	// Reset forgets the failures of key (after a successful login).
 	Reset(ctx context.Context, key string) error
 }
 
-// Verdict is Allow's answer.
+// Verdict is Reserve's answer.
 type Verdict struct {
-	// Allowed: the attempt may proceed.
+	// Allowed: the attempt is reserved and may proceed.
 	Allowed bool
 	// RetryAfter is how long until an attempt may proceed (> 0 when not
 	// Allowed).
 	RetryAfter time.Duration
-	// Failures is the count of recent failures of the key; a successful
-	// login needs a Reset only when it is not 0.
+	// Failures is the count of recent failures (and reservations in flight)
+	// of the key before this attempt; a successful login needs a Reset
+	// rather than a Release only when it is not 0.
 	Failures int
+}
+
+// Succeeded ends a reserved attempt that passed: Reset when the key had
+// failures before it, else Release.
+func Succeeded(ctx context.Context, l Limiter, key string, v Verdict) error {
+	if v.Failures > 0 {
+		return l.Reset(ctx, key)
+	}
+	return l.Release(ctx, key)
 }
 
 // Defaults of Config.

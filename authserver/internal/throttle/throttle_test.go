@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,99 +33,123 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// behaviour is the contract every Limiter meets; wait moves time forward
-// (a fake clock, or real sleeping for Redis).
+// behaviour is the contract every Limiter meets (MaxFailures 3); wait moves
+// time forward (a fake clock, or real sleeping for Redis).
 func behaviour(t *testing.T, l throttle.Limiter, window time.Duration, wait func(time.Duration)) {
 	ctx := context.Background()
 	alice := throttle.Key("alice", "192.0.2.1")
-	verdict := func(key string) throttle.Verdict {
+	reserve := func(key string) throttle.Verdict {
 		t.Helper()
-		v, err := l.Allow(ctx, key)
+		v, err := l.Reserve(ctx, key)
 		if err != nil {
-			t.Fatalf("Allow: %v", err)
+			t.Fatalf("Reserve: %v", err)
 		}
 		return v
 	}
-	allow := func(key string) (bool, time.Duration) {
-		t.Helper()
-		v := verdict(key)
-		return v.Allowed, v.RetryAfter
-	}
-	fail := func(key string) {
-		t.Helper()
-		if err := l.Fail(ctx, key); err != nil {
-			t.Fatalf("Fail: %v", err)
-		}
-	}
 
 	t.Run("unknown key allowed", func(t *testing.T) {
-		if v := verdict(alice); !v.Allowed || v.Failures != 0 {
+		v := reserve(alice)
+		if !v.Allowed || v.Failures != 0 {
 			t.Fatalf("without failures: %+v", v)
+		}
+		if err := throttle.Succeeded(ctx, l, alice, v); err != nil {
+			t.Fatal(err)
+		}
+		if v := reserve(alice); !v.Allowed || v.Failures != 0 {
+			t.Fatalf("after a released success: %+v", v)
+		}
+		if err := l.Release(ctx, alice); err != nil {
+			t.Fatal(err)
 		}
 	})
 	t.Run("refused after max failures with retry-after", func(t *testing.T) {
 		for i := 0; i < 3; i++ {
-			if ok, _ := allow(alice); !ok {
-				t.Fatalf("refused after %d failures", i)
+			if v := reserve(alice); !v.Allowed || v.Failures != i {
+				t.Fatalf("attempt %d: %+v", i, v)
 			}
-			fail(alice)
 		}
-		ok, retry := allow(alice)
-		if ok {
+		v := reserve(alice)
+		if v.Allowed {
 			t.Fatal("allowed after 3 failures")
 		}
-		if retry <= 0 || retry > window {
-			t.Fatalf("retryAfter %s, want in (0, %s]", retry, window)
+		if v.RetryAfter <= 0 || v.RetryAfter > window {
+			t.Fatalf("retryAfter %s, want in (0, %s]", v.RetryAfter, window)
+		}
+		if v.Failures != 3 {
+			t.Fatalf("refused attempts count: %+v", v)
 		}
 	})
 	t.Run("other address and other user unaffected", func(t *testing.T) {
-		if ok, _ := allow(throttle.Key("alice", "198.51.100.7")); !ok {
-			t.Error("alice from another address refused")
-		}
-		if ok, _ := allow(throttle.Key("bob", "192.0.2.1")); !ok {
-			t.Error("bob from the same address refused")
+		for _, k := range []string{throttle.Key("alice", "198.51.100.7"), throttle.Key("bob", "192.0.2.1")} {
+			if v := reserve(k); !v.Allowed {
+				t.Errorf("%q refused", k)
+			}
+			_ = l.Release(ctx, k)
 		}
 	})
-	t.Run("failures counted, reset forgets", func(t *testing.T) {
-		if v := verdict(alice); v.Failures != 3 {
-			t.Fatalf("after 3 failures: %+v", v)
-		}
+	t.Run("reset forgets", func(t *testing.T) {
 		if err := l.Reset(ctx, alice); err != nil {
 			t.Fatal(err)
 		}
-		if v := verdict(alice); !v.Allowed || v.Failures != 0 {
+		v := reserve(alice)
+		if !v.Allowed || v.Failures != 0 {
 			t.Fatalf("after reset: %+v", v)
 		}
+		_ = l.Release(ctx, alice)
+	})
+	t.Run("success after failures resets", func(t *testing.T) {
+		reserve(alice)
+		reserve(alice)
+		v := reserve(alice)
+		if !v.Allowed || v.Failures != 2 {
+			t.Fatalf("third attempt: %+v", v)
+		}
+		if err := throttle.Succeeded(ctx, l, alice, v); err != nil {
+			t.Fatal(err)
+		}
+		if v := reserve(alice); !v.Allowed || v.Failures != 0 {
+			t.Fatalf("after a success: %+v", v)
+		}
+		_ = l.Release(ctx, alice)
 	})
 	t.Run("window ends", func(t *testing.T) {
 		for i := 0; i < 3; i++ {
-			fail(alice)
+			reserve(alice)
 		}
-		if ok, _ := allow(alice); ok {
+		if v := reserve(alice); v.Allowed {
 			t.Fatal("allowed after 3 failures")
 		}
 		wait(window + window/2)
-		if ok, _ := allow(alice); !ok {
+		if v := reserve(alice); !v.Allowed {
 			t.Fatal("still refused after the window")
 		}
-		fail(alice)
-		if ok, _ := allow(alice); !ok {
-			t.Fatal("a failure in a new window refused at once")
+		if v := reserve(alice); !v.Allowed {
+			t.Fatal("a second failure in a new window refused at once")
 		}
 	})
-	t.Run("concurrent failures all count", func(t *testing.T) {
+	t.Run("concurrent attempts never pass the limit", func(t *testing.T) {
+		// 30 = 10 × the limit, all at once: exactly 3 reserved.
 		key := throttle.Key("carol", "192.0.2.9")
+		const n = 30
+		var allowed atomic.Int64
 		var wg sync.WaitGroup
-		for i := 0; i < 20; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_ = l.Fail(ctx, key)
-			}()
+		start := make(chan struct{})
+		for range n {
+			wg.Go(func() {
+				<-start
+				v, err := l.Reserve(ctx, key)
+				if err != nil {
+					t.Error(err)
+				}
+				if v.Allowed {
+					allowed.Add(1)
+				}
+			})
 		}
+		close(start)
 		wg.Wait()
-		if ok, _ := allow(key); ok {
-			t.Fatal("allowed after 20 concurrent failures")
+		if got := allowed.Load(); got != 3 {
+			t.Fatalf("%d concurrent attempts: %d reserved, want 3", n, got)
 		}
 	})
 }
@@ -146,12 +171,11 @@ func TestMemoryDefaults(t *testing.T) {
 	ctx := context.Background()
 	k := throttle.Key("alice", "::1")
 	for i := 0; i < throttle.DefaultMaxFailures; i++ {
-		if v, _ := m.Allow(ctx, k); !v.Allowed {
+		if v, _ := m.Reserve(ctx, k); !v.Allowed {
 			t.Fatalf("refused after %d failures", i)
 		}
-		_ = m.Fail(ctx, k)
 	}
-	v, _ := m.Allow(ctx, k)
+	v, _ := m.Reserve(ctx, k)
 	ok, retry := v.Allowed, v.RetryAfter
 	if ok || retry <= 0 || retry > throttle.DefaultWindow {
 		t.Fatalf("after %d failures: ok %v retry %s", throttle.DefaultMaxFailures, ok, retry)
@@ -165,7 +189,7 @@ func TestMemoryBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < 10_000; i++ {
-		_ = m.Fail(context.Background(), throttle.Key(fmt.Sprint("user", i), "192.0.2.1"))
+		_, _ = m.Reserve(context.Background(), throttle.Key(fmt.Sprint("user", i), "192.0.2.1"))
 		if n := m.Len(); n > 100 {
 			t.Fatalf("%d keys held, limit 100", n)
 		}
@@ -197,7 +221,7 @@ func TestRedis(t *testing.T) {
 	t.Run("counter always expires", func(t *testing.T) {
 		ctx := context.Background()
 		key := throttle.Key("dave", "192.0.2.3")
-		_ = l.Fail(ctx, key)
+		_, _ = l.Reserve(ctx, key)
 		ttl, err := rdb.PTTL(ctx, prefix+key).Result()
 		if err != nil {
 			t.Fatal(err)
@@ -217,17 +241,17 @@ func TestRedisOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if v, err := l.Allow(ctx, "k"); !v.Allowed || err != nil {
+	if v, err := l.Reserve(ctx, "k"); !v.Allowed || err != nil {
 		t.Fatalf("before the outage: ok %v err %v", v.Allowed, err)
 	}
 	stop()
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if v, err := l.Allow(ctx, "k"); v.Allowed || err == nil {
-		t.Errorf("Allow during outage: ok %v err %v", v.Allowed, err)
+	if v, err := l.Reserve(ctx, "k"); v.Allowed || err == nil {
+		t.Errorf("Reserve during outage: ok %v err %v", v.Allowed, err)
 	}
-	if err := l.Fail(ctx, "k"); err == nil {
-		t.Error("Fail during outage: no error")
+	if err := l.Release(ctx, "k"); err == nil {
+		t.Error("Release during outage: no error")
 	}
 	if err := l.Reset(ctx, "k"); err == nil {
 		t.Error("Reset during outage: no error")
@@ -242,4 +266,28 @@ func startRedis(t *testing.T) (rdb *redis.Client, stop func()) {
 		DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second, MaxRetries: 1})
 	t.Cleanup(func() { _ = rdb.Close() })
 	return rdb, stop
+}
+
+// TestFallbackDuringRedisOutage: with Redis gone, the Fallback throttles in
+// memory — logins keep working and the limit still holds (security.md:
+// Redis is a cache).
+func TestFallbackDuringRedisOutage(t *testing.T) {
+	rdb, stop := startRedis(t)
+	shared, err := throttle.NewRedis(rdb, "", throttle.Config{MaxFailures: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem, _ := throttle.NewMemory(throttle.Config{MaxFailures: 3})
+	l := throttle.NewFallback(shared, mem, nil)
+	stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := range 3 {
+		if v, err := l.Reserve(ctx, "k"); err != nil || !v.Allowed {
+			t.Fatalf("attempt %d during the outage: %+v, %v", i, v, err)
+		}
+	}
+	if v, err := l.Reserve(ctx, "k"); err != nil || v.Allowed {
+		t.Fatalf("4th attempt during the outage: %+v, %v; want refused", v, err)
+	}
 }

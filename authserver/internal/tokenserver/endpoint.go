@@ -25,7 +25,6 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
-	"github.com/dockmaster/dockmaster/authserver/internal/throttle"
 	"github.com/dockmaster/dockmaster/authserver/internal/token"
 	"github.com/dockmaster/dockmaster/authserver/internal/ttlcache"
 )
@@ -45,10 +44,11 @@ type GrantStore interface {
 	AppendAudit(ctx context.Context, e store.AuditEvent) error
 }
 
-// Authenticator verifies Basic credentials; *authn.Authenticator is one.
-// ErrBadCredentials refuses; any other error means "store down".
+// Authenticator verifies Basic credentials presented from a source address,
+// throttled; *authn.Authenticator is one. ErrBadCredentials refuses, a
+// *authn.ThrottledError is a 429; any other error means "unavailable".
 type Authenticator interface {
-	Basic(ctx context.Context, username, secret string) (authn.Principal, error)
+	Basic(ctx context.Context, source, username, secret string) (authn.Principal, error)
 }
 
 // Defaults of EndpointDeps.
@@ -78,15 +78,13 @@ type EndpointDeps struct {
 	Refresh RefreshStore
 	// RefreshLifetime bounds a refresh token's life (default 30 days).
 	RefreshLifetime time.Duration
-	// Throttle limits failed logins per (username, source); nil disables it.
-	// Its errors fail closed (503).
-	Throttle throttle.Limiter
 	// Service is the registry's auth.token.service; any other is a 400.
 	Service string
 	// Realm is sent in `WWW-Authenticate: Basic realm="..."` on a 401.
 	Realm string
-	// CatalogSubjects may, besides enabled admins, be granted
-	// registry:catalog:* (e.g. the catalog sync's robot).
+	// CatalogSubjects are robots (robot$name) that may, besides enabled
+	// admins, be granted registry:catalog:*. Only robots: a user is told
+	// by the admin flag, never by a name (NewEndpoint panics otherwise).
 	CatalogSubjects []string
 	Logger          *slog.Logger
 	// Now is the clock of decisions and refresh tokens (default time.Now);
@@ -167,6 +165,9 @@ func NewEndpoint(d EndpointDeps) *Endpoint {
 	}
 	e := &Endpoint{d: d, catalog: map[string]bool{}, minters: map[time.Duration]*token.Minter{}}
 	for _, s := range d.CatalogSubjects {
+		if !strings.HasPrefix(s, rbac.RobotPrefix) {
+			panic("tokenserver.NewEndpoint: CatalogSubjects must be robots, not " + s)
+		}
 		e.catalog[s] = true
 	}
 	if d.AuditInterval == 0 {
@@ -405,47 +406,23 @@ func (e *Endpoint) serve(w http.ResponseWriter, r *http.Request, tr *tokenReques
 }
 
 // login verifies credentials: plausibility first (no backend is touched for
-// what can never authenticate), then the throttle, then the Authenticator.
+// what can never authenticate), then the Authenticator, which throttles every
+// credential check in one place (shared with the REST API).
 func (e *Endpoint) login(ctx context.Context, r *http.Request, tr *tokenRequest) (authn.Principal, *reqError) {
 	if tr.username == "" || len(tr.username) > maxUsernameBytes || strings.ContainsRune(tr.username, 0) ||
 		strings.TrimSpace(tr.password) == "" || strings.ContainsRune(tr.password, 0) {
 		return authn.Principal{}, errBadCredentials
 	}
-	// Robot secrets are 256 random bits: guessing is hopeless, and a CI fleet
-	// sharing one address must not be locked out by one misconfigured job.
-	limited := e.d.Throttle != nil && !strings.HasPrefix(tr.username, rbac.RobotPrefix)
-	var key string
-	var verdict throttle.Verdict
-	if limited {
-		key = throttle.Key(tr.username, e.d.ClientAddr(r))
-		var err error
-		if verdict, err = e.d.Throttle.Allow(ctx, key); err != nil {
-			return authn.Principal{}, unavailable(fmt.Errorf("throttle: %w", err))
-		}
-		if !verdict.Allowed {
-			return authn.Principal{}, &reqError{status: http.StatusTooManyRequests, code: "TOOMANYREQUESTS", oauthCode: "slow_down",
-				msg: "too many failed logins; retry later", retryAfter: verdict.RetryAfter}
-		}
-	}
-	p, err := e.d.Auth.Basic(ctx, tr.username, tr.password)
+	p, err := e.d.Auth.Basic(ctx, e.d.ClientAddr(r), tr.username, tr.password)
+	var throttled *authn.ThrottledError
 	switch {
 	case errors.Is(err, authn.ErrBadCredentials):
-		if limited {
-			if ferr := e.d.Throttle.Fail(ctx, key); ferr != nil {
-				// The next attempt's Allow fails closed; this answer stays 401.
-				e.d.Logger.WarnContext(ctx, "recording a failed login failed", "error", ferr)
-			}
-		}
 		return authn.Principal{}, errBadCredentials
+	case errors.As(err, &throttled):
+		return authn.Principal{}, &reqError{status: http.StatusTooManyRequests, code: "TOOMANYREQUESTS", oauthCode: "slow_down",
+			msg: "too many failed logins; retry later", retryAfter: throttled.RetryAfter}
 	case err != nil:
 		return authn.Principal{}, unavailable(fmt.Errorf("authenticate: %w", err))
-	}
-	// Only a key with failures needs a Reset (with Redis, one round trip
-	// less on every ordinary login).
-	if limited && verdict.Failures > 0 {
-		if rerr := e.d.Throttle.Reset(ctx, key); rerr != nil {
-			e.d.Logger.WarnContext(ctx, "resetting the failed-login counter failed", "error", rerr)
-		}
 	}
 	return p, nil
 }
@@ -498,7 +475,7 @@ func (e *Endpoint) redeem(ctx context.Context, tr *tokenRequest) (authn.Principa
 		return authn.Principal{}, rt, errBadRefresh
 	}
 	stale := func(changed, created time.Time) bool {
-		return credentialVersion(changed, created).After(rt.CredentialAt.Truncate(time.Second))
+		return credentialVersion(changed, created).After(rt.CredentialAt.Truncate(time.Microsecond))
 	}
 	var p authn.Principal
 	switch kindOf(rt.SubjectKind) {

@@ -128,8 +128,8 @@ func BenchmarkEndpoint(b *testing.B) {
 			_, _ = kr.Ensure(ctx, token.AlgES256, time.Now())
 			m, _ := token.NewMinter(kr, token.MinterConfig{Issuer: issuer})
 			lim, _ := throttle.NewMemory(throttle.Config{})
-			ep := tokenserver.NewEndpoint(tokenserver.EndpointDeps{Store: gs, Auth: authn.New(as, authn.Options{}), Keyring: kr, Minter: m,
-				Refresh: tokenserver.NewMemoryRefreshStore(), Throttle: lim, Service: service})
+			ep := tokenserver.NewEndpoint(tokenserver.EndpointDeps{Store: gs, Auth: authn.New(as, authn.Options{Limiter: lim}), Keyring: kr, Minter: m,
+				Refresh: tokenserver.NewMemoryRefreshStore(), Service: service})
 			defer ep.Close(ctx)
 			mux := http.NewServeMux()
 			ep.Register(mux)

@@ -43,6 +43,7 @@ type fx struct {
 	srv     *httptest.Server
 	refresh *tokenserver.MemoryRefreshStore
 	auth    *countingAuth
+	authn   *authn.Authenticator // under auth; throttled with limiter
 	limiter throttle.Limiter
 	robotCI string // robot$ci's secret
 	robotSy string // robot$sync's secret
@@ -61,9 +62,9 @@ type countingAuth struct {
 	calls atomic.Int64
 }
 
-func (c *countingAuth) Basic(ctx context.Context, u, p string) (authn.Principal, error) {
+func (c *countingAuth) Basic(ctx context.Context, src, u, p string) (authn.Principal, error) {
 	c.calls.Add(1)
-	return c.next.Basic(ctx, u, p)
+	return c.next.Basic(ctx, src, u, p)
 }
 
 var passwordHash string // bcrypt of password, computed once per test binary
@@ -128,13 +129,14 @@ func newFx(t testing.TB, opts ...func(*fxOptions)) *fx {
 	if o.store != nil {
 		gs = o.store(st)
 	}
-	var a tokenserver.Authenticator = authn.New(st, authn.Options{})
+	f.authn = authn.New(st, authn.Options{Limiter: f.limiter})
+	var a tokenserver.Authenticator = f.authn
 	if o.auth != nil {
 		a = o.auth(a)
 	}
 	f.auth = &countingAuth{next: a}
 	f.ep = tokenserver.NewEndpoint(tokenserver.EndpointDeps{
-		Store: gs, Auth: f.auth, Keyring: kr, Minter: m, Refresh: f.refresh, Throttle: f.limiter,
+		Store: gs, Auth: f.auth, Keyring: kr, Minter: m, Refresh: f.refresh,
 		Service: service, Realm: realm, CatalogSubjects: []string{"robot$sync"}, AuditInterval: o.auditInterval,
 		// Tests choose their source address; the server would use server.ClientAddr.
 		ClientAddr: func(r *http.Request) string {

@@ -58,7 +58,7 @@ func (g *granter) mayListCatalog() bool {
 	if s.Kind == rbac.Anonymous || !s.Active(g.now) {
 		return false
 	}
-	return s.Kind == rbac.UserKind && s.Admin || g.e.catalog[s.Name]
+	return s.Kind == rbac.UserKind && s.Admin || s.Kind == rbac.RobotKind && g.e.catalog[s.Name]
 }
 
 // nsDecision is a namespace's decision within one request.

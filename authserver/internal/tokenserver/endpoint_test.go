@@ -116,8 +116,9 @@ func TestSecurity(t *testing.T) {
 			spy := &spyLimiter{failures: failures}
 			g := newFx(t, func(o *fxOptions) { o.limiter = spy })
 			wantStatus(t, g.do(t, get("bob", password, "repository:devs/app:pull")), http.StatusOK)
-			if want := int64(min(failures, 1)); spy.resets.Load() != want {
-				t.Errorf("%d failures before: %d resets, want %d", failures, spy.resets.Load(), want)
+			if want := int64(min(failures, 1)); spy.resets.Load() != want || spy.releases.Load() != 1-want {
+				t.Errorf("%d failures before: %d resets and %d releases, want %d and %d", failures,
+					spy.resets.Load(), spy.releases.Load(), want, 1-want)
 			}
 		}
 	})
@@ -259,14 +260,14 @@ func TestSecurity(t *testing.T) {
 		for i := 0; i < throttle.DefaultMaxFailures; i++ {
 			wantStatus(t, login("alice", "guess"+strconv.Itoa(i), attacker), http.StatusUnauthorized)
 		}
-		calls := g.auth.calls.Load()
+		checks := g.authn.PasswordChecks()
 		r := login("alice", password, attacker)
 		wantStatus(t, r, http.StatusTooManyRequests)
 		if ra, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || ra < 1 || ra > 60 {
 			t.Errorf("Retry-After %q", r.header.Get("Retry-After"))
 		}
-		if g.auth.calls.Load() != calls {
-			t.Error("a throttled attempt reached the authenticator")
+		if g.authn.PasswordChecks() != checks {
+			t.Error("a throttled attempt was checked")
 		}
 		wantStatus(t, login("alice", password, home), http.StatusOK)
 		wantStatus(t, login("robot$ci", g.robotCI, attacker), http.StatusOK)
@@ -296,8 +297,8 @@ func TestSecurity(t *testing.T) {
 		if r.header.Get("Retry-After") == "" {
 			t.Error("503 without Retry-After")
 		}
-		if g.auth.calls.Load() != 0 {
-			t.Error("authenticated although the throttle is down")
+		if g.authn.PasswordChecks() != 0 {
+			t.Error("a password was checked although the throttle is down")
 		}
 		// Robots and anonymous pulls do not depend on the throttle.
 		wantStatus(t, g.do(t, get("robot$ci", g.robotCI, "repository:devs/app:pull")), http.StatusOK)
@@ -496,13 +497,30 @@ func testRefresh(t *testing.T) {
 		wantStatus(t, redeem(syRT), http.StatusUnauthorized)
 	})
 
+	t.Run("8 a secret rotated within the same second kills it", func(t *testing.T) {
+		// Versions compare at full resolution: a rotation 200 ms after the
+		// login, in the same second, is a new credential.
+		base := time.Now().Add(-time.Minute).Truncate(time.Second).Add(100 * time.Millisecond)
+		secret, hash := authn.NewRobotSecret()
+		if err := f.st.SetRobotSecret(ctx, "robot$ci", hash, base); err != nil {
+			t.Fatal(err)
+		}
+		rt := offline("robot$ci", secret)
+		wantStatus(t, redeem(rt), http.StatusOK)
+		_, hash2 := authn.NewRobotSecret()
+		if err := f.st.SetRobotSecret(ctx, "robot$ci", hash2, base.Add(200*time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+		wantStatus(t, redeem(rt), http.StatusUnauthorized)
+	})
+
 	t.Run("never a bearer on the API", func(t *testing.T) {
 		rt := offline("admin", password)
 		a := authn.New(f.st, authn.Options{})
 		if _, err := a.Bearer(ctx, rt); err == nil {
 			t.Fatal("authn.Bearer accepted a refresh token")
 		}
-		if _, err := a.Basic(ctx, "admin", rt); err == nil {
+		if _, err := a.Basic(ctx, "192.0.2.1", "admin", rt); err == nil {
 			t.Fatal("authn.Basic accepted a refresh token as a password")
 		}
 		rest := api.New(api.Deps{Store: f.st, Auth: a, ClientAddr: server.ClientAddr})
@@ -574,9 +592,9 @@ func TestStoreOutage(t *testing.T) {
 			wantStatus(t, r, http.StatusServiceUnavailable)
 		}
 		// The outage is not counted as a failed login.
-		v, _ := f.limiter.Allow(context.Background(), throttle.Key("bob", "192.0.2.1"))
-		if !v.Allowed {
-			t.Error("store errors were counted as failed logins")
+		v, _ := f.limiter.Reserve(context.Background(), throttle.Key("bob", "192.0.2.1"))
+		if !v.Allowed || v.Failures != 0 {
+			t.Errorf("store errors were counted as failed logins: %+v", v)
 		}
 	})
 }
@@ -786,18 +804,22 @@ func TestNewEndpointPanicsOnMissingDeps(t *testing.T) {
 	tokenserver.NewEndpoint(tokenserver.EndpointDeps{})
 }
 
-// spyLimiter counts calls (Resets also apart) and allows everything,
-// reporting its failures field as the recent failures.
+// spyLimiter counts calls (Resets and Releases also apart) and allows
+// everything, reporting its failures field as the recent failures.
 type spyLimiter struct {
-	calls, resets atomicCounter
-	failures      int
+	calls, resets, releases atomicCounter
+	failures                int
 }
 
-func (s *spyLimiter) Allow(context.Context, string) (throttle.Verdict, error) {
+func (s *spyLimiter) Reserve(context.Context, string) (throttle.Verdict, error) {
 	s.calls.Add(1)
 	return throttle.Verdict{Allowed: true, Failures: s.failures}, nil
 }
-func (s *spyLimiter) Fail(context.Context, string) error { s.calls.Add(1); return nil }
+func (s *spyLimiter) Release(context.Context, string) error {
+	s.calls.Add(1)
+	s.releases.Add(1)
+	return nil
+}
 func (s *spyLimiter) Reset(context.Context, string) error {
 	s.calls.Add(1)
 	s.resets.Add(1)

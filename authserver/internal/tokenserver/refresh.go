@@ -24,7 +24,7 @@ const DefaultRefreshLifetime = 30 * 24 * time.Hour
 // store.RefreshToken itself, so the SQL stores implement RefreshStore as
 // they are. CredentialAt is the version of the credential the subject
 // logged in with: the later of the user's PasswordChangedAt (the robot's
-// SecretChangedAt) and its CreatedAt, in whole seconds. A later version in
+// SecretChangedAt) and its CreatedAt, to the microsecond. A later version in
 // the store (password changed, secret rotated, subject re-created) kills
 // the token.
 type RefreshToken = store.RefreshToken
@@ -58,14 +58,15 @@ func HashRefreshToken(secret string) string { return authn.HashSecret(secret) }
 func wellFormedRefresh(s string) bool { return authn.WellFormedSecret(s, RefreshPrefix) }
 
 // credentialVersion is what CredentialAt records and refresh compares:
-// changed is PasswordChangedAt / SecretChangedAt. Seconds only, so a store
-// that keeps coarser times never makes a live token look stale.
+// changed is PasswordChangedAt / SecretChangedAt. Full resolution — the
+// microseconds both SQL stores keep — so a rotation in the same second as
+// the login is a new credential (whole seconds let it survive).
 func credentialVersion(changed, created time.Time) time.Time {
 	v := changed
 	if created.After(v) {
 		v = created
 	}
-	return v.Truncate(time.Second).UTC()
+	return v.Truncate(time.Microsecond).UTC()
 }
 
 // MemoryRefreshStore is an in-memory RefreshStore for tests and

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/service"
+	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
 	"github.com/dockmaster/dockmaster/internal/client"
 )
@@ -22,6 +24,7 @@ func TestSecurity(t *testing.T) {
 	t.Run("28_cookie_is_not_authentication", func(t *testing.T) { forEachStore(t, testCookieOnly) })
 	t.Run("29_name_grammar", func(t *testing.T) { forEachStore(t, testNameGrammar) })
 	t.Run("30_reserved_names", func(t *testing.T) { forEachStore(t, testReservedNames) })
+	t.Run("40_admins_team_protected", func(t *testing.T) { forEachStore(t, testAdminsTeamProtected) })
 	t.Run("31_last_admin_and_owner", func(t *testing.T) { forEachStore(t, testLastAdminAndOwner) })
 	t.Run("32_first_start", func(t *testing.T) {
 		for _, k := range kinds {
@@ -453,7 +456,10 @@ func testNameGrammar(t *testing.T, e *env) {
 func testReservedNames(t *testing.T, e *env) {
 	ctx := context.Background()
 	w := e.world(t)
-	for _, n := range []string{"admin", "administrator", "root", "v2", "api", "metrics", "robot", "_catalog", "robot$x", "global", "me"} {
+	// dockmaster-sync is the server's own registry identity, admins the
+	// team that owns auto-created namespaces (issue 8.4, 8.5).
+	for _, n := range []string{"admin", "administrator", "root", "v2", "api", "metrics", "robot", "_catalog", "robot$x", "global", "me",
+		"dockmaster-sync", "admins"} {
 		_, err := e.admin.CreateUser(ctx, apiv1.CreateUser{Username: n, Password: "pw-Secret-123"})
 		wantErr(t, err, 400, "username")
 		_, err = e.admin.CreateTeam(ctx, apiv1.CreateTeam{Name: n, Owner: "alice"})
@@ -461,7 +467,7 @@ func testReservedNames(t *testing.T, e *env) {
 		_, err = e.admin.CreateNamespace(ctx, apiv1.CreateNamespace{Name: n, Team: "devs"})
 		wantErr(t, err, 400, "name")
 	}
-	for _, n := range []string{"api", "v2", "admin", "robot$", "robot$robot$x"} {
+	for _, n := range []string{"api", "v2", "admin", "robot$", "robot$robot$x", "dockmaster-sync", "admins"} {
 		_, err := e.admin.CreateRobot(ctx, apiv1.CreateRobot{Name: n, Access: []apiv1.RobotAccess{}})
 		wantErr(t, err, 400, "name")
 	}
@@ -475,6 +481,20 @@ func testReservedNames(t *testing.T, e *env) {
 	_, err := e.admin.GetTeam(ctx, "devs")
 	ok(t, err)
 	wantRaw(t, e.raw(t, "PATCH", "/api/v1/teams/devs", `{"name":"v2"}`, bearer(w.alice.Token.Secret)), 400, "")
+}
+
+// testAdminsTeamProtected (issue 8.5): the team that owns the namespaces
+// registry pushes create cannot be deleted, so its name can never be taken
+// by someone else's new team.
+func testAdminsTeamProtected(t *testing.T, e *env) {
+	ctx := context.Background()
+	ok(t, e.st.CreateTeam(ctx, store.Team{Name: rbac.AdminsTeam}, adminName))
+	err := e.admin.DeleteTeam(ctx, rbac.AdminsTeam)
+	if errStatus(err) != 409 {
+		t.Fatalf("deleting the %s team: %v, want 409", rbac.AdminsTeam, err)
+	}
+	_, err = e.admin.GetTeam(ctx, rbac.AdminsTeam)
+	ok(t, err)
 }
 
 func testLastAdminAndOwner(t *testing.T, e *env) {

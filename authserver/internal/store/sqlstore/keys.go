@@ -148,6 +148,23 @@ func (s *Store) DeleteRefreshTokens(ctx context.Context, subjectKind, subject st
 	})
 }
 
+// revokesUserRefresh: the changes of a user that end its refresh tokens for
+// good (security 41) — disabling, a new password, losing admin. Re-enabling
+// later revives nothing: the rows are gone.
+func revokesUserRefresh(cur, next store.User) bool {
+	return !next.Enabled || next.PasswordHash != cur.PasswordHash || (cur.Admin && !next.Admin)
+}
+
+// revokeRefreshTokens deletes, inside t, every refresh token whose column
+// (user_name or robot_name) is name: the one place the store ends sessions
+// when a credential changes, whichever entry point changed it.
+func revokeRefreshTokens(t *dbtx, column, name string) error {
+	if _, err := t.exec(`DELETE FROM refresh_tokens WHERE `+column+` = ?`, name); err != nil {
+		return fmt.Errorf("revoke refresh tokens of %q: %w", name, err)
+	}
+	return nil
+}
+
 // DeleteExpiredRefreshTokens deletes the refresh tokens that expired before
 // before.
 func (s *Store) DeleteExpiredRefreshTokens(ctx context.Context, before time.Time) (int, error) {

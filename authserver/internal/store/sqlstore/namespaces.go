@@ -143,6 +143,14 @@ func (s *Store) UpdateNamespace(ctx context.Context, n store.Namespace) error {
 			nullStr(n.Team), string(n.Visibility), n.Description, ts(n.UpdatedAt), n.Name); err != nil {
 			return fmt.Errorf("namespace %q: %w", n.Name, err)
 		}
+		if cur.Team != "" && n.Team != cur.Team {
+			// A team's robots reach only what their team owns (security
+			// 42): the old team's robots lose this namespace with the move.
+			if _, err := t.exec(`DELETE FROM permissions WHERE namespace = ? AND kind = 'robot'
+				AND name IN (SELECT name FROM robots WHERE team = ?)`, n.Name, cur.Team); err != nil {
+				return fmt.Errorf("namespace %q: revoke the access of team %q's robots: %w", n.Name, cur.Team, err)
+			}
+		}
 		return nil
 	})
 }

@@ -312,7 +312,7 @@ func applyEvent(t *dbtx, e store.RegistryEvent, now time.Time, ownerTeam string)
 // applyRecorded applies e, whose id was just recorded; the caller holds
 // its repository's lock.
 func applyRecorded(t *dbtx, e store.RegistryEvent, now time.Time, ownerTeam string) (err error) {
-	at := orNow(e.Timestamp, now)
+	at := eventTime(e.Timestamp, now)
 	switch e.Action {
 	case store.ActionPush:
 		err = applyPushes(t, []store.RegistryEvent{e}, now, ownerTeam)
@@ -490,6 +490,9 @@ func (s *Store) ReconcileRepository(ctx context.Context, r store.Reconcile) (sto
 		if err := lockRepository(t, r.Repository); err != nil {
 			return err
 		}
+		if err := forgetFutureVersions(t, r.Repository, now); err != nil {
+			return err
+		}
 		rv, err := repositoryVersion(t, r.Repository)
 		if err != nil {
 			return err
@@ -586,6 +589,9 @@ func (s *Store) RemoveRepository(ctx context.Context, name string, snapshot time
 	err := s.write(ctx, func(t *dbtx) error {
 		res = store.ReconcileResult{}
 		if err := lockRepository(t, name); err != nil {
+			return err
+		}
+		if err := forgetFutureVersions(t, name, s.now()); err != nil {
 			return err
 		}
 		exists, err := t.exists(`SELECT 1 FROM repositories WHERE name = ?`, name)

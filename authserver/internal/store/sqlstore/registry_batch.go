@@ -62,7 +62,7 @@ func applyPushes(t *dbtx, evs []store.RegistryEvent, now time.Time, ownerTeam st
 	var w pushWrites
 	for i, e := range evs {
 		st := states[i]
-		at := orNow(e.Timestamp, now)
+		at := eventTime(e.Timestamp, now)
 		k := tagKey{e.Repository, e.Tag}
 		if v, ok := tagSeen[k]; ok && e.Tag != "" {
 			st.tag = v

@@ -204,6 +204,11 @@ func (s *Store) UpdateRobot(ctx context.Context, r store.Robot) error {
 			r.Description, r.Enabled, ts(r.ExpiresAt), ts(r.UpdatedAt), r.Name); err != nil {
 			return err
 		}
+		if !r.Enabled || (!r.ExpiresAt.IsZero() && !r.ExpiresAt.After(now)) {
+			if err := revokeRefreshTokens(t, "robot_name", r.Name); err != nil {
+				return err
+			}
+		}
 		return writeAccess(t, r.Name, r.Access, r.UpdatedAt)
 	})
 }
@@ -213,9 +218,12 @@ func (s *Store) SetRobotSecret(ctx context.Context, name, hash string, at time.T
 	now := s.now()
 	at = orNow(at, now)
 	return s.write(ctx, func(t *dbtx) error {
-		return t.execFound(fmt.Sprintf("robot %q", name),
+		if err := t.execFound(fmt.Sprintf("robot %q", name),
 			`UPDATE robots SET secret_hash = ?, secret_changed_at = ?, updated_at = ? WHERE name = ?`,
-			hash, ts(at), ts(now), name)
+			hash, ts(at), ts(now), name); err != nil {
+			return err
+		}
+		return revokeRefreshTokens(t, "robot_name", name)
 	})
 }
 

@@ -152,6 +152,11 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) error {
 			ts(u.PasswordChangedAt), ts(u.UpdatedAt), u.Username); err != nil {
 			return fmt.Errorf("user %q: %w", u.Username, err)
 		}
+		if revokesUserRefresh(cur, u) {
+			if err := revokeRefreshTokens(t, "user_name", u.Username); err != nil {
+				return err
+			}
+		}
 		if cur.Bot && !u.Bot {
 			has, err := t.exists(`SELECT 1 FROM namespaces WHERE owner = ?`, u.Username)
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
@@ -20,6 +21,84 @@ func testTokenStore(t *testing.T, s store.Store) {
 	t.Run("RefreshTokens", func(t *testing.T) { testRefreshTokens(t, s, tks) })
 	t.Run("RefreshTokensDieWithSubject", func(t *testing.T) { testRefreshTokensDieWithSubject(t, s, tks) })
 	t.Run("DeleteExpiredRefreshTokens", func(t *testing.T) { testDeleteExpiredRefreshTokens(t, s, tks) })
+	t.Run("RefreshTokensRevokedForGood", func(t *testing.T) { testRefreshTokensRevokedForGood(t, s, tks) })
+}
+
+// testRefreshTokensRevokedForGood (issue 8.6, security 41): disabling,
+// changing the password, removing admin, rotating a robot's secret or
+// disabling or expiring a robot deletes its refresh tokens, so undoing the
+// change (re-enabling) revives none. Other changes keep them.
+func testRefreshTokensRevokedForGood(t *testing.T, s store.Store, r store.TokenStore) {
+	c := ctx(t)
+	n := 0
+	issue := func(kind rbac.SubjectKind, subject string) string {
+		n++
+		h := fmt.Sprintf("rv-h%d", n)
+		ok(t, r.CreateRefreshToken(c, store.RefreshToken{ID: fmt.Sprintf("rv%d", n), Hash: h, SubjectKind: string(kind),
+			Subject: subject, Service: "registry", ExpiresAt: ts(59).AddDate(100, 0, 0)}))
+		return h
+	}
+	alive := func(what, hash string, want bool) {
+		t.Helper()
+		_, err := r.GetRefreshTokenByHash(c, hash)
+		switch {
+		case want && err != nil:
+			t.Errorf("%s: token gone: %v", what, err)
+		case !want && err == nil:
+			t.Errorf("%s: token still alive", what)
+		case !want:
+			is(t, err, store.ErrNotFound)
+		}
+	}
+	user(t, s, "rv-admin", true) // keeps an admin around for the demotion
+	for _, tc := range []struct {
+		name   string
+		change func(u *store.User)
+		undo   func(u *store.User)
+		dies   bool
+	}{
+		{"disable", func(u *store.User) { u.Enabled = false }, func(u *store.User) { u.Enabled = true }, true},
+		{"password", func(u *store.User) { u.PasswordHash = "other-hash" }, nil, true},
+		{"demote", func(u *store.User) { u.Admin = false }, func(u *store.User) { u.Admin = true }, true},
+		{"email", func(u *store.User) { u.Email = "x@example.com" }, nil, false},
+	} {
+		name := "rv-" + tc.name
+		user(t, s, name, tc.name == "demote")
+		h := issue(rbac.UserKind, name)
+		u, err := s.GetUser(c, name)
+		ok(t, err)
+		tc.change(&u)
+		ok(t, s.UpdateUser(c, u))
+		if tc.undo != nil {
+			tc.undo(&u)
+			ok(t, s.UpdateUser(c, u))
+		}
+		alive("user "+tc.name, h, !tc.dies)
+	}
+
+	ok(t, s.CreateRobot(c, store.Robot{Name: "robot$rv-off", Enabled: true}))
+	h := issue(rbac.RobotKind, "robot$rv-off")
+	rb, err := s.GetRobot(c, "robot$rv-off")
+	ok(t, err)
+	rb.Enabled = false
+	ok(t, s.UpdateRobot(c, rb))
+	rb.Enabled = true
+	ok(t, s.UpdateRobot(c, rb))
+	alive("robot disabled and re-enabled", h, false)
+
+	h = issue(rbac.RobotKind, "robot$rv-off")
+	rb.ExpiresAt = ts(1)
+	ok(t, s.UpdateRobot(c, rb))
+	rb.ExpiresAt = time.Time{}
+	ok(t, s.UpdateRobot(c, rb))
+	alive("robot expired and extended", h, false)
+
+	h = issue(rbac.RobotKind, "robot$rv-off")
+	rb.Description = "only a description"
+	ok(t, s.UpdateRobot(c, rb))
+	alive("robot description", h, true)
+	ok(t, s.SetRobotSecret(c, "robot$rv-off", "new-hash", time.Time{}))
+	alive("robot secret rotated", h, false)
 }
 
 // pemOf is stand-in key material: the store keeps bytes, it does not parse them.

@@ -37,6 +37,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Permissions", testPermissions},
 		{"RolesOn", testRolesOn},
 		{"Robots", testRobots},
+		{"RobotAccessFollowsMove", testRobotAccessFollowsMove},
+		{"FutureEventTimesClamped", testFutureEventTimesClamped},
 		{"Tokens", testTokens},
 		{"TokenStore", testTokenStore},
 		{"Settings", testSettings},

@@ -96,9 +96,9 @@ func start(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	limiter, _ := throttle.NewMemory(throttle.Config{})
-	auth := authn.New(st, authn.Options{})
+	auth := authn.New(st, authn.Options{Limiter: limiter})
 	ep := tokenserver.NewEndpoint(tokenserver.EndpointDeps{
-		Store: st, Auth: auth, Keyring: kr, Minter: minter, Refresh: st, Throttle: limiter,
+		Store: st, Auth: auth, Keyring: kr, Minter: minter, Refresh: st,
 		Service: service, Realm: "dockmaster", Now: c.Now, ClientAddr: server.ClientAddr,
 	})
 	rest := api.New(api.Deps{Store: st, Auth: auth, BcryptCost: authn.MinBcryptCost, ClientAddr: server.ClientAddr})
