@@ -18,13 +18,13 @@ func (a *API) membersOf(r *http.Request, c *caller) (store.Team, rbac.Role, erro
 	if err != nil {
 		return t, role, err
 	}
-	if !c.isAdmin() && role == rbac.RoleNone {
+	if !rbac.CanSeeTeamMembers(c.p.Subject, role) {
 		return t, role, notFound("team %q has no members you may see", t.Name)
 	}
 	return t, role, nil
 }
 
-func mayManageMembers(c *caller, role rbac.Role) bool { return c.isAdmin() || role == rbac.RoleOwner }
+func mayManageMembers(c *caller, role rbac.Role) bool { return rbac.CanManageTeam(c.p.Subject, role) }
 
 func (a *API) listMembers(w http.ResponseWriter, r *http.Request, c *caller) error {
 	t, _, err := a.membersOf(r, c)

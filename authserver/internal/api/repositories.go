@@ -80,7 +80,7 @@ func (a *API) repoFor(ctx context.Context, c *caller, name string) (store.Reposi
 // the push policy is admin-only. role is the caller's role on the
 // repository's namespace, as repoFor read it (none for the global one).
 func mayEditRepository(c *caller, acts []rbac.Action, role rbac.Role) bool {
-	return c.isAdmin() || hasAction(acts, rbac.Push) || (c.isUser() && role == rbac.RoleOwner)
+	return rbac.CanEditRepository(c.p.Subject, acts, role)
 }
 
 // repoPath splits the {namespace}/{name...} wildcard: a path ending in

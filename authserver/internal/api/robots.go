@@ -18,14 +18,14 @@ import (
 // that team's robots. System robots (no team) are for admins only. roleIn
 // is the caller's role in a team.
 func mayManageRobot(c *caller, rb store.Robot, roleIn func(team string) (rbac.Role, error)) (bool, error) {
-	if c.isAdmin() {
-		return true, nil
+	role := rbac.RoleNone
+	if !c.isAdmin() && c.isUser() && rb.Team != "" { // only then can the role decide
+		var err error
+		if role, err = roleIn(rb.Team); err != nil {
+			return false, err
+		}
 	}
-	if !c.isUser() || rb.Team == "" {
-		return false, nil
-	}
-	role, err := roleIn(rb.Team)
-	return role == rbac.RoleOwner, err
+	return rbac.CanManageRobot(c.p.Subject, rb.Team, role), nil
 }
 
 // robotFor loads the robot in the path; a robot the caller may not manage
@@ -83,7 +83,7 @@ func (a *API) checkAccess(ctx context.Context, c *caller, team string, in []apiv
 		case err != nil:
 			return nil, err
 		}
-		if !c.isAdmin() && (team == "" || n.Team != team) {
+		if !rbac.MayGrantRobotAccess(c.p.Subject, team, n.Team) {
 			return nil, forbiddenAccess(ac.Namespace, team)
 		}
 		out = append(out, store.Access{Namespace: ac.Namespace, Role: role})
@@ -172,7 +172,7 @@ func (a *API) createRobot(w http.ResponseWriter, r *http.Request, c *caller) err
 			if err != nil {
 				return err
 			}
-			if role != rbac.RoleOwner {
+			if !rbac.CanManageRobot(c.p.Subject, req.Team, role) {
 				return a.deny(r, c, "robot.create", obj, &Error{Status: http.StatusForbidden, Code: codeForbidden, Field: "team",
 					Message: "only owners of team \"" + req.Team + "\" and admins create its robots"})
 			}

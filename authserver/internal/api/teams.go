@@ -79,7 +79,7 @@ func (a *API) updateTeam(w http.ResponseWriter, r *http.Request, c *caller) erro
 		return err
 	}
 	obj := "team/" + t.Name
-	if !c.isAdmin() && role != rbac.RoleOwner {
+	if !rbac.CanManageTeam(c.p.Subject, role) {
 		return a.deny(r, c, "team.update", obj, forbidden("only owners of team %q and admins may change it", t.Name))
 	}
 	if req.Description != nil {
@@ -107,7 +107,7 @@ func (a *API) deleteTeam(w http.ResponseWriter, r *http.Request, c *caller) erro
 		return err
 	}
 	obj := "team/" + t.Name
-	if !c.isAdmin() && role != rbac.RoleOwner {
+	if !rbac.CanManageTeam(c.p.Subject, role) {
 		return a.deny(r, c, "team.delete", obj, forbidden("only owners of team %q and admins may delete it", t.Name))
 	}
 	if t.Name == rbac.AdminsTeam {

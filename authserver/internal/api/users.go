@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
+	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
@@ -79,7 +80,7 @@ func (a *API) userFor(r *http.Request, c *caller) (store.User, error) {
 	if err := service.PathName("user", name); err != nil {
 		return store.User{}, err
 	}
-	if !c.isAdmin() && !(c.isUser() && c.name() == name) {
+	if !rbac.CanSeeUser(c.p.Subject, name) {
 		return store.User{}, notFound("user %q not found", name)
 	}
 	u, err := a.st.GetUser(r.Context(), name)
