@@ -24,7 +24,7 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request, c *caller) error
 		return err
 	}
 	conv := toUserPublic
-	if c.isAdmin() {
+	if rbac.CanAdministerUsers(c.p.Subject) {
 		conv = toUser
 	}
 	writePage(w, mapSlice(items, conv), next)
@@ -37,7 +37,7 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request, c *caller) erro
 		return err
 	}
 	obj := "user/" + truncate(req.Username, 64)
-	if !c.isAdmin() {
+	if !rbac.CanAdministerUsers(c.p.Subject) {
 		return a.deny(r, c, "user.create", obj, forbidden("only admins create users"))
 	}
 	if err := service.CheckName("username", req.Username); err != nil {
@@ -109,8 +109,7 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request, c *caller) erro
 		return err
 	}
 	obj := "user/" + u.Username
-	self := c.isUser() && c.name() == u.Username
-	if !c.isAdmin() {
+	if !rbac.CanAdministerUsers(c.p.Subject) {
 		// Self-service: privileged fields are refused outright, never applied.
 		if req.Admin != nil {
 			return a.deny(r, c, "user.update", obj, invalid("admin", "only admins may set admin"))
@@ -140,7 +139,7 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request, c *caller) erro
 	if req.Password != nil {
 		// Changing one's own password proves knowledge of the current one,
 		// so a stolen session or token cannot lock the owner out.
-		if self || !c.isAdmin() {
+		if rbac.MustProveOldPassword(c.p.Subject, u.Username) {
 			if req.CurrentPassword == nil || !authn.CheckPassword(u.PasswordHash, *req.CurrentPassword) {
 				return a.deny(r, c, "user.update", obj, invalid("current_password", "current_password is missing or wrong"))
 			}
@@ -180,7 +179,7 @@ func (a *API) deleteUser(w http.ResponseWriter, r *http.Request, c *caller) erro
 		return err
 	}
 	obj := "user/" + u.Username
-	if !c.isAdmin() {
+	if !rbac.CanAdministerUsers(c.p.Subject) {
 		return a.deny(r, c, "user.delete", obj, forbidden("only admins delete users"))
 	}
 	if err := a.st.DeleteUser(r.Context(), u.Username); err != nil {

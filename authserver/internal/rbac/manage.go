@@ -96,3 +96,15 @@ func CanSeeUser(s Subject, username string) bool {
 
 // CanReadAudit reports whether s may read the audit log: admins.
 func CanReadAudit(s Subject) bool { return s.IsAdmin() }
+
+// CanAdministerUsers reports whether s may create and delete users, set
+// their admin and enabled flags and see their full records: admins.
+func CanAdministerUsers(s Subject) bool { return s.IsAdmin() }
+
+// MustProveOldPassword reports whether s, changing the password of the
+// account username, must give that account's current password: always for
+// one's own account (a stolen session or token cannot lock the owner out)
+// and for anyone not an admin; an admin resetting another user need not.
+func MustProveOldPassword(s Subject, username string) bool {
+	return !s.IsAdmin() || (s.Kind == UserKind && s.Name == username)
+}

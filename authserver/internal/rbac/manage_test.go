@@ -99,3 +99,14 @@ func TestTeamRobotRepositoryUserDecisions(t *testing.T) {
 		}
 	}
 }
+
+func TestUserAdministration(t *testing.T) {
+	admin := Subject{Kind: UserKind, Name: "root", Admin: true, Enabled: true}
+	user := Subject{Kind: UserKind, Name: "alice", Enabled: true}
+	if !CanAdministerUsers(admin) || CanAdministerUsers(user) || CanAdministerUsers(Subject{Kind: RobotKind, Admin: true}) {
+		t.Error("CanAdministerUsers")
+	}
+	if !MustProveOldPassword(user, "alice") || !MustProveOldPassword(admin, "root") || MustProveOldPassword(admin, "alice") {
+		t.Error("MustProveOldPassword")
+	}
+}
