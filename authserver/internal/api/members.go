@@ -150,7 +150,7 @@ func (a *API) removeMember(w http.ResponseWriter, r *http.Request, c *caller) er
 		return a.deniedLookup(r, c, "member.delete", obj, err)
 	}
 	// Members may leave a team themselves.
-	if !mayManageMembers(c, role) && m.Username != c.name() {
+	if !rbac.MayRemoveMember(c.p.Subject, role, m.Username) {
 		return a.deny(r, c, "member.delete", obj, forbidden("only owners of team %q and admins manage its members", m.Team))
 	}
 	if err := a.st.RemoveMember(r.Context(), m.Team, m.Username); err != nil {

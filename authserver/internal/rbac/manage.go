@@ -108,3 +108,10 @@ func CanAdministerUsers(s Subject) bool { return s.IsAdmin() }
 func MustProveOldPassword(s Subject, username string) bool {
 	return !s.IsAdmin() || (s.Kind == UserKind && s.Name == username)
 }
+
+// MayRemoveMember reports whether s, with teamRole in a team, may remove
+// member from it: whoever manages the team, and members themselves (they
+// may leave).
+func MayRemoveMember(s Subject, teamRole Role, member string) bool {
+	return CanManageTeam(s, teamRole) || member == s.Name
+}

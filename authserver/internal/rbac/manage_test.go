@@ -90,6 +90,9 @@ func TestTeamRobotRepositoryUserDecisions(t *testing.T) {
 		{"self", CanSeeUser(user, "alice"), true},
 		{"other user", CanSeeUser(user, "bob"), false},
 		{"robot named like a user", CanSeeUser(Subject{Kind: RobotKind, Name: "alice"}, "alice"), false},
+		{"member leaves", MayRemoveMember(user, RoleViewer, "alice"), true},
+		{"member removes another", MayRemoveMember(user, RoleViewer, "bob"), false},
+		{"owner removes another", MayRemoveMember(user, RoleOwner, "bob"), true},
 		{"admin reads audit", CanReadAudit(admin), true},
 		{"user reads no audit", CanReadAudit(user), false},
 	}
