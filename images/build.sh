@@ -42,6 +42,24 @@ srchash() { # hash of the files that make a Go image
     | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)
 }
 
+REG=dockmaster/registry:$REGISTRY_VERSION-$(srchash images/registry images/dmhelper)
+DM=dockmaster/dockmaster:src-$(srchash authserver internal images/dockmaster images/dmhelper go.mod go.sum)
+
+# --- Go binaries: compiled in the background while debootstrap waits on the network
+gopid=
+if ! have "$REG" || ! have "$DM"; then
+  (
+    static_go "$tmp/dmhelper" ./images/dmhelper
+    if ! have "$DM"; then
+      version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)
+      log "compile dockmaster $version (static)"
+      mkdir -p "$tmp/dockmaster/data"
+      static_go "$tmp/dockmaster/dockmaster" ./authserver "-X main.version=$version"
+    fi
+  ) &
+  gopid=$!
+fi
+
 # --- the registry binary: built in the background while debootstrap runs ------
 regbin=$CACHE/bin/registry-$REGISTRY_VERSION   # the same cache internal/registryproc uses
 regpid=
@@ -86,12 +104,10 @@ PG=$(debian_image postgres 15); echo "$PG"; PG=${PG#*=}
 RD=$(debian_image redis 7); echo "$RD"; RD=${RD#*=}
 NG=$(debian_image nginx 1.22); echo "$NG"; NG=${NG#*=}
 
-# --- dmhelper (in both scratch images) ---------------------------------------
-static_go "$tmp/dmhelper" ./images/dmhelper
+[[ -z $gopid ]] || wait "$gopid" || { echo "images: compiling dockmaster or dmhelper failed" >&2; exit 1; }
+[[ -z $regpid ]] || wait "$regpid" || { echo "images: building the registry failed" >&2; exit 1; }
 
 # --- registry ----------------------------------------------------------------
-REG=dockmaster/registry:$REGISTRY_VERSION-$(srchash images/registry images/dmhelper)
-[[ -z $regpid ]] || wait "$regpid" || { echo "images: building the registry failed" >&2; exit 1; }
 if ! have "$REG"; then
   # A cgo build cannot run FROM scratch: refuse it rather than ship it.
   if go version -m "$regbin" | grep -q 'CGO_ENABLED=1'; then
@@ -105,12 +121,8 @@ alias_tag "$REG" "dockmaster/registry:$REGISTRY_VERSION"
 echo "registry=$REG"
 
 # --- dockmaster --------------------------------------------------------------
-DM=dockmaster/dockmaster:src-$(srchash authserver internal images/dockmaster images/dmhelper go.mod go.sum)
 if ! have "$DM"; then
-  mkdir -p "$tmp/dockmaster/data"
-  version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)
-  log "build $DM (dockmaster $version)"
-  static_go "$tmp/dockmaster/dockmaster" ./authserver "-X main.version=$version"
+  log "build $DM"
   cp "$tmp/dmhelper" images/dockmaster/Dockerfile "$tmp/dockmaster/"
   docker build -q "${LABEL_ARGS[@]}" -t "$DM" "$tmp/dockmaster" >/dev/null
 fi
