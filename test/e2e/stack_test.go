@@ -50,7 +50,6 @@ func TestStack(t *testing.T) {
 	}()
 
 	e.prepare(ctx, t)
-	start := time.Now()
 	mustRun(ctx, t, nil, filepath.Join(e.root, "examples", "stacks", "local", "gen-tls.sh"), e.tlsDir)
 	e.port = freePort(t)
 
@@ -97,7 +96,7 @@ func TestStack(t *testing.T) {
 	})
 
 	// 1. Apply.
-	start = time.Now()
+	start := time.Now()
 	if _, err := terraform.InitE(t, opts); err != nil {
 		t.Fatalf("terraform init: %v", err)
 	}
