@@ -19,7 +19,7 @@ SUITE=bookworm
 BASE_VERSION=v1        # bump when BASE_PACKAGES change
 BASE_PACKAGES=postgresql-15,redis-server,nginx,curl,ca-certificates
 REGISTRY_VERSION=v3.1.2
-DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+DEBIAN_MIRROR=${DEBIAN_MIRROR:-}   # empty: debootstrap's default Debian mirror
 LABEL_ARGS=(--label org.dockmaster.built-by=images/build.sh)
 export DOCKER_BUILDKIT=0   # the classic builder uses local base images and never pulls
 
@@ -81,7 +81,7 @@ if ! have "$BASE"; then
   if [[ ! -e $rootfs/.complete ]]; then
     log "debootstrap $SUITE ($BASE_PACKAGES) into $rootfs (1-3 minutes, once)"
     rm -rf "$rootfs"; mkdir -p "$(dirname "$rootfs")"
-    debootstrap --variant=minbase --include="$BASE_PACKAGES" "$SUITE" "$rootfs" "$DEBIAN_MIRROR" >&2
+    debootstrap --variant=minbase --include="$BASE_PACKAGES" "$SUITE" "$rootfs" ${DEBIAN_MIRROR:+"$DEBIAN_MIRROR"} >&2
     rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/*
     touch "$rootfs/.complete"
   fi
