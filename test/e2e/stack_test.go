@@ -254,6 +254,7 @@ func TestStack(t *testing.T) {
 		}
 		var killed []string
 		done := make(chan struct{})
+		loadStart := time.Now()
 		go func() {
 			defer close(done)
 			for _, k := range []kill{
@@ -263,7 +264,7 @@ func TestStack(t *testing.T) {
 				select {
 				case <-ctx.Done():
 					return
-				case <-time.After(k.at - time.Duration(len(killed))*0):
+				case <-time.After(time.Until(loadStart.Add(k.at))):
 				}
 				n := k.name()
 				if out, err := e.docker(ctx, t, "kill", n); err != nil {
