@@ -39,25 +39,9 @@ func (a *API) createTeam(w http.ResponseWriter, r *http.Request, c *caller) erro
 	return nil
 }
 
-// teamFor loads the team in the path (teams are visible to every signed-in
-// user) and the caller's role in it.
+// teamFor loads the team in the path and the caller's role in it.
 func (a *API) teamFor(r *http.Request, c *caller) (store.Team, rbac.Role, error) {
-	if err := usersOnly(c); err != nil {
-		return store.Team{}, "", err
-	}
-	name := r.PathValue("team")
-	if err := service.PathName("team", name); err != nil {
-		return store.Team{}, "", err
-	}
-	t, err := a.st.GetTeam(r.Context(), name)
-	if err != nil {
-		return t, "", storeErr(err, "team \""+name+"\"", "")
-	}
-	role, err := a.teamRole(r.Context(), name, c.name())
-	if err != nil {
-		return t, "", err
-	}
-	return t, role, nil
+	return a.svc.Team(r.Context(), c.actor(), r.PathValue("team"))
 }
 
 func (a *API) getTeam(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -74,51 +58,18 @@ func (a *API) updateTeam(w http.ResponseWriter, r *http.Request, c *caller) erro
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	t, role, err := a.teamFor(r, c)
+	t, err := a.svc.UpdateTeam(r.Context(), c.actor(), r.PathValue("team"), req.Description)
 	if err != nil {
 		return err
 	}
-	obj := "team/" + t.Name
-	if !rbac.CanManageTeam(c.p.Subject, role) {
-		return a.deny(r, c, "team.update", obj, forbidden("only owners of team %q and admins may change it", t.Name))
-	}
-	if req.Description != nil {
-		if err := service.CheckText("description", *req.Description, service.MaxDescription); err != nil {
-			return err
-		}
-		t.Description = *req.Description
-	}
-	t.UpdatedAt = a.now().UTC()
-	if err := a.st.UpdateTeam(r.Context(), t); err != nil {
-		return a.failed(r, c, "team.update", obj, storeErr(err, "team \""+t.Name+"\"", ""))
-	}
-	a.done(r, c, "team.update", obj, "")
-	got, err := a.st.GetTeam(r.Context(), t.Name)
-	if err != nil {
-		got = t
-	}
-	writeJSON(w, http.StatusOK, toTeam(got))
+	writeJSON(w, http.StatusOK, toTeam(t))
 	return nil
 }
 
 func (a *API) deleteTeam(w http.ResponseWriter, r *http.Request, c *caller) error {
-	t, role, err := a.teamFor(r, c)
-	if err != nil {
+	if err := a.svc.DeleteTeam(r.Context(), c.actor(), r.PathValue("team")); err != nil {
 		return err
 	}
-	obj := "team/" + t.Name
-	if !rbac.CanManageTeam(c.p.Subject, role) {
-		return a.deny(r, c, "team.delete", obj, forbidden("only owners of team %q and admins may delete it", t.Name))
-	}
-	if t.Name == rbac.AdminsTeam {
-		return a.deny(r, c, "team.delete", obj, &Error{Status: http.StatusConflict, Code: codeConflict,
-			Message: "team \"" + t.Name + "\" owns the namespaces registry pushes create and cannot be deleted; change its members instead"})
-	}
-	if err := a.st.DeleteTeam(r.Context(), t.Name); err != nil {
-		return a.failed(r, c, "team.delete", obj, storeErr(err, "team \""+t.Name+"\"",
-			"team \""+t.Name+"\" still owns namespaces; delete them or move them to another team first"))
-	}
-	a.done(r, c, "team.delete", obj, "")
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
