@@ -122,6 +122,9 @@ type Token struct {
 	ExpiresAt  time.Time // zero: never
 	LastUsedAt time.Time // zero: never used
 	CreatedAt  time.Time
+	// ParentID is the token the creator authenticated with, if any:
+	// deleting it deletes this one (written on create only).
+	ParentID string
 }
 
 // Settings is the site-wide singleton.
