@@ -94,9 +94,9 @@ var errorTable = []struct {
 	{context.Canceled, http.StatusServiceUnavailable, codeUnavailable, "the request was canceled"},
 }
 
-// toError turns any error into an *Error. Unknown errors come from the store
-// (the handlers produce nothing else), so they mean "unavailable": a database
-// fault must never look like a bug (500) or leak SQL.
+// toError turns any error into an *Error. An error nothing classifies is a
+// bug, not an outage: 500 internal, its cause logged and never sent. The
+// stores classify their outages (store.ErrUnavailable: 503, retry).
 func toError(err error) *Error {
 	var ae *Error
 	if errors.As(err, &ae) {
@@ -112,8 +112,8 @@ func toError(err error) *Error {
 			return &Error{Status: t.status, Code: t.code, Message: t.msg, cause: err}
 		}
 	}
-	return &Error{Status: http.StatusServiceUnavailable, Code: codeUnavailable,
-		Message: "the database is unavailable; retry later", cause: err}
+	return &Error{Status: http.StatusInternalServerError, Code: codeInternal,
+		Message: "internal error; it has been logged, report it if it persists", cause: err}
 }
 
 // storeErr names the object in the message of a store error: what (e.g.
