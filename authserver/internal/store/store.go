@@ -234,6 +234,15 @@ type Store interface {
 	Ping(ctx context.Context) error
 	Close() error
 
+	// ListRefreshTokens lists the refresh tokens (sessions) of one subject
+	// (kind "user" or "robot"), newest first, expired ones included.
+	ListRefreshTokens(ctx context.Context, subjectKind, subject string) ([]RefreshToken, error)
+	// DeleteRefreshToken deletes one refresh token of that subject;
+	// ErrNotFound when the subject has no token with that id.
+	DeleteRefreshToken(ctx context.Context, subjectKind, subject, id string) error
+	// DeleteRefreshTokens deletes every refresh token of one subject.
+	DeleteRefreshTokens(ctx context.Context, subjectKind, subject string) error
+
 	// CountUsers counts all users (bootstrap checks for an empty database).
 	CountUsers(ctx context.Context) (int, error)
 	// CreateUser also creates the personal namespace (private, Owner set) of
