@@ -281,6 +281,16 @@ func (c *Client) ListTokens(ctx context.Context, username string, opt ListOption
 	return out, c.do(ctx, http.MethodGet, p, opt.values(), nil, &out)
 }
 
+// GetToken reads an application token (never its secret).
+func (c *Client) GetToken(ctx context.Context, username, id string) (apiv1.Token, error) {
+	var out apiv1.Token
+	p, err := path("users", username, "tokens", id)
+	if err != nil {
+		return out, err
+	}
+	return out, c.do(ctx, http.MethodGet, p, nil, nil, &out)
+}
+
 func (c *Client) DeleteToken(ctx context.Context, username, id string) error {
 	p, err := path("users", username, "tokens", id)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -95,7 +96,7 @@ func Start(dir string, opts Options) (*Registry, error) {
 func start(dir string, opts Options, attempt int) (*Registry, error) {
 	host := opts.Addr
 	if host == "" {
-		port, err := freePort()
+		port, err := FreePort()
 		if err != nil {
 			return nil, err
 		}
@@ -140,24 +141,44 @@ func start(dir string, opts Options, attempt int) (*Registry, error) {
 }
 
 func (r *Registry) waitReady(timeout time.Duration) error {
+	err := WaitHTTP(r.URL+"/v2/", timeout, r.proc.Done(), http.StatusOK, http.StatusUnauthorized)
+	if err == nil {
+		return nil
+	}
+	select {
+	case <-r.proc.Done():
+		return fmt.Errorf("registry exited before it was ready: %v", r.proc.Err())
+	default:
+	}
+	return fmt.Errorf("registry %w", err)
+}
+
+// WaitHTTP polls url until it answers one of codes (200 when none are
+// given), died is closed (the process exited) or timeout passes. Every
+// starter of a server process (registry, dockmaster, benchmarks) waits
+// with it.
+func WaitHTTP(url string, timeout time.Duration, died <-chan struct{}, codes ...int) error {
+	if len(codes) == 0 {
+		codes = []int{http.StatusOK}
+	}
 	client := &http.Client{Timeout: 2 * time.Second}
 	deadline := time.Now().Add(timeout)
 	for {
 		select {
-		case <-r.proc.Done():
-			return fmt.Errorf("registry exited before it was ready: %v", r.proc.Err())
+		case <-died:
+			return errors.New("exited before it was ready")
 		default:
 		}
-		resp, err := client.Get(r.URL + "/v2/")
+		resp, err := client.Get(url)
 		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusUnauthorized {
+			if slices.Contains(codes, resp.StatusCode) {
 				return nil
 			}
-			err = fmt.Errorf("GET /v2/: %s", resp.Status)
+			err = fmt.Errorf("GET %s: %s", url, resp.Status)
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("registry not ready after %s: %v", timeout, err)
+			return fmt.Errorf("not ready after %s: %v", timeout, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -301,7 +322,9 @@ func (p *Process) Err() error {
 // Output returns what the process printed so far.
 func (p *Process) Output() string { return p.out.String() }
 
-func freePort() (int, error) {
+// FreePort returns a loopback TCP port that was free a moment ago (another
+// process may take it before the caller binds it: retry on failure).
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err

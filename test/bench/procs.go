@@ -20,6 +20,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/dockmaster/dockmaster/internal/registryproc"
 )
 
 // pinned returns the command line that runs argv on one CPU core (taskset
@@ -67,7 +69,7 @@ func startProc(name, url, readyPath, logPath string, env []string, argv []string
 		lf.Close()
 		close(p.done)
 	}()
-	if err := waitHTTP(url+readyPath, 60*time.Second, p.done); err != nil {
+	if err := registryproc.WaitHTTP(url+readyPath, 60*time.Second, p.done); err != nil {
 		p.stop()
 		return nil, fmt.Errorf("%s did not become ready: %w\n%s", name, err, tailFile(logPath, 3000))
 	}
@@ -93,37 +95,13 @@ func (p *proc) stop() {
 	}
 }
 
-func waitHTTP(url string, timeout time.Duration, died <-chan struct{}) error {
-	deadline := time.Now().Add(timeout)
-	c := &http.Client{Timeout: 2 * time.Second}
-	var last error
-	for time.Now().Before(deadline) {
-		select {
-		case <-died:
-			return errors.New("process exited")
-		default:
-		}
-		resp, err := c.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-			err = fmt.Errorf("status %d", resp.StatusCode)
-		}
-		last = err
-		time.Sleep(50 * time.Millisecond)
-	}
-	return fmt.Errorf("timeout after %s: %v", timeout, last)
-}
-
+// freeAddr is a free loopback address (see registryproc.FreePort).
 func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := registryproc.FreePort()
 	if err != nil {
 		return "", err
 	}
-	defer l.Close()
-	return l.Addr().String(), nil
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), nil
 }
 
 func tailFile(path string, n int) string {
@@ -196,7 +174,8 @@ func moduleRoot() (string, error) {
 }
 
 // postgres is a throwaway PostgreSQL server (the same recipe as
-// authserver/internal/testutil/pgtest, which a program cannot import).
+// internal/testutil/pgtest, which serves tests, not programs; here the
+// server is pinned to a core).
 type postgres struct {
 	dir    string
 	pgCtl  string

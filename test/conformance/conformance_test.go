@@ -8,21 +8,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dockmaster/dockmaster/internal/apiv1"
-	"github.com/dockmaster/dockmaster/internal/client"
 	"github.com/dockmaster/dockmaster/internal/registryproc"
+	"github.com/dockmaster/dockmaster/internal/testutil/dmserver"
 )
 
 // The two repositories the suite pushes to, in two namespaces (the second
@@ -31,9 +29,8 @@ const (
 	repo1 = "conformance/repo1"
 	repo2 = "crossmount/repo2"
 
-	adminUser = "admin"
-	teamName  = "oci-conformance"
-	pushUser  = "oci-contributor"
+	teamName = "oci-conformance"
+	pushUser = "oci-contributor"
 
 	// suiteTimeout bounds one run of the suite (≈10 s here).
 	suiteTimeout = 5 * time.Minute
@@ -75,12 +72,12 @@ func TestOCIConformance(t *testing.T) {
 	bare := runSuite(t, suiteBin, suiteRun{name: "bare", registry: hostA, dir: mkdir(t, out, "bare")})
 
 	// Run B: the same registry behind Dockmaster token auth.
-	dm := startDockmaster(t, mkdir(t, tmp, "dockmaster"))
+	dm := dmserver.Start(t, dmserver.Options{})
 	hostB := startRegistry(t, regBin, mkdir(t, tmp, "registry-token"), registryproc.Options{
-		Realm:              dm.url + "/auth/token",
-		Service:            dm.service,
-		Issuer:             dm.issuer,
-		RootCertBundlePath: dm.bundle,
+		Realm:              dm.URL + "/auth/token",
+		Service:            dm.Service,
+		Issuer:             dm.Issuer,
+		RootCertBundlePath: dm.Bundle,
 		SigningAlgorithms:  []string{"ES256", "RS256", "EdDSA"},
 	})
 	password := provision(t, dm)
@@ -194,75 +191,14 @@ func runSuite(t *testing.T, bin string, run suiteRun) results {
 	return res
 }
 
-// dockmaster is a running `dockmaster serve` of this checkout.
-type dockmaster struct {
-	url             string // http://localhost:PORT, the public URL and realm host
-	service, issuer string
-	bundle          string // PEM certificates of its signing keys
-	adminPassword   string
-}
-
-// startDockmaster builds ./authserver, bootstraps the first admin on a
-// fresh SQLite database, exports the signing certificates and serves on a
-// free loopback port. The realm uses "localhost", as clients expect.
-func startDockmaster(t *testing.T, dir string) *dockmaster {
-	t.Helper()
-	bin := filepath.Join(dir, "dockmaster")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	if err := dockmasterBinary(ctx, bin); err != nil {
-		t.Fatalf("building dockmaster (./authserver) from this checkout: %v", err)
-	}
-	data := filepath.Join(dir, "data")
-	dm := &dockmaster{
-		service: "dockmaster", issuer: "dockmaster",
-		bundle:        filepath.Join(dir, "rootcertbundle.pem"),
-		adminPassword: randomSecret(t),
-	}
-	pwFile := filepath.Join(dir, "admin-password")
-	if err := os.WriteFile(pwFile, []byte(dm.adminPassword+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	common := []string{"--data-dir", data, "--service", dm.service, "--issuer", dm.issuer}
-	runOnce := func(args ...string) {
-		t.Helper()
-		cmd := exec.CommandContext(ctx, bin, append(args, common...)...)
-		cmd.Env = cleanEnv()
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("dockmaster %s: %v\n%s", strings.Join(args, " "), err, b)
-		}
-	}
-	runOnce("admin", "bootstrap", "--username", adminUser, "--password-file", pwFile)
-	// Exported before the first start, it creates the signing key serve uses.
-	runOnce("keys", "export-cert", "--out", dm.bundle)
-
-	var lastErr error
-	for range 3 { // a free port can be taken between probing and binding
-		port := strconv.Itoa(freePort(t))
-		listen := net.JoinHostPort("127.0.0.1", port)
-		dm.url = "http://localhost:" + port
-		p := startProc(t, "dockmaster serve", bin, nil,
-			append([]string{"serve", "--listen", listen, "--public-url", dm.url}, common...)...)
-		if lastErr = p.waitHTTP("http://"+listen+"/readyz", 30*time.Second, http.StatusOK); lastErr == nil {
-			return dm
-		}
-		p.Stop()
-	}
-	t.Fatalf("dockmaster serve: %v", lastErr)
-	return nil
-}
-
 // provision makes, through the REST API as the admin, a team owning both
 // namespaces with a contributor, and lets contributors delete. It returns
 // the contributor's password.
-func provision(t *testing.T, dm *dockmaster) string {
+func provision(t *testing.T, dm *dmserver.Server) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	admin, err := client.New(dm.url, client.WithBasic(adminUser, dm.adminPassword))
-	if err != nil {
-		t.Fatal(err)
-	}
+	admin := dm.Client(t)
 	password := randomSecret(t)
 	must := func(what string, err error) {
 		t.Helper()
@@ -270,7 +206,7 @@ func provision(t *testing.T, dm *dockmaster) string {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
-	_, err = admin.CreateUser(ctx, apiv1.CreateUser{Username: pushUser, Email: pushUser + "@example.com", Password: password})
+	_, err := admin.CreateUser(ctx, apiv1.CreateUser{Username: pushUser, Email: pushUser + "@example.com", Password: password})
 	must("create user "+pushUser, err)
 	_, err = admin.CreateTeam(ctx, apiv1.CreateTeam{Name: teamName, Description: "OCI conformance suite"})
 	must("create team "+teamName, err)
@@ -294,21 +230,21 @@ func provision(t *testing.T, dm *dockmaster) string {
 // token would not carry pull, push and delete on both repositories: the
 // suite would then report hundreds of failures instead of one cause. It
 // also checks that the registry sends clients to Dockmaster's realm.
-func checkGrant(t *testing.T, dm *dockmaster, registry, password string) {
+func checkGrant(t *testing.T, dm *dmserver.Server, registry, password string) {
 	t.Helper()
 	resp, err := http.Get("http://" + registry + "/v2/")
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if ch := resp.Header.Get("WWW-Authenticate"); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(ch, dm.url+"/auth/token") {
-		t.Fatalf("registry GET /v2/: %s, WWW-Authenticate %q; want 401 with realm %s/auth/token", resp.Status, ch, dm.url)
+	if ch := resp.Header.Get("WWW-Authenticate"); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(ch, dm.URL+"/auth/token") {
+		t.Fatalf("registry GET /v2/: %s, WWW-Authenticate %q; want 401 with realm %s/auth/token", resp.Status, ch, dm.URL)
 	}
-	q := url.Values{"service": {dm.service}}
+	q := url.Values{"service": {dm.Service}}
 	for _, repo := range []string{repo1, repo2} {
 		q.Add("scope", "repository:"+repo+":pull,push,delete")
 	}
-	req, err := http.NewRequest(http.MethodGet, dm.url+"/auth/token?"+q.Encode(), nil)
+	req, err := http.NewRequest(http.MethodGet, dm.URL+"/auth/token?"+q.Encode(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

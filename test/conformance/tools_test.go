@@ -111,18 +111,3 @@ func copyTree(src, dst string) error {
 		return os.WriteFile(target, b, 0o644)
 	})
 }
-
-// dockmasterBinary builds ./authserver of this checkout (the code under
-// test, so never cached across runs; Go's build cache makes it fast).
-func dockmasterBinary(ctx context.Context, out string) error {
-	root, err := runGo(ctx, ".", os.Environ(), "env", "GOMOD")
-	if err != nil {
-		return err
-	}
-	gomod := strings.TrimSpace(string(root))
-	if gomod == "" || gomod == os.DevNull {
-		return errors.New("not inside the dockmaster module (go env GOMOD is empty)")
-	}
-	_, err = runGo(ctx, filepath.Dir(gomod), os.Environ(), "build", "-o", out, "./authserver")
-	return err
-}

@@ -29,24 +29,14 @@ func (a *API) allRoles(ctx context.Context, c *caller) (map[string]rbac.Role, er
 	return a.st.RolesByNamespace(ctx, c.p.Subject.Kind, c.name())
 }
 
-// canSeeNamespace: admins see all; anyone with a role sees it; signed-in
-// users see public and protected ones; robots see public ones.
+// canSeeNamespace is rbac.CanSeeNamespace for the caller.
 func canSeeNamespace(c *caller, ns store.Namespace, role rbac.Role) bool {
-	switch {
-	case c.isAdmin(), role != rbac.RoleNone:
-		return true
-	case ns.Visibility == rbac.Public:
-		return true
-	case ns.Visibility == rbac.Protected:
-		return c.isUser()
-	}
-	return false
+	return rbac.CanSeeNamespace(c.p.Subject, ns.Visibility, role)
 }
 
-// canManageNamespace: admins and owners (of the owning team, by grant, or of
-// a personal namespace).
+// canManageNamespace is rbac.CanManageNamespace for the caller.
 func canManageNamespace(c *caller, role rbac.Role) bool {
-	return c.isAdmin() || (c.isUser() && role == rbac.RoleOwner)
+	return rbac.CanManageNamespace(c.p.Subject, role)
 }
 
 // namespaceFor loads a namespace the caller may see; an invisible one is

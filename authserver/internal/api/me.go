@@ -47,7 +47,7 @@ func (a *API) getMe(w http.ResponseWriter, r *http.Request, c *caller) error {
 		if err != nil {
 			return err
 		}
-		me.CanCreateTeams = c.isAdmin() || s.TeamCreation == rbac.TeamCreationEveryone
+		me.CanCreateTeams = rbac.MayCreateTeam(c.p.Subject, s.TeamCreation)
 		if err := d.loadRoles(ctx); err != nil {
 			return err
 		}

@@ -73,14 +73,14 @@ func (a *API) createNamespace(w http.ResponseWriter, r *http.Request, c *caller)
 		if err != nil {
 			return err
 		}
-		if s.NamespaceCreation != rbac.NamespaceCreationTeamOwners {
+		if !rbac.MayCreateNamespace(c.p.Subject, s.NamespaceCreation, rbac.RoleOwner) {
 			return a.deny(r, c, "namespace.create", obj, forbidden("only admins create namespaces on this site"))
 		}
 		role, err := a.teamRole(r.Context(), req.Team, c.name())
 		if err != nil {
 			return err
 		}
-		if role != rbac.RoleOwner {
+		if !rbac.MayCreateNamespace(c.p.Subject, s.NamespaceCreation, role) {
 			return a.deny(r, c, "namespace.create", obj, forbidden("only owners of team %q and admins create its namespaces", req.Team))
 		}
 	}

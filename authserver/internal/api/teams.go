@@ -38,11 +38,10 @@ func (a *API) createTeam(w http.ResponseWriter, r *http.Request, c *caller) erro
 		if err != nil {
 			return err
 		}
-		if s.TeamCreation != rbac.TeamCreationEveryone {
+		if !rbac.MayCreateTeam(c.p.Subject, s.TeamCreation) {
 			return a.deny(r, c, "team.create", obj, forbidden("only admins create teams on this site"))
 		}
-		// Choosing another first owner is an admin's privilege.
-		if req.Owner != "" && req.Owner != c.name() {
+		if !rbac.MayNameTeamOwner(c.p.Subject, req.Owner) {
 			return a.deny(r, c, "team.create", obj, invalid("owner", "only admins may name another owner"))
 		}
 	}

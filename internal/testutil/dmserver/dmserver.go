@@ -76,16 +76,33 @@ type Server struct {
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
 	bin := Binary(t)
-	dir := t.TempDir()
+	pw := randomHex(t, 16)
+	s, err := Launch(bin, t.TempDir(), pw, opts)
+	if err != nil {
+		t.Fatalf("dmserver: %v", err)
+	}
+	t.Cleanup(func() {
+		s.Stop()
+		if t.Failed() {
+			t.Logf("dockmaster serve output:\n%s", tail(s.proc.Output(), 8000))
+		}
+	})
+	return s
+}
+
+// Launch is Start for programs (benchmarks): it runs bin (see BuildBinary)
+// with its data in dir and an admin whose password is adminPassword. The
+// caller stops it with Stop.
+func Launch(bin, dir, adminPassword string, opts Options) (*Server, error) {
 	s := &Server{
-		AdminUser: AdminUser, AdminPassword: randomHex(t, 16),
+		AdminUser: AdminUser, AdminPassword: adminPassword,
 		Bundle:  filepath.Join(dir, "rootcertbundle.pem"),
 		Service: "dockmaster", Issuer: "dockmaster",
 		DataDir: filepath.Join(dir, "data"),
 	}
 	pwFile := filepath.Join(dir, "admin-password")
 	if err := os.WriteFile(pwFile, []byte(s.AdminPassword+"\n"), 0o600); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	common := []string{"--data-dir", s.DataDir, "--service", s.Service, "--issuer", s.Issuer}
 	if opts.DatabaseURL != "" {
@@ -94,17 +111,21 @@ func Start(t testing.TB, opts Options) *Server {
 	env := registryproc.CleanEnv("DOCKMASTER_")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	run := func(args ...string) {
-		t.Helper()
+	run := func(args ...string) error {
 		cmd := exec.CommandContext(ctx, bin, append(args, common...)...)
 		cmd.Env = env
 		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("dmserver: dockmaster %s: %v\n%s", strings.Join(args, " "), err, out)
+			return fmt.Errorf("dockmaster %s: %w\n%s", strings.Join(args, " "), err, out)
 		}
+		return nil
 	}
-	run("admin", "bootstrap", "--username", s.AdminUser, "--password-file", pwFile)
+	if err := run("admin", "bootstrap", "--username", s.AdminUser, "--password-file", pwFile); err != nil {
+		return nil, err
+	}
 	// Exported before the first start, it creates the signing key serve uses.
-	run("keys", "export-cert", "--out", s.Bundle)
+	if err := run("keys", "export-cert", "--out", s.Bundle); err != nil {
+		return nil, err
+	}
 
 	serveEnv := env
 	if opts.EventsSecret != "" {
@@ -118,7 +139,7 @@ func Start(t testing.TB, opts Options) *Server {
 	for range 3 { // a free port can be taken between probing and binding
 		port, err := freePort()
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		s.Listen = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 		s.URL = "http://localhost:" + strconv.Itoa(port)
@@ -129,22 +150,15 @@ func Start(t testing.TB, opts Options) *Server {
 		args = append(args, opts.Args...)
 		p, err := registryproc.StartProcess(append([]string{bin}, args...), serveEnv)
 		if err != nil {
-			t.Fatalf("dmserver: %v", err)
+			return nil, err
 		}
 		if lastErr = waitReady(p, "http://"+s.Listen+"/readyz", timeout); lastErr == nil {
 			s.proc = p
-			t.Cleanup(func() {
-				s.Stop()
-				if t.Failed() {
-					t.Logf("dockmaster serve output:\n%s", tail(p.Output(), 8000))
-				}
-			})
-			return s
+			return s, nil
 		}
 		p.Stop()
 	}
-	t.Fatalf("dmserver: dockmaster serve: %v", lastErr)
-	return nil
+	return nil, fmt.Errorf("dockmaster serve: %w", lastErr)
 }
 
 // Stop ends the server (SIGTERM to its PID, SIGKILL to its group after 5 s).
@@ -193,20 +207,30 @@ func waitReady(p *registryproc.Process, url string, timeout time.Duration) error
 }
 
 // Binary returns the path of a `dockmaster` binary built from this
-// checkout's ./authserver. It is cached under registryproc.CacheDir keyed by
-// a hash of the sources that go into it, so a second test process (or a
-// second package) reuses it and a changed server is rebuilt.
+// checkout's ./authserver (see BuildBinary), failing t when it cannot.
 func Binary(t testing.TB) string {
 	t.Helper()
-	root, err := ModuleRoot()
+	bin, err := BuildBinary(t.Logf)
 	if err != nil {
 		t.Fatalf("dmserver: %v", err)
 	}
+	return bin
+}
+
+// BuildBinary returns the path of a `dockmaster` binary built from this
+// checkout's ./authserver. It is cached under registryproc.CacheDir keyed by
+// a hash of the sources that go into it, so a second test process (or a
+// second package) reuses it and a changed server is rebuilt.
+func BuildBinary(logf func(string, ...any)) (string, error) {
+	root, err := ModuleRoot()
+	if err != nil {
+		return "", err
+	}
 	key, err := sourceHash(root)
 	if err != nil {
-		t.Fatalf("dmserver: hashing the server's sources: %v", err)
+		return "", fmt.Errorf("hashing the server's sources: %w", err)
 	}
-	bin, err := registryproc.Cached("dockmaster", "src-"+key, t.Logf, func(ctx context.Context, work string) (string, error) {
+	return registryproc.Cached("dockmaster", "src-"+key, logf, func(ctx context.Context, work string) (string, error) {
 		out := filepath.Join(work, "dockmaster")
 		cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./authserver")
 		cmd.Dir = root
@@ -216,10 +240,6 @@ func Binary(t testing.TB) string {
 		}
 		return out, nil
 	})
-	if err != nil {
-		t.Fatalf("dmserver: %v", err)
-	}
-	return bin
 }
 
 // sourceHash hashes go.mod, go.sum and the files of every package of this

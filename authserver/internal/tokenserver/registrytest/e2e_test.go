@@ -96,8 +96,7 @@ func start(t *testing.T) *env {
 	}
 	limiter, _ := throttle.NewMemory(throttle.Config{})
 	auth := authn.New(st, authn.Options{Limiter: limiter})
-	var ep *tokenserver.Endpoint
-	ep = tokenserver.NewEndpoint(tokenserver.EndpointDeps{
+	ep := tokenserver.NewEndpoint(tokenserver.EndpointDeps{
 		Store: st, Auth: auth, Keyring: kr, Minter: minter, Refresh: st,
 		Service: service, Realm: "dockmaster", Now: c.Now, ClientAddr: server.ClientAddr,
 	})

@@ -1,0 +1,3 @@
+data "dockmaster_namespace" "payments" {
+  name = "payments"
+}

@@ -1,0 +1,3 @@
+data "dockmaster_repositories" "payments" {
+  namespace = "payments"
+}

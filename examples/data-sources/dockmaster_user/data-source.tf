@@ -1,0 +1,3 @@
+data "dockmaster_user" "ada" {
+  username = "ada"
+}

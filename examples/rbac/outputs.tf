@@ -1,0 +1,15 @@
+output "robot_username" {
+  description = "The CI robot's username."
+  value       = dockmaster_robot_account.ci.full_name
+}
+
+output "robot_secret" {
+  description = "The CI robot's secret (terraform output -raw robot_secret)."
+  value       = dockmaster_robot_account.ci.secret
+  sensitive   = true
+}
+
+output "docker_login" {
+  description = "How CI signs in to the registry."
+  value       = "terraform output -raw robot_secret | docker login ${var.registry} -u '${dockmaster_robot_account.ci.full_name}' --password-stdin"
+}

@@ -1,0 +1,1 @@
+terraform import dockmaster_namespace.payments payments

@@ -1,0 +1,2 @@
+# ID: the robot name, with or without robot$ (the secret is not imported)
+terraform import dockmaster_robot_account.ci payments-ci

@@ -1,0 +1,4 @@
+resource "dockmaster_team" "payments" {
+  name        = "payments"
+  description = "The payments squad"
+}
