@@ -261,3 +261,70 @@ func TestDevStack(t *testing.T) {
 		t.Fatalf("sync report = %q", syncOut.String())
 	}
 }
+
+// TestAdminResetPassword (issue 8): an operator who lost the admin's
+// password sets a new one offline on the database; it is printed once
+// (generated) or taken from a file, audited, and the old one stops working.
+func TestAdminResetPassword(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	var out, errs bytes.Buffer
+	if err := run(ctx, []string{"admin", "bootstrap", "--data-dir", dir}, noEnv, &out, &errs); err != nil {
+		t.Fatalf("bootstrap: %v %s", err, errs.String())
+	}
+	old := passwordRE.FindStringSubmatch(out.String())[1]
+
+	out.Reset()
+	if err := run(ctx, []string{"admin", "reset-password", "--data-dir", dir, "--username", "admin"}, noEnv, &out, &errs); err != nil {
+		t.Fatalf("reset-password: %v %s", err, errs.String())
+	}
+	m := passwordRE.FindStringSubmatch(out.String())
+	if m == nil || m[1] == old || len(m[1]) < 16 {
+		t.Fatalf("reset-password printed %q", out.String())
+	}
+	generated := m[1]
+
+	pwFile := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pwFile, []byte("a-chosen-password-9\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"admin", "reset-password", "--data-dir", dir, "--username", "admin", "--password-file", pwFile}, noEnv, &out, &errs); err != nil {
+		t.Fatalf("reset-password --password-file: %v", err)
+	}
+	if strings.Contains(out.String(), "a-chosen-password-9") {
+		t.Error("a given password was printed")
+	}
+	err := run(ctx, []string{"admin", "reset-password", "--data-dir", dir, "--username", "nobody"}, noEnv, &out, &errs)
+	if err == nil || !strings.Contains(err.Error(), "nobody") {
+		t.Errorf("unknown user: %v", err)
+	}
+
+	addr := freeAddr(t)
+	sout, done := start(t, "serve", "--data-dir", dir, "--listen", addr)
+	waitFor(t, "/readyz", 10*time.Second, func() bool {
+		select {
+		case err := <-done:
+			t.Fatalf("serve ended: %v\n%s", err, sout.String())
+		default:
+		}
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	for pw, want := range map[string]bool{old: false, generated: false, "a-chosen-password-9": true} {
+		c, _ := client.New("http://"+addr, client.WithBasic("admin", pw))
+		_, err := c.Me(ctx)
+		if (err == nil) != want {
+			t.Errorf("password %q works: %v, want %v", pw, err == nil, want)
+		}
+	}
+	c, _ := client.New("http://"+addr, client.WithBasic("admin", "a-chosen-password-9"))
+	events, err := c.ListAudit(ctx, client.AuditQuery{Action: "user.reset-password"})
+	if err != nil || len(events.Items) != 2 {
+		t.Errorf("audit of the resets: %+v, %v", events.Items, err)
+	}
+}
