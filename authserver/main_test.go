@@ -239,10 +239,39 @@ func TestDevStack(t *testing.T) {
 	layer := registry.Layer(t, "hello from dockmaster\n")
 	craneRun("append", "-f", layer, "-t", regHost+"/demo/hello:1")
 
+	// The crane commands the banner prints run as printed (issue 8).
+	work := t.TempDir()
+	var printed []string
+	for _, line := range strings.Split(out.String(), "\n") {
+		if l := strings.TrimSpace(line); strings.HasPrefix(l, "crane ") || strings.HasPrefix(l, "echo ") {
+			printed = append(printed, strings.ReplaceAll(l, "<password>", pw))
+		}
+	}
+	if len(printed) < 3 {
+		t.Fatalf("the banner prints no crane commands:\n%s", out.String())
+	}
+	bin := t.TempDir() // crane is cached as crane-<version>
+	if err := os.Symlink(crane, filepath.Join(bin, "crane")); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range printed {
+		cmd := exec.Command("sh", "-c", l)
+		cmd.Dir = work
+		cmd.Env = append(os.Environ(), "HOME="+home, "DOCKER_CONFIG="+filepath.Join(home, ".docker"),
+			"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("printed command %q: %v\n%s", l, err, b)
+		}
+	}
+
 	c, err := client.New("http://"+addr, client.WithBasic("admin", pw))
 	if err != nil {
 		t.Fatal(err)
 	}
+	waitFor(t, "admin/hello:1, pushed by the printed commands", 5*time.Second, func() bool {
+		tag, err := c.GetTag(context.Background(), "admin/hello", "1")
+		return err == nil && strings.HasPrefix(tag.Digest, "sha256:")
+	})
 	waitFor(t, "demo/hello:1 through the REST API (events)", 5*time.Second, func() bool {
 		tag, err := c.GetTag(context.Background(), "demo/hello", "1")
 		return err == nil && strings.HasPrefix(tag.Digest, "sha256:")
@@ -257,7 +286,7 @@ func TestDevStack(t *testing.T) {
 	if err != nil {
 		t.Fatalf("sync: %v\n%s", err, syncErr.String())
 	}
-	if !strings.Contains(syncOut.String(), "1 repositories, 1 tags listed") {
+	if !strings.Contains(syncOut.String(), "2 repositories, 2 tags listed") {
 		t.Fatalf("sync report = %q", syncOut.String())
 	}
 }
@@ -326,5 +355,30 @@ func TestAdminResetPassword(t *testing.T) {
 	events, err := c.ListAudit(ctx, client.AuditQuery{Action: "user.reset-password"})
 	if err != nil || len(events.Items) != 2 {
 		t.Errorf("audit of the resets: %+v, %v", events.Items, err)
+	}
+}
+
+// TestDevPrintsTheAdminBeforeTheRegistryBuild (issue 8): make demo's first
+// run prints the admin's password before it builds the registry, so a build
+// that fails (here: no module proxy, an empty cache) loses nothing; the next
+// run says how to get back in.
+func TestDevPrintsTheAdminBeforeTheRegistryBuild(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("GOMODCACHE", t.TempDir())
+	t.Setenv("GOPROXY", "off")
+	t.Setenv("GOFLAGS", "-modcacherw")
+	dir := t.TempDir()
+	args := []string{"dev", "--data-dir", dir, "--listen", freeAddr(t), "--registry-listen", freeAddr(t)}
+	var out, errs bytes.Buffer
+	if err := run(context.Background(), args, noEnv, &out, &errs); err == nil {
+		t.Fatal("dev succeeded without a registry to build")
+	}
+	if m := passwordRE.FindStringSubmatch(out.String()); m == nil {
+		t.Fatalf("the failed first run did not print the admin's password:\n%s", out.String())
+	}
+	out.Reset()
+	_ = run(context.Background(), args, noEnv, &out, &errs)
+	if passwordRE.MatchString(out.String()) || !strings.Contains(out.String(), "reset-password") {
+		t.Errorf("the second run should print no password and name reset-password:\n%s", out.String())
 	}
 }
