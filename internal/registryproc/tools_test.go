@@ -4,9 +4,9 @@ package registryproc
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
