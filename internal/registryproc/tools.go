@@ -74,7 +74,6 @@ func Cached(name, version string, logf func(string, ...any), build func(ctx cont
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("create cache directory: %w", err)
 	}
-	start := time.Now()
 	unlock, err := lockFile(filepath.Join(dir, "."+name+"-"+version+".lock"), func(waited time.Duration) {
 		if waited == 0 {
 			logf("another process is building %s %s (lock %s); waiting for it ...", name, version, dir)
@@ -96,7 +95,7 @@ func Cached(name, version string, logf func(string, ...any), build func(ctx cont
 	}
 	defer os.RemoveAll(work)
 
-	start = time.Now()
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
 	built, err := build(ctx, work)
