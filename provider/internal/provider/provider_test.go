@@ -132,7 +132,18 @@ func (l lifecycle) run(t *testing.T, srv *dmserver.Server) {
 		if l.importID != "" {
 			imp.ImportStateId = l.importID
 		}
-		steps = append(steps, imp)
+		// The same through an import {} block: a plan that imports the
+		// object and changes nothing else.
+		block := resource.TestStep{
+			Config: pb + l.create, ResourceName: l.addr, ImportState: true,
+			ImportStateKind: resource.ImportBlockWithID, ImportStateId: l.importID,
+		}
+		if l.importID == "" {
+			block.ImportStateIdFunc = func(s *terraform.State) (string, error) {
+				return s.RootModule().Resources[l.addr].Primary.ID, nil
+			}
+		}
+		steps = append(steps, imp, block)
 	}
 	steps = append(steps,
 		resource.TestStep{
