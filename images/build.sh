@@ -19,7 +19,7 @@ SUITE=bookworm
 BASE_VERSION=v1        # bump when BASE_PACKAGES change
 BASE_PACKAGES=postgresql-15,redis-server,nginx,curl,ca-certificates
 REGISTRY_VERSION=v3.1.2
-DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+DEBIAN_MIRROR=${DEBIAN_MIRROR:-}   # empty: debootstrap's default Debian mirror
 LABEL_ARGS=(--label org.dockmaster.built-by=images/build.sh)
 export DOCKER_BUILDKIT=0   # the classic builder uses local base images and never pulls
 
@@ -42,6 +42,24 @@ srchash() { # hash of the files that make a Go image
     | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)
 }
 
+REG=dockmaster/registry:$REGISTRY_VERSION-$(srchash images/registry images/dmhelper)
+DM=dockmaster/dockmaster:src-$(srchash authserver internal images/dockmaster images/dmhelper go.mod go.sum)
+
+# --- Go binaries: compiled in the background while debootstrap waits on the network
+gopid=
+if ! have "$REG" || ! have "$DM"; then
+  (
+    static_go "$tmp/dmhelper" ./images/dmhelper
+    if ! have "$DM"; then
+      version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)
+      log "compile dockmaster $version (static)"
+      mkdir -p "$tmp/dockmaster/data"
+      static_go "$tmp/dockmaster/dockmaster" ./authserver "-X main.version=$version"
+    fi
+  ) &
+  gopid=$!
+fi
+
 # --- the registry binary: built in the background while debootstrap runs ------
 regbin=$CACHE/bin/registry-$REGISTRY_VERSION   # the same cache internal/registryproc uses
 regpid=
@@ -63,7 +81,7 @@ if ! have "$BASE"; then
   if [[ ! -e $rootfs/.complete ]]; then
     log "debootstrap $SUITE ($BASE_PACKAGES) into $rootfs (1-3 minutes, once)"
     rm -rf "$rootfs"; mkdir -p "$(dirname "$rootfs")"
-    debootstrap --variant=minbase --include="$BASE_PACKAGES" "$SUITE" "$rootfs" "$DEBIAN_MIRROR" >&2
+    debootstrap --variant=minbase --include="$BASE_PACKAGES" "$SUITE" "$rootfs" ${DEBIAN_MIRROR:+"$DEBIAN_MIRROR"} >&2
     rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/*
     touch "$rootfs/.complete"
   fi
@@ -86,12 +104,10 @@ PG=$(debian_image postgres 15); echo "$PG"; PG=${PG#*=}
 RD=$(debian_image redis 7); echo "$RD"; RD=${RD#*=}
 NG=$(debian_image nginx 1.22); echo "$NG"; NG=${NG#*=}
 
-# --- dmhelper (in both scratch images) ---------------------------------------
-static_go "$tmp/dmhelper" ./images/dmhelper
+[[ -z $gopid ]] || wait "$gopid" || { echo "images: compiling dockmaster or dmhelper failed" >&2; exit 1; }
+[[ -z $regpid ]] || wait "$regpid" || { echo "images: building the registry failed" >&2; exit 1; }
 
 # --- registry ----------------------------------------------------------------
-REG=dockmaster/registry:$REGISTRY_VERSION-$(srchash images/registry images/dmhelper)
-[[ -z $regpid ]] || wait "$regpid" || { echo "images: building the registry failed" >&2; exit 1; }
 if ! have "$REG"; then
   # A cgo build cannot run FROM scratch: refuse it rather than ship it.
   if go version -m "$regbin" | grep -q 'CGO_ENABLED=1'; then
@@ -105,12 +121,8 @@ alias_tag "$REG" "dockmaster/registry:$REGISTRY_VERSION"
 echo "registry=$REG"
 
 # --- dockmaster --------------------------------------------------------------
-DM=dockmaster/dockmaster:src-$(srchash authserver internal images/dockmaster images/dmhelper go.mod go.sum)
 if ! have "$DM"; then
-  mkdir -p "$tmp/dockmaster/data"
-  version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)
-  log "build $DM (dockmaster $version)"
-  static_go "$tmp/dockmaster/dockmaster" ./authserver "-X main.version=$version"
+  log "build $DM"
   cp "$tmp/dmhelper" images/dockmaster/Dockerfile "$tmp/dockmaster/"
   docker build -q "${LABEL_ARGS[@]}" -t "$DM" "$tmp/dockmaster" >/dev/null
 fi

@@ -20,9 +20,10 @@ if [[ ! -x $BIN ]]; then
   if [[ ! -x $BIN ]]; then
     echo "tf-mirror: building kreuzwerker/docker $KW_VERSION from the Go module proxy (about 6-8 minutes, once)" >&2
     start=$SECONDS
-    dir=$(GOFLAGS=-mod=mod go mod download -json "$KW_MODULE@$KW_PSEUDO" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-    [[ -d $dir ]] || { echo "tf-mirror: go mod download $KW_MODULE@$KW_PSEUDO gave no directory" >&2; exit 1; }
     work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+    # Outside any module, so that no go.mod or go.sum is touched.
+    dir=$(cd "$work" && GOWORK=off GOFLAGS= go mod download -json "$KW_MODULE@$KW_PSEUDO" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+    [[ -d $dir ]] || { echo "tf-mirror: go mod download $KW_MODULE@$KW_PSEUDO gave no directory" >&2; exit 1; }
     cp -r "$dir/." "$work/src"; chmod -R u+w "$work/src"
     (cd "$work/src" && GOWORK=off GOFLAGS= go build -trimpath -ldflags "-s -w -X main.version=$KW_VERSION" -o "$work/bin" .)
     mv "$work/bin" "$BIN"

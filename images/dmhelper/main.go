@@ -50,7 +50,7 @@ func main() {
 
 func run(ctx context.Context, args []string, log *slog.Logger) error {
 	if len(args) == 0 {
-		return errors.New("usage: dmhelper probe URL | dmhelper registry --jwks-url URL --bundle FILE -- COMMAND...")
+		return errors.New("usage: dmhelper probe URL | dmhelper registry --jwks-url URL --bundle FILE -- COMMAND")
 	}
 	switch args[0] {
 	case "probe":

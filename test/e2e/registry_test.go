@@ -128,11 +128,10 @@ func digestOf(b []byte) string { return fmt.Sprintf("sha256:%x", sha256.Sum256(b
 // pushBlob uploads b monolithically (POST, then PUT with the digest).
 func (r regClient) pushBlob(ctx context.Context, tok, repo string, b []byte) (string, error) {
 	d := digestOf(b)
-	resp, body, err := r.do(ctx, http.MethodHead, "/v2/"+repo+"/blobs/"+d, tok, "", nil)
-	if err == nil && resp.StatusCode == http.StatusOK {
+	if resp, _, err := r.do(ctx, http.MethodHead, "/v2/"+repo+"/blobs/"+d, tok, "", nil); err == nil && resp.StatusCode == http.StatusOK {
 		return d, nil
 	}
-	resp, body, err = r.do(ctx, http.MethodPost, "/v2/"+repo+"/blobs/uploads/", tok, "", nil)
+	resp, body, err := r.do(ctx, http.MethodPost, "/v2/"+repo+"/blobs/uploads/", tok, "", nil)
 	if err != nil {
 		return "", err
 	}

@@ -52,7 +52,6 @@ func TestStack(t *testing.T) {
 	}()
 
 	e.prepare(ctx, t)
-	start := time.Now()
 	mustRun(ctx, t, nil, filepath.Join(e.root, "examples", "stacks", "local", "gen-tls.sh"), e.tlsDir)
 	e.port = freePort(t)
 
@@ -99,7 +98,7 @@ func TestStack(t *testing.T) {
 	})
 
 	// 1. Apply.
-	start = time.Now()
+	start := time.Now()
 	if _, err := terraform.InitE(t, opts); err != nil {
 		t.Fatalf("terraform init: %v", err)
 	}
@@ -257,6 +256,7 @@ func TestStack(t *testing.T) {
 		}
 		var killed []string
 		done := make(chan struct{})
+		loadStart := time.Now()
 		go func() {
 			defer close(done)
 			for _, k := range []kill{
@@ -266,7 +266,7 @@ func TestStack(t *testing.T) {
 				select {
 				case <-ctx.Done():
 					return
-				case <-time.After(k.at - time.Duration(len(killed))*0):
+				case <-time.After(time.Until(loadStart.Add(k.at))):
 				}
 				n := k.name()
 				if out, err := e.docker(ctx, t, "kill", n); err != nil {

@@ -85,3 +85,14 @@ run "rejects_bad_name" {
   }
   expect_failures = [var.name]
 }
+
+run "kept_data_volumes_are_not_managed" {
+  command = plan
+  variables {
+    keep_data_volumes = { registry = "kept-registry", postgres = "kept-postgres" }
+  }
+  assert {
+    condition     = module.storage.volume_name == "kept-registry" && module.postgres.volume_name == "kept-postgres"
+    error_message = "volumes made outside Terraform are used as they are (and so survive destroy)"
+  }
+}
