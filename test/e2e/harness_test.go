@@ -224,7 +224,7 @@ func copyTree(tb testing.TB, root, dst string) string {
 			}
 			r, _ := filepath.Rel(src, p)
 			base := d.Name()
-			if d.IsDir() && (base == ".terraform" || base == ".tls") {
+			if d.IsDir() && (base == ".terraform" || base == ".tls" || base == ".rbac") {
 				return filepath.SkipDir
 			}
 			if strings.HasPrefix(base, "terraform.tfstate") || base == ".terraform.lock.hcl" || strings.HasSuffix(base, ".auto.tfvars.json") {
