@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gruntwork-io/terratest/modules/logger"
 	"github.com/gruntwork-io/terratest/modules/terraform"
 
 	"github.com/dockmaster/dockmaster/internal/apiv1"
@@ -137,8 +138,11 @@ func (e *env) applyRBAC(ctx context.Context, tb testing.TB, provider map[string]
 	}
 	e.record(tb, "examples/rbac init + apply", start)
 
+	// Outputs are read without terratest's log: they hold secrets.
+	quiet := *opts
+	quiet.Logger = logger.Discard
 	out := func(name string) string {
-		v, err := terraform.OutputE(tb, opts, name)
+		v, err := terraform.OutputE(tb, &quiet, name)
 		if err != nil {
 			tb.Fatalf("examples/rbac output %s: %v", name, err)
 		}
