@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net"
@@ -191,6 +192,44 @@ func TestKeysCommands(t *testing.T) {
 	keys("export-cert", "--out", bundle)
 	if b, err := os.ReadFile(bundle); err != nil || bytes.Count(b, []byte("BEGIN CERTIFICATE")) != 2 {
 		t.Fatalf("export-cert after a rotation, want both certificates: %v\n%s", err, b)
+	}
+}
+
+// TestKeysRotateBits: --bits picks the RS256 size; a size the registry
+// should not get, or a size for another algorithm, is refused and adds no key.
+func TestKeysRotateBits(t *testing.T) {
+	dir := t.TempDir()
+	keys := func(args ...string) (string, error) {
+		t.Helper()
+		var out, errs bytes.Buffer
+		err := run(context.Background(), append(append([]string{"keys"}, args...), "--data-dir", dir), noEnv, &out, &errs)
+		return out.String(), err
+	}
+	out, err := keys("rotate", "--alg", "RS256", "--bits", "2048")
+	if err != nil || !strings.Contains(out, "(RS256-2048)") {
+		t.Fatalf("rotate --bits 2048: %q, %v", out, err)
+	}
+	jwksOut, err := keys("export-jwks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jwks struct{ Keys []struct{ Kty, N string } }
+	if err := json.Unmarshal([]byte(jwksOut), &jwks); err != nil || len(jwks.Keys) != 1 || jwks.Keys[0].Kty != "RSA" {
+		t.Fatalf("jwks %s: %v", jwksOut, err)
+	}
+	if n, _ := base64.RawURLEncoding.DecodeString(jwks.Keys[0].N); len(n)*8 != 2048 {
+		t.Errorf("modulus of %d bits, want 2048", len(n)*8)
+	}
+	if out, err := keys("rotate", "--alg", "RS256"); err != nil || !strings.Contains(out, "(RS256-3072)") {
+		t.Fatalf("rotate RS256 default size: %q, %v", out, err)
+	}
+	for _, bad := range [][]string{{"--alg", "RS256", "--bits", "1024"}, {"--alg", "ES256", "--bits", "4096"}} {
+		if _, err := keys(append([]string{"rotate"}, bad...)...); err == nil || !strings.Contains(err.Error(), "keys rotate") {
+			t.Errorf("rotate %v: err %v, want a refusal", bad, err)
+		}
+	}
+	if out, _ := keys("list"); strings.Count(out, "\n") != 3 {
+		t.Errorf("list, want a header and two keys (refused rotations add none):\n%s", out)
 	}
 }
 

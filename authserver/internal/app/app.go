@@ -71,10 +71,10 @@ const keyListTTL = 5 * time.Second
 // signing key (generated on first start), and the minter that signs with it.
 func Signing(ctx context.Context, cfg config.Config, st store.TokenStore) (*token.Keyring, *token.Minter, error) {
 	kr := token.NewKeyring(KeyStore(st), cfg.Issuer).CacheList(keyListTTL)
-	if _, err := kr.Ensure(ctx, token.DefaultAlg, time.Now()); err != nil {
+	if _, err := kr.Ensure(ctx, token.KeySpec{Alg: token.DefaultAlg}, time.Now()); err != nil {
 		return nil, nil, fmt.Errorf("signing keys: %w", err)
 	}
-	minter, err := token.NewMinter(kr, token.MinterConfig{Issuer: cfg.Issuer})
+	minter, err := token.NewMinter(kr, token.MinterConfig{Issuer: cfg.Issuer, KeyHeader: cfg.TokenKeyHeader})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -30,6 +30,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
+	"github.com/dockmaster/dockmaster/authserver/internal/token"
 )
 
 // EnvPrefix starts every environment variable.
@@ -63,6 +64,10 @@ type Config struct {
 	Service string
 	// Issuer is the token iss claim.
 	Issuer string
+	// TokenKeyHeader is how token headers name the signing key: "kid" (the
+	// thumbprint alone, what distribution v3 needs) or "x5c" (kid plus the
+	// certificate, for older registries). See token.KeyHeaders.
+	TokenKeyHeader string
 	// EventsSecretFile names the file EventsSecret was read from, if any.
 	EventsSecretFile string
 	// EventsSecret is the shared secret of the notification endpoint; empty
@@ -121,6 +126,7 @@ func Default() Config {
 		DataDir:         "./data",
 		Service:         "dockmaster",
 		Issuer:          "dockmaster",
+		TokenKeyHeader:  token.DefaultKeyHeader,
 		LogLevel:        "info",
 		LogFormat:       "text",
 		BcryptCost:      MinBcryptCost,
@@ -164,6 +170,10 @@ var settings = []setting{
 	{"registry-url", "registry API URL used by the sync and for deletes", str(func(c *Config) *string { return &c.RegistryURL })},
 	{"service", "token service, equal to the registry's auth.token.service (default dockmaster)", str(func(c *Config) *string { return &c.Service })},
 	{"issuer", "token issuer (default dockmaster)", str(func(c *Config) *string { return &c.Issuer })},
+	{"token-key-header", "how token headers name the key: kid (thumbprint only, for registry v3) or x5c (adds the certificate, for older registries) (default kid)", func(c *Config, v string) error {
+		c.TokenKeyHeader = strings.ToLower(strings.TrimSpace(v))
+		return nil
+	}},
 	{"events-secret-file", "file holding the registry notification secret (env " + EnvPrefix + "EVENTS_SECRET holds the secret itself)", func(c *Config, v string) error {
 		c.EventsSecretFile, c.EventsSecret = strings.TrimSpace(v), ""
 		return nil
@@ -483,6 +493,9 @@ func (c Config) Validate() error {
 	}
 	if strings.TrimSpace(c.Issuer) == "" || strings.ContainsAny(c.Issuer, "\t\r\n") {
 		bad("issuer", "%q must be non-empty, on one line", c.Issuer)
+	}
+	if !slices.Contains(token.KeyHeaders(), c.TokenKeyHeader) {
+		bad("token-key-header", "%q is not one of %s", c.TokenKeyHeader, strings.Join(token.KeyHeaders(), ", "))
 	}
 	if strings.ContainsFunc(string(c.EventsSecret), func(r rune) bool { return r < ' ' || r == 0x7f }) {
 		bad("events-secret-file", "the secret holds control characters (it travels in an HTTP header)")

@@ -135,6 +135,26 @@ max_body_bytes: 2MiB
 				t.Errorf("%v", c)
 			}
 		}},
+		{"token key header defaults to kid", nil, nil, func(t *testing.T, c Config) {
+			if c.TokenKeyHeader != "kid" {
+				t.Errorf("TokenKeyHeader = %q", c.TokenKeyHeader)
+			}
+		}},
+		{"token key header from env, case-insensitive", nil, map[string]string{"DOCKMASTER_TOKEN_KEY_HEADER": " X5C "}, func(t *testing.T, c Config) {
+			if c.TokenKeyHeader != "x5c" {
+				t.Errorf("TokenKeyHeader = %q", c.TokenKeyHeader)
+			}
+		}},
+		{"token key header flag over env", []string{"--token-key-header", "kid"}, map[string]string{"DOCKMASTER_TOKEN_KEY_HEADER": "x5c"}, func(t *testing.T, c Config) {
+			if c.TokenKeyHeader != "kid" {
+				t.Errorf("TokenKeyHeader = %q", c.TokenKeyHeader)
+			}
+		}},
+		{"token key header from yaml", []string{"--config", writeFile(t, "kh.yaml", "token_key_header: x5c\n")}, nil, func(t *testing.T, c Config) {
+			if c.TokenKeyHeader != "x5c" {
+				t.Errorf("TokenKeyHeader = %q", c.TokenKeyHeader)
+			}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,6 +226,8 @@ func TestLoadErrors(t *testing.T) {
 		{"both secret env vars", nil, map[string]string{"DOCKMASTER_EVENTS_SECRET": "s3cr3t-value", "DOCKMASTER_EVENTS_SECRET_FILE": "/x"}, "", "both set"},
 		{"missing secret file", []string{"--events-secret-file", "/nonexistent/secret"}, nil, "", "--events-secret-file / DOCKMASTER_EVENTS_SECRET: open /nonexistent/secret"},
 		{"empty secret file", []string{"--events-secret-file", empty}, nil, "", "is empty"},
+		{"bad token key header", []string{"--token-key-header", "jwk"}, nil, "", `--token-key-header / DOCKMASTER_TOKEN_KEY_HEADER: "jwk" is not one of kid, x5c`},
+		{"bad token key header in yaml", nil, nil, "token_key_header: both\n", `--token-key-header / DOCKMASTER_TOKEN_KEY_HEADER: "both" is not one of kid, x5c`},
 		{"validation runs", []string{"--listen", "foo"}, nil, "", `--listen / DOCKMASTER_LISTEN: "foo" is not host:port`},
 	}
 	for _, tt := range tests {
@@ -334,6 +356,7 @@ func TestValidAccepts(t *testing.T) {
 		func(c *Config) { c.RedisURL = "unix:///run/redis.sock" },
 		func(c *Config) { c.RegistryURL = "http://registry:5000" },
 		func(c *Config) { c.TLSCert, c.TLSKey = "c", "k" },
+		func(c *Config) { c.TokenKeyHeader = "x5c" },
 	} {
 		c := valid()
 		mutate(&c)

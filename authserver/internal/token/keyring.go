@@ -149,23 +149,20 @@ func (kr *Keyring) Signer(ctx context.Context) (*Key, error) {
 	return nil, ErrNoActiveKey
 }
 
-// Ensure returns the signing key, creating one with alg when there is none.
-func (kr *Keyring) Ensure(ctx context.Context, alg string, now time.Time) (*Key, error) {
+// Ensure returns the signing key, creating one as spec says when there is none.
+func (kr *Keyring) Ensure(ctx context.Context, spec KeySpec, now time.Time) (*Key, error) {
 	k, err := kr.Signer(ctx)
 	if !errors.Is(err, ErrNoActiveKey) {
 		return k, err
 	}
-	return kr.Rotate(ctx, alg, now)
+	return kr.Rotate(ctx, spec, now)
 }
 
-// Rotate adds a new key for alg and retires every other active key at now.
+// Rotate adds a new key as spec says and retires every other active key at now.
 // The new key is stored first, so a failure half-way leaves several active
 // keys (all published, the newest signs) rather than none.
-func (kr *Keyring) Rotate(ctx context.Context, alg string, now time.Time) (*Key, error) {
-	if alg == "" {
-		alg = DefaultAlg
-	}
-	sk, err := GenerateKey(alg, kr.issuer, now)
+func (kr *Keyring) Rotate(ctx context.Context, spec KeySpec, now time.Time) (*Key, error) {
+	sk, err := GenerateKey(spec, kr.issuer, now)
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ func TestKeyringCacheList(t *testing.T) {
 	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	kr := NewKeyring(st, "test").CacheList(10 * time.Second)
 	kr.now = func() time.Time { return clock }
-	first, err := kr.Ensure(ctx, AlgES256, clock)
+	first, err := kr.Ensure(ctx, KeySpec{Alg: AlgES256}, clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func TestKeyringCacheList(t *testing.T) {
 	// Another replica rotates: this keyring keeps signing with the cached
 	// (still published) key until the cache expires, then switches.
 	other := NewKeyring(st, "test")
-	second, err := other.Rotate(ctx, AlgES256, clock.Add(time.Second))
+	second, err := other.Rotate(ctx, KeySpec{Alg: AlgES256}, clock.Add(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestKeyringCacheList(t *testing.T) {
 	}
 
 	// A rotation on this keyring takes effect at once.
-	third, err := kr.Rotate(ctx, AlgES256, clock.Add(time.Second))
+	third, err := kr.Rotate(ctx, KeySpec{Alg: AlgES256}, clock.Add(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package token
 
 import (
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -9,6 +10,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"math/big"
 	"strings"
@@ -126,7 +128,7 @@ func TestGenerateKey(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	for _, alg := range Algorithms {
 		t.Run(alg, func(t *testing.T) {
-			sk, err := GenerateKey(alg, "dockmaster-test", now)
+			sk, err := GenerateKey(KeySpec{Alg: alg}, "dockmaster-test", now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -151,15 +153,78 @@ func TestGenerateKey(t *testing.T) {
 			}
 		})
 	}
-	if _, err := GenerateKey("HS256", "x", now); err == nil {
+	if _, err := GenerateKey(KeySpec{Alg: "HS256"}, "x", now); err == nil {
 		t.Error("HS256 accepted")
+	}
+}
+
+func TestGenerateRSABits(t *testing.T) {
+	now := time.Now()
+	for _, tc := range []struct {
+		spec     KeySpec
+		wantBits int
+		name     string
+	}{
+		{KeySpec{Alg: AlgRS256}, DefaultRSABits, "RS256-3072"},
+		{KeySpec{Alg: AlgRS256, Bits: 2048}, 2048, "RS256-2048"},
+		{KeySpec{Alg: AlgRS256, Bits: 4096}, 4096, "RS256-4096"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.spec.String() != tc.name {
+				t.Errorf("String() = %q", tc.spec.String())
+			}
+			sk, err := GenerateKey(tc.spec, "x", now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			k, err := ParseKey(sk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := k.Public().(*rsa.PublicKey).N.BitLen(); got != tc.wantBits {
+				t.Errorf("%d bits, want %d", got, tc.wantBits)
+			}
+		})
+	}
+	for _, bad := range []KeySpec{{Alg: AlgRS256, Bits: 1024}, {Alg: AlgRS256, Bits: 3000}, {Alg: AlgES256, Bits: 2048}, {Alg: AlgEdDSA, Bits: 4096}, {Alg: "HS256"}} {
+		if _, err := GenerateKey(bad, "x", now); !errors.Is(err, ErrUnsupportedAlg) {
+			t.Errorf("%+v: err %v, want ErrUnsupportedAlg", bad, err)
+		}
+	}
+	if err := (KeySpec{}).Validate(); err != nil || (KeySpec{}).String() != DefaultAlg {
+		t.Errorf("zero spec: %v %q", err, KeySpec{}.String())
+	}
+}
+
+// BenchmarkSign is the cost of signing one token per algorithm and RSA size
+// (README, "Keys"): go test -run '^$' -bench Sign ./authserver/internal/token
+func BenchmarkSign(b *testing.B) {
+	specs := []KeySpec{{Alg: AlgES256}, {Alg: AlgEdDSA}, {Alg: AlgRS256, Bits: 2048}, {Alg: AlgRS256, Bits: 3072}, {Alg: AlgRS256, Bits: 4096}}
+	for _, spec := range specs {
+		b.Run(spec.String(), func(b *testing.B) {
+			kr := NewKeyring(NewMemoryKeyStore(), "bench")
+			if _, err := kr.Rotate(context.Background(), spec, time.Now()); err != nil {
+				b.Fatal(err)
+			}
+			m, err := NewMinter(kr, MinterConfig{Issuer: "bench"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := m.Mint(ctx, grant); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
 func TestParseKeyRejectsMismatches(t *testing.T) {
 	now := time.Now()
-	a, _ := GenerateKey(AlgES256, "x", now)
-	b, _ := GenerateKey(AlgES256, "x", now)
+	a, _ := GenerateKey(KeySpec{Alg: AlgES256}, "x", now)
+	b, _ := GenerateKey(KeySpec{Alg: AlgES256}, "x", now)
 	cases := map[string]func(*StoredKey){
 		"wrong kid":      func(k *StoredKey) { k.KID = b.KID },
 		"wrong alg":      func(k *StoredKey) { k.Alg = AlgRS256 },

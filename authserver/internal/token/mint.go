@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -54,16 +55,34 @@ type MinterConfig struct {
 	Lifetime time.Duration
 	// Backdate is iat - nbf, for clocks slightly behind ours (default 5s).
 	Backdate time.Duration
-	// OmitX5C leaves the certificate out of the header, so only `kid` names
-	// the key. The registry (v3.1.2) tries x5c FIRST and, when it is present,
-	// requires it to chain to `rootcertbundle` — a registry configured with a
-	// `jwks` file alone therefore refuses tokens that carry x5c. Set OmitX5C
-	// for such registries; keep x5c for registries configured with
-	// `rootcertbundle` (and for older registries that need it).
-	OmitX5C bool
+	// KeyHeader says how the header names the key: KeyHeaderKID (the
+	// default) or KeyHeaderX5C. See KeyHeaders.
+	KeyHeader string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
+
+// Key header modes: how a token's header names its key.
+const (
+	// KeyHeaderKID puts only `kid` (Thumbprint, as the registry computes
+	// it) in the header. distribution v3 finds the key among its jwks kids
+	// and the thumbprints of its rootcertbundle keys, so either key source
+	// alone verifies it, and the registry parses no certificate per request.
+	KeyHeaderKID = "kid"
+	// KeyHeaderX5C adds the key's certificate (`x5c`), for registries older
+	// than v3 and other verifiers that find the key only that way. The
+	// registry (v3.1.2) tries x5c first and, when present, requires it to
+	// chain to rootcertbundle: a registry given only `jwks` refuses these
+	// tokens. Each costs the registry a certificate parse and chain check
+	// per request and grows the token by the certificate.
+	KeyHeaderX5C = "x5c"
+
+	// DefaultKeyHeader is the mode of a fresh installation.
+	DefaultKeyHeader = KeyHeaderKID
+)
+
+// KeyHeaders lists the key header modes, default first.
+func KeyHeaders() []string { return []string{KeyHeaderKID, KeyHeaderX5C} }
 
 // Minter signs registry tokens with the keyring's current key.
 type Minter struct {
@@ -91,11 +110,21 @@ func NewMinter(keys *Keyring, cfg MinterConfig) (*Minter, error) {
 	if cfg.Backdate < 0 {
 		return nil, errors.New("token: negative backdate")
 	}
+	switch cfg.KeyHeader {
+	case "":
+		cfg.KeyHeader = DefaultKeyHeader
+	case KeyHeaderKID, KeyHeaderX5C:
+	default:
+		return nil, fmt.Errorf("token: key header %q is not one of %s", cfg.KeyHeader, strings.Join(KeyHeaders(), ", "))
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	return &Minter{keys: keys, cfg: cfg}, nil
 }
+
+// KeyHeader is the configured key header mode (KeyHeaderKID or KeyHeaderX5C).
+func (m *Minter) KeyHeader() string { return m.cfg.KeyHeader }
 
 // Lifetime is the configured token lifetime (what Keyring.Published needs).
 func (m *Minter) Lifetime() time.Duration { return m.cfg.Lifetime }
@@ -146,7 +175,7 @@ func (m *Minter) MintToken(ctx context.Context, c Claims) (Token, error) {
 		JWTID:      jti,
 		Access:     access,
 	}
-	raw, err := sign(key, claims, !m.cfg.OmitX5C)
+	raw, err := sign(key, claims, m.cfg.KeyHeader == KeyHeaderX5C)
 	if err != nil {
 		return Token{}, err
 	}

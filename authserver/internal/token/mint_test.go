@@ -39,7 +39,7 @@ func newTestMinter(t testing.TB, alg string, clock *fakeClock) (*Minter, *Keyrin
 	t.Helper()
 	store := NewMemoryKeyStore()
 	kr := NewKeyring(store, "dockmaster")
-	if _, err := kr.Rotate(context.Background(), alg, clock.Now()); err != nil {
+	if _, err := kr.Rotate(context.Background(), KeySpec{Alg: alg}, clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	m, err := NewMinter(kr, MinterConfig{Issuer: "dockmaster", Lifetime: 5 * time.Minute, Now: clock.Now})
@@ -80,9 +80,9 @@ func TestMintRoundTrip(t *testing.T) {
 			if h["alg"] != alg || h["typ"] != "JWT" || h["kid"] != key.KID {
 				t.Errorf("header %v", h)
 			}
-			x5c, _ := h["x5c"].([]any)
-			if len(x5c) != 1 || x5c[0] != base64.StdEncoding.EncodeToString(key.Cert.Raw) {
-				t.Errorf("x5c %v", h["x5c"])
+			// The default header names the key by kid alone.
+			if _, ok := h["x5c"]; ok {
+				t.Errorf("x5c in the default header %v", h)
 			}
 			if _, ok := h["jwk"]; ok {
 				t.Error("jwk in header")
@@ -140,22 +140,56 @@ func TestMintEmptyAccessAndUniqueJTI(t *testing.T) {
 	}
 }
 
-func TestMintOmitX5C(t *testing.T) {
+func TestMintKeyHeader(t *testing.T) {
 	clock := newClock()
 	_, kr, _ := newTestMinter(t, AlgES256, clock)
-	m, err := NewMinter(kr, MinterConfig{Issuer: "i", OmitX5C: true, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
+	key, _ := kr.Signer(context.Background())
+	wantX5C := base64.StdEncoding.EncodeToString(key.Cert.Raw)
+	for _, tc := range []struct {
+		mode, wantMode string
+		x5c            bool
+	}{
+		{"", KeyHeaderKID, false},
+		{KeyHeaderKID, KeyHeaderKID, false},
+		{KeyHeaderX5C, KeyHeaderX5C, true},
+	} {
+		t.Run("mode="+tc.mode, func(t *testing.T) {
+			m, err := NewMinter(kr, MinterConfig{Issuer: "i", KeyHeader: tc.mode, Now: clock.Now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.KeyHeader() != tc.wantMode || m.WithLifetime(time.Hour).KeyHeader() != tc.wantMode {
+				t.Errorf("KeyHeader() = %q, want %q", m.KeyHeader(), tc.wantMode)
+			}
+			raw, err := m.Mint(context.Background(), grant)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var h map[string]any
+			if err := json.Unmarshal(b64d(t, strings.Split(raw, ".")[0]), &h); err != nil {
+				t.Fatal(err)
+			}
+			if h["kid"] != key.KID || h["alg"] != AlgES256 {
+				t.Errorf("header %v", h)
+			}
+			x5c, has := h["x5c"].([]any)
+			if has != tc.x5c || (has && (len(x5c) != 1 || x5c[0] != wantX5C)) {
+				t.Errorf("x5c %v, want present=%v", h["x5c"], tc.x5c)
+			}
+			wantKeys := 3 // alg, typ, kid
+			if tc.x5c {
+				wantKeys = 4
+			}
+			if len(h) != wantKeys {
+				t.Errorf("header has %d members, want %d: %v", len(h), wantKeys, h)
+			}
+			if m.Lifetime() != DefaultLifetime {
+				t.Errorf("default lifetime %s", m.Lifetime())
+			}
+		})
 	}
-	raw, err := m.Mint(context.Background(), grant)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if h := string(b64d(t, strings.Split(raw, ".")[0])); strings.Contains(h, "x5c") || !strings.Contains(h, `"kid"`) {
-		t.Errorf("header %s", h)
-	}
-	if m.Lifetime() != DefaultLifetime {
-		t.Errorf("default lifetime %s", m.Lifetime())
+	if _, err := NewMinter(kr, MinterConfig{Issuer: "i", KeyHeader: "jwk"}); err == nil {
+		t.Error("key header jwk accepted")
 	}
 }
 
@@ -204,7 +238,7 @@ func TestJWKSAndCertBundle(t *testing.T) {
 	kr := NewKeyring(store, "dockmaster")
 	for _, alg := range []string{AlgRS256, AlgEdDSA, AlgES256} {
 		clock.Add(time.Second)
-		if _, err := kr.Rotate(ctx, alg, clock.Now()); err != nil {
+		if _, err := kr.Rotate(ctx, KeySpec{Alg: alg}, clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -280,7 +314,7 @@ func TestRotationKeepsOldKeyPublishedForOneLifetime(t *testing.T) {
 
 	clock.Add(time.Hour)
 	rotatedAt := clock.Now()
-	next, err := kr.Rotate(ctx, AlgEdDSA, rotatedAt)
+	next, err := kr.Rotate(ctx, KeySpec{Alg: AlgEdDSA}, rotatedAt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,11 +376,11 @@ func TestKeyringEnsureAndStoreErrors(t *testing.T) {
 	if _, err := kr.Signer(ctx); !errors.Is(err, ErrNoActiveKey) {
 		t.Fatalf("empty keyring: %v", err)
 	}
-	k1, err := kr.Ensure(ctx, "", clock.Now())
+	k1, err := kr.Ensure(ctx, KeySpec{Alg: ""}, clock.Now())
 	if err != nil || k1.Alg != DefaultAlg {
 		t.Fatalf("ensure: %v %v", k1, err)
 	}
-	k2, err := kr.Ensure(ctx, AlgRS256, clock.Now())
+	k2, err := kr.Ensure(ctx, KeySpec{Alg: AlgRS256}, clock.Now())
 	if err != nil || k2.KID != k1.KID {
 		t.Fatalf("second ensure made a new key: %v %v", k2, err)
 	}

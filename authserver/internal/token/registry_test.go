@@ -276,13 +276,13 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{kr: NewKeyring(NewMemoryKeyStore(), testIssuer), minted: map[string]string{}}
-	withX5C, err := NewMinter(f.kr, MinterConfig{Issuer: testIssuer})
+	withX5C, err := NewMinter(f.kr, MinterConfig{Issuer: testIssuer, KeyHeader: KeyHeaderX5C})
 	if err != nil {
 		t.Fatal(err)
 	}
-	kidOnly, _ := NewMinter(f.kr, MinterConfig{Issuer: testIssuer, OmitX5C: true})
+	kidOnly, _ := NewMinter(f.kr, MinterConfig{Issuer: testIssuer, KeyHeader: KeyHeaderKID})
 	for i, alg := range []string{AlgRS256, AlgEdDSA, AlgES256} {
-		k, err := f.kr.Rotate(ctx, alg, time.Now().Add(time.Duration(i)*time.Millisecond))
+		k, err := f.kr.Rotate(ctx, KeySpec{Alg: alg}, time.Now().Add(time.Duration(i)*time.Millisecond))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -374,7 +374,7 @@ func TestRealRegistry(t *testing.T) {
 			}
 
 			// A valid token without push is refused for push only.
-			pullOnly, _ := NewMinter(f.kr, MinterConfig{Issuer: testIssuer, OmitX5C: true})
+			pullOnly, _ := NewMinter(f.kr, MinterConfig{Issuer: testIssuer, KeyHeader: KeyHeaderKID})
 			tok, _ := pullOnly.Mint(ctx, Claims{Subject: "bob", Service: testService,
 				Access: []ResourceActions{{Type: "repository", Name: testRepo, Actions: []string{"pull"}}}})
 			if pull, push := access(t, reg, tok); !pull || push {
@@ -393,7 +393,10 @@ func forgeries(t *testing.T, f *fixture, omitX5C bool) (refused map[string]strin
 	ctx := context.Background()
 	out := map[string]string{}
 	mint := func(name string, cfg MinterConfig, c Claims) {
-		cfg.OmitX5C = omitX5C
+		cfg.KeyHeader = KeyHeaderX5C
+		if omitX5C {
+			cfg.KeyHeader = KeyHeaderKID
+		}
 		if cfg.Issuer == "" {
 			cfg.Issuer = testIssuer
 		}
@@ -577,7 +580,7 @@ func TestRealRegistryKIDWithLeadingZeroCoordinates(t *testing.T) {
 		if err := kr.store.AddKey(context.Background(), sk); err != nil {
 			t.Fatal(err)
 		}
-		m, _ := NewMinter(kr, MinterConfig{Issuer: testIssuer, OmitX5C: true})
+		m, _ := NewMinter(kr, MinterConfig{Issuer: testIssuer, KeyHeader: KeyHeaderKID})
 		tok, err := m.Mint(context.Background(), fullGrant)
 		if err != nil {
 			t.Fatal(err)

@@ -70,7 +70,7 @@ type EndpointDeps struct {
 	Auth  Authenticator
 	// Keyring publishes the JWKS; Minter signs (its keyring is the one used
 	// for signing). The token lifetime comes from the site settings; the
-	// Minter's other settings (issuer, backdate, x5c, clock) apply.
+	// Minter's other settings (issuer, backdate, key header, clock) apply.
 	Keyring *token.Keyring
 	Minter  *token.Minter
 	// Refresh stores refresh tokens; nil disables them (offline requests get

@@ -125,7 +125,7 @@ func BenchmarkEndpoint(b *testing.B) {
 				}
 			}
 			kr := token.NewKeyring(token.NewMemoryKeyStore(), issuer)
-			_, _ = kr.Ensure(ctx, token.AlgES256, time.Now())
+			_, _ = kr.Ensure(ctx, token.KeySpec{Alg: token.AlgES256}, time.Now())
 			m, _ := token.NewMinter(kr, token.MinterConfig{Issuer: issuer})
 			lim, _ := throttle.NewMemory(throttle.Config{})
 			ep := tokenserver.NewEndpoint(tokenserver.EndpointDeps{Store: gs, Auth: authn.New(as, authn.Options{Limiter: lim}), Keyring: kr, Minter: m,

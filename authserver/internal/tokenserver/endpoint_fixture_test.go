@@ -114,7 +114,7 @@ func newFx(t testing.TB, opts ...func(*fxOptions)) *fx {
 	must(st.CreateRobot(ctx, store.Robot{Name: "robot$sync", SecretHash: syHash, Enabled: true, CreatedBy: "admin", CreatedAt: past, SecretChangedAt: past}))
 
 	kr := token.NewKeyring(token.NewMemoryKeyStore(), issuer)
-	if _, err := kr.Ensure(ctx, token.AlgES256, time.Now()); err != nil {
+	if _, err := kr.Ensure(ctx, token.KeySpec{Alg: token.AlgES256}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	m, err := token.NewMinter(kr, token.MinterConfig{Issuer: issuer})

@@ -88,7 +88,7 @@ func start(t *testing.T, deleteEnabled bool) *env {
 	// The registry needs the signing keys' bundle, the server the
 	// registry's URL: create the keys first (app.New reuses them).
 	kr := token.NewKeyring(app.KeyStore(st), cfg.Issuer)
-	if _, err := kr.Ensure(ctx, token.DefaultAlg, time.Now()); err != nil {
+	if _, err := kr.Ensure(ctx, token.KeySpec{Alg: token.DefaultAlg}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	bundle, err := kr.CertBundle(ctx, time.Now(), token.DefaultLifetime)

@@ -88,7 +88,7 @@ func start(t *testing.T) *env {
 	}
 	c := &clock{}
 	kr := token.NewKeyring(token.NewMemoryKeyStore(), issuer)
-	if _, err := kr.Ensure(ctx, token.AlgES256, time.Now()); err != nil {
+	if _, err := kr.Ensure(ctx, token.KeySpec{Alg: token.AlgES256}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	minter, err := token.NewMinter(kr, token.MinterConfig{Issuer: issuer, Now: c.Now})
@@ -430,7 +430,7 @@ func TestKeyRotation(t *testing.T) {
 		t.Fatalf("expired token: %d, want 401", s)
 	}
 
-	if _, err := e.kr.Rotate(ctx, token.AlgES256, time.Now()); err != nil {
+	if _, err := e.kr.Rotate(ctx, token.KeySpec{Alg: token.AlgES256}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	// The operator rolls out the bundle published after the rotation: the
