@@ -73,6 +73,12 @@ type env struct {
 
 func start(t *testing.T) *env {
 	t.Helper()
+	return startWith(t, "")
+}
+
+// startWith is start with the minter's key header mode ("" = the default).
+func startWith(t *testing.T, keyHeader string) *env {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("runs the real registry, crane and regctl")
 	}
@@ -91,7 +97,7 @@ func start(t *testing.T) *env {
 	if _, err := kr.Ensure(ctx, token.KeySpec{Alg: token.AlgES256}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	minter, err := token.NewMinter(kr, token.MinterConfig{Issuer: issuer, Now: c.Now})
+	minter, err := token.NewMinter(kr, token.MinterConfig{Issuer: issuer, KeyHeader: keyHeader, Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,19 +124,44 @@ func start(t *testing.T) *env {
 	return e
 }
 
-// startRegistry starts a registry trusting the keys published now.
+// startRegistry starts a registry trusting the keys published now, as a
+// rootcertbundle.
 func (e *env) startRegistry() *registry.Registry {
 	e.t.Helper()
-	bundle, err := e.kr.CertBundle(context.Background(), time.Now(), token.DefaultLifetime)
+	return e.startRegistryWith(keySourceBundle)
+}
+
+// Key sources of a registry: what `dockmaster keys export-cert` and
+// `export-jwks` write.
+const (
+	keySourceBundle = "rootcertbundle"
+	keySourceJWKS   = "jwks"
+)
+
+// startRegistryWith starts a registry trusting the keys published now,
+// given to it as source alone.
+func (e *env) startRegistryWith(source string) *registry.Registry {
+	e.t.Helper()
+	export, file := e.kr.CertBundle, "bundle.pem"
+	if source == keySourceJWKS {
+		export, file = e.kr.JWKS, "jwks.json"
+	}
+	b, err := export(context.Background(), time.Now(), token.DefaultLifetime)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	path := filepath.Join(e.t.TempDir(), "bundle.pem")
-	if err := os.WriteFile(path, bundle, 0o600); err != nil {
+	path := filepath.Join(e.t.TempDir(), file)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
 		e.t.Fatal(err)
 	}
-	return registry.Start(e.t, registry.Options{Realm: e.realm, Service: service, Issuer: issuer,
-		RootCertBundlePath: path, SigningAlgorithms: []string{token.AlgES256}, DeleteEnabled: true})
+	opts := registry.Options{Realm: e.realm, Service: service, Issuer: issuer,
+		SigningAlgorithms: []string{token.AlgES256}, DeleteEnabled: true}
+	if source == keySourceJWKS {
+		opts.JWKSPath = path
+	} else {
+		opts.RootCertBundlePath = path
+	}
+	return registry.Start(e.t, opts)
 }
 
 // result is a client run's combined output and error.
