@@ -25,7 +25,7 @@ import (
 
 // The reference is the floor a token service cannot go below on this
 // machine: the same HTTP stack, the same JWT library, the same kind of key
-// (ES256, P-256, kid + x5c header) and the same claims as Dockmaster's
+// (ES256, P-256, kid-only header: the Minter's default key header mode) and the same claims as Dockmaster's
 // token.Minter — and nothing else: no database, no password check, no RBAC.
 //
 // Dockmaster's own token package lives under authserver/internal, which Go
@@ -113,7 +113,6 @@ func referenceHandler(issuer, service, eventsSecret string) (http.Handler, error
 	if err != nil {
 		return nil, err
 	}
-	x5c := []string{base64.StdEncoding.EncodeToString(key.cert)}
 	const lifetime = 5 * time.Minute
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
@@ -145,7 +144,6 @@ func referenceHandler(issuer, service, eventsSecret string) (http.Handler, error
 		}
 		t := jwt.NewWithClaims(jwt.SigningMethodES256, claims)
 		t.Header["kid"] = key.kid
-		t.Header["x5c"] = x5c
 		raw, err := t.SignedString(key.signer)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)

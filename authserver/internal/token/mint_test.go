@@ -165,6 +165,7 @@ func TestMintKeyHeader(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			t.Logf("ES256 token, key header %s: %d bytes", tc.wantMode, len(raw))
 			var h map[string]any
 			if err := json.Unmarshal(b64d(t, strings.Split(raw, ".")[0]), &h); err != nil {
 				t.Fatal(err)
