@@ -190,6 +190,9 @@ func (r *Registry) Stop() { r.proc.Stop() }
 // Logs returns what the registry printed so far.
 func (r *Registry) Logs() string { return r.proc.Output() }
 
+// PID is the registry's process id (for CPU accounting from /proc).
+func (r *Registry) PID() int { return r.proc.PID() }
+
 // Config renders the registry configuration for opts. The file is JSON,
 // which the registry's YAML parser reads as YAML; JSON quoting keeps odd
 // characters in paths and secrets harmless.
@@ -295,6 +298,10 @@ func StartProcess(argv, env []string) (*Process, error) {
 	}()
 	return p, nil
 }
+
+// PID is the process id (with a Wrapper such as taskset, which execs the
+// registry, the registry's own).
+func (p *Process) PID() int { return p.cmd.Process.Pid }
 
 // Stop ends the process: SIGTERM, then SIGKILL to its whole group after 5s.
 // Safe to call twice.

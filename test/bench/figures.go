@@ -308,6 +308,9 @@ func (b *bench) runAll(ctx context.Context) error {
 	if o.syncOnly {
 		return b.syncFigure(ctx)
 	}
+	if o.registryOnly {
+		return b.registryFigure(ctx)
+	}
 
 	ref, err := b.startReference("reference")
 	if err != nil {
@@ -385,6 +388,13 @@ func (b *bench) runAll(ctx context.Context) error {
 	if o.skipSync {
 		b.add(row{figure: "5. cron sync", value: "skipped (-skip-sync)"})
 	} else if err := b.syncFigure(ctx); err != nil {
+		return err
+	}
+
+	// 6. The registry's cost of verifying each kind of token.
+	if o.skipRegistry {
+		b.add(row{figure: "6. registry verification", value: "skipped (-skip-registry)"})
+	} else if err := b.registryFigure(ctx); err != nil {
 		return err
 	}
 	return nil

@@ -20,7 +20,8 @@ import (
 // LoadConfig is one run of the load generator: a fixed number of keep-alive
 // connections, each a closed loop (send, wait for the answer, send again).
 type LoadConfig struct {
-	// Mode is "token" (GET URL), "events" (POST a fresh notification
+	// Mode is "token" (GET URL), "registry" (Method URL with Bearer, an OCI
+	// manifest Accept header), "events" (POST a fresh notification
 	// envelope per request to URL) or "burst" (every connection sends one
 	// GET URL at the same moment, once).
 	Mode     string        `json:"mode"`
@@ -32,8 +33,10 @@ type LoadConfig struct {
 	// User and Password, when User is set, go in a Basic Authorization header.
 	User     string `json:"user,omitempty"`
 	Password string `json:"password,omitempty"`
-	// Bearer is sent as "Authorization: Bearer <Bearer>" (events).
+	// Bearer is sent as "Authorization: Bearer <Bearer>" (events, registry).
 	Bearer string `json:"bearer,omitempty"`
+	// Method is the registry mode's request method (GET or HEAD).
+	Method string `json:"method,omitempty"`
 	// Repos is how many repositories events spread over (events mode);
 	// they are named RepoPrefix + "-NN".
 	Repos      int    `json:"repos,omitempty"`
@@ -104,6 +107,20 @@ func (c LoadConfig) requestFunc() (requestFunc, error) {
 			if c.User != "" {
 				req.SetBasicAuth(c.User, c.Password)
 			}
+			return req, nil
+		}, nil
+	case "registry":
+		method := c.Method
+		if method == "" {
+			method = http.MethodGet
+		}
+		return func(uint64) (*http.Request, error) {
+			req, err := http.NewRequest(method, c.URL, nil)
+			if err != nil {
+				return nil, err
+			}
+			req.Header.Set("Authorization", "Bearer "+c.Bearer)
+			req.Header.Set("Accept", "application/vnd.oci.image.manifest.v1+json")
 			return req, nil
 		}, nil
 	case "events":

@@ -5,7 +5,7 @@
 // a REFERENCE measured in the same run: a minimal server (`bench reference`)
 // that signs the same claims with the same kind of key and does nothing else.
 //
-//	go run ./test/bench [-duration 10s] [-quick] [-profile DIR] [-skip-postgres]
+//	go run ./test/bench [-duration 10s] [-quick] [-profile DIR] [-skip-postgres] [-skip-registry|-registry-only]
 //	go run ./test/bench reference -listen 127.0.0.1:PORT   (the reference server)
 //	go run ./test/bench load < config.json                 (one load run; JSON result on stdout)
 package main
@@ -75,6 +75,8 @@ type options struct {
 	skipPostgres bool
 	skipSync     bool
 	syncOnly     bool
+	skipRegistry bool
+	registryOnly bool
 	serverCore   int
 	src          string
 	loadCore     int
@@ -92,6 +94,8 @@ func cmdRun(ctx context.Context, args []string) error {
 	fs.BoolVar(&o.skipPostgres, "skip-postgres", false, "skip the PostgreSQL event figure")
 	fs.BoolVar(&o.skipSync, "skip-sync", false, "skip the cron sync figure")
 	fs.BoolVar(&o.syncOnly, "sync-only", false, "measure only the cron sync figure")
+	fs.BoolVar(&o.skipRegistry, "skip-registry", false, "skip the registry's verification cost figure")
+	fs.BoolVar(&o.registryOnly, "registry-only", false, "measure only the registry's verification cost figure (kid vs x5c tokens)")
 	fs.StringVar(&o.src, "src", "", "module directory to build ./authserver from (default: this checkout)")
 	fs.IntVar(&o.serverCore, "server-core", 0, "CPU core of the server under test (-1: no pinning)")
 	fs.IntVar(&o.loadCore, "load-core", 1, "CPU core of the load generator (-1: no pinning)")
