@@ -702,6 +702,7 @@ func (c Config) attrs() []slog.Attr {
 		slog.String("registry_url", c.RegistryURL),
 		slog.String("service", c.Service),
 		slog.String("issuer", c.Issuer),
+		slog.String("token_key_header", c.TokenKeyHeader),
 		slog.String("events_secret_file", c.EventsSecretFile),
 		slog.String("events_secret", secret),
 		slog.String("tls_cert", c.TLSCert),

@@ -144,6 +144,9 @@ max_body_bytes: 2MiB
 			if c.TokenKeyHeader != "x5c" {
 				t.Errorf("TokenKeyHeader = %q", c.TokenKeyHeader)
 			}
+			if !strings.Contains(c.String(), `token_key_header="x5c"`) {
+				t.Errorf("the start-up line does not show the mode: %s", c)
+			}
 		}},
 		{"token key header flag over env", []string{"--token-key-header", "kid"}, map[string]string{"DOCKMASTER_TOKEN_KEY_HEADER": "x5c"}, func(t *testing.T, c Config) {
 			if c.TokenKeyHeader != "kid" {
