@@ -20,9 +20,9 @@ const keysUsage = `Usage:
   dockmaster keys export-cert [--out FILE]  PEM certificates of the published keys (the registry's auth.token.rootcertbundle)
   dockmaster keys export-jwks [--out FILE]  the published keys as a JWKS (the registry's auth.token.jwks)
 
-Algorithms: ES256 (default), RS256, EdDSA. --bits is the RS256 key size: 2048, 3072 (default) or 4096; each step
-up signs about three times slower (ES256 and EdDSA sign faster than any of them). Every command also takes the
-database settings of "dockmaster serve".
+Algorithms: ES256 (default), RS256, EdDSA. --bits is the RS256 key size: 2048, 3072 (default) or 4096; 3072 signs
+about three times slower than 2048 and 4096 about twice slower again (ES256 and EdDSA sign far faster than any).
+Every command also takes the database settings of "dockmaster serve".
 After a rotation, export the certificates (or the JWKS) again and restart or reload the registries before the
 old key's tokens expire: the registry finds the new key by its kid in rootcertbundle or jwks.
 `

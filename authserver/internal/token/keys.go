@@ -38,7 +38,7 @@ var Algorithms = []string{AlgES256, AlgRS256, AlgEdDSA}
 
 // RSA key sizes. Signing cost grows steeply with the size (see
 // BenchmarkSign): a 3072-bit key signs at about a third of the rate of a
-// 2048-bit one, and 4096 bits at about a third of 3072's. Verification (the
+// 2048-bit one, and 4096 bits at about half of 3072's. Verification (the
 // registry's side) stays cheap at every size.
 const (
 	DefaultRSABits = 3072
