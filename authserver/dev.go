@@ -62,6 +62,15 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return err
 	}
+	// Print it now, before the registry build that may take minutes, fail
+	// or be interrupted: the secret exists once, and the next run cannot
+	// show it again.
+	if admin != "" {
+		fmt.Fprint(stdout, admin)
+	} else {
+		fmt.Fprintf(stdout, "The admin exists already: its password was printed when it was created. Lost it? "+
+			"dockmaster admin reset-password --data-dir %s --username %s\n", cfg.DataDir, adminName(getenv))
+	}
 	a, err := app.New(ctx, cfg, st, log)
 	if err != nil {
 		return err
@@ -129,16 +138,17 @@ Dockmaster is running.
   dockmaster %[3]s   (REST API %[3]s/api/v1, token realm %[3]s/auth/token)
   data      %[4]s
 
-%[5]s
-Try:
-  crane auth login %[1]s -u %[6]s -p '<password>'
-  crane copy --platform linux/amd64 <some local image or tarball> %[1]s/%[6]s/hello:1   # or: crane append -t %[1]s/%[6]s/hello:1 -f layer.tar
-  docker login %[1]s -u %[6]s            # localhost registries may be plain HTTP for docker
-  docker tag busybox %[1]s/%[6]s/busybox && docker push %[1]s/%[6]s/busybox
-  curl -u %[6]s:'<password>' %[3]s/api/v1/repositories
+Try (the admin's password was printed above; lost it? dockmaster admin reset-password --data-dir %[4]s --username %[5]s):
+  crane auth login %[1]s -u %[5]s -p '<password>'
+  echo hello > hello.txt && tar -cf layer.tar hello.txt   # any tar file is a layer
+  crane append -f layer.tar -t %[1]s/%[5]s/hello:1   # %[5]s's personal namespace; a new one (demo/...) is created, owned by admins
+  crane ls %[1]s/%[5]s/hello
+  docker login %[1]s -u %[5]s   # docker allows plain HTTP on localhost
+  docker tag busybox %[1]s/%[5]s/busybox && docker push %[1]s/%[5]s/busybox
+  curl -u %[5]s:'<password>' %[3]s/api/v1/repositories
 
 Ctrl-C stops the registry and the server.
-`, host, registryproc.RegistryVersion, cfg.PublicURL, cfg.DataDir, admin, adminName(getenv))
+`, host, registryproc.RegistryVersion, cfg.PublicURL, cfg.DataDir, adminName(getenv))
 
 	select {
 	case <-ctx.Done():

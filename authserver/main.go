@@ -31,6 +31,9 @@ Usage:
   dockmaster migrate [flags]               apply database migrations and exit
   dockmaster admin bootstrap --username NAME [--password-file FILE] [flags]
                                            create the first admin; prints the secret once
+  dockmaster admin reset-password --username NAME [--password-file FILE] [flags]
+                                           set a user's password on the database (the way back
+                                           to a lost admin password); prints a generated one once
   dockmaster sync [--every 5m] [--force] [flags]
                                            reconcile the database with the registry's catalog
   dockmaster keys list|rotate|export-cert|export-jwks
@@ -88,11 +91,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "migrate":
 		return cmdMigrate(ctx, args[1:], getenv, stdout)
 	case "admin":
-		if len(args) < 2 || args[1] != "bootstrap" {
-			fmt.Fprint(stderr, usage)
-			return errUsage
+		switch {
+		case len(args) >= 2 && args[1] == "bootstrap":
+			return cmdBootstrap(ctx, args[2:], getenv, stdout)
+		case len(args) >= 2 && args[1] == "reset-password":
+			return cmdResetPassword(ctx, args[2:], getenv, stdout)
 		}
-		return cmdBootstrap(ctx, args[2:], getenv, stdout)
+		fmt.Fprint(stderr, usage)
+		return errUsage
 	case "sync":
 		return cmdSync(ctx, args[1:], getenv, stdout, stderr)
 	case "keys":

@@ -240,10 +240,39 @@ func TestDevStack(t *testing.T) {
 	layer := registry.Layer(t, "hello from dockmaster\n")
 	craneRun("append", "-f", layer, "-t", regHost+"/demo/hello:1")
 
+	// The crane commands the banner prints run as printed (issue 8).
+	work := t.TempDir()
+	var printed []string
+	for _, line := range strings.Split(out.String(), "\n") {
+		if l := strings.TrimSpace(line); strings.HasPrefix(l, "crane ") || strings.HasPrefix(l, "echo ") {
+			printed = append(printed, strings.ReplaceAll(l, "<password>", pw))
+		}
+	}
+	if len(printed) < 3 {
+		t.Fatalf("the banner prints no crane commands:\n%s", out.String())
+	}
+	bin := t.TempDir() // crane is cached as crane-<version>
+	if err := os.Symlink(crane, filepath.Join(bin, "crane")); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range printed {
+		cmd := exec.Command("sh", "-c", l)
+		cmd.Dir = work
+		cmd.Env = append(os.Environ(), "HOME="+home, "DOCKER_CONFIG="+filepath.Join(home, ".docker"),
+			"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("printed command %q: %v\n%s", l, err, b)
+		}
+	}
+
 	c, err := client.New("http://"+addr, client.WithBasic("admin", pw))
 	if err != nil {
 		t.Fatal(err)
 	}
+	waitFor(t, "admin/hello:1, pushed by the printed commands", 5*time.Second, func() bool {
+		tag, err := c.GetTag(context.Background(), "admin/hello", "1")
+		return err == nil && strings.HasPrefix(tag.Digest, "sha256:")
+	})
 	waitFor(t, "demo/hello:1 through the REST API (events)", 5*time.Second, func() bool {
 		tag, err := c.GetTag(context.Background(), "demo/hello", "1")
 		return err == nil && strings.HasPrefix(tag.Digest, "sha256:")
@@ -258,7 +287,99 @@ func TestDevStack(t *testing.T) {
 	if err != nil {
 		t.Fatalf("sync: %v\n%s", err, syncErr.String())
 	}
-	if !strings.Contains(syncOut.String(), "1 repositories, 1 tags listed") {
+	if !strings.Contains(syncOut.String(), "2 repositories, 2 tags listed") {
 		t.Fatalf("sync report = %q", syncOut.String())
+	}
+}
+
+// TestAdminResetPassword (issue 8): an operator who lost the admin's
+// password sets a new one offline on the database; it is printed once
+// (generated) or taken from a file, audited, and the old one stops working.
+func TestAdminResetPassword(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	var out, errs bytes.Buffer
+	if err := run(ctx, []string{"admin", "bootstrap", "--data-dir", dir}, noEnv, &out, &errs); err != nil {
+		t.Fatalf("bootstrap: %v %s", err, errs.String())
+	}
+	old := passwordRE.FindStringSubmatch(out.String())[1]
+
+	out.Reset()
+	if err := run(ctx, []string{"admin", "reset-password", "--data-dir", dir, "--username", "admin"}, noEnv, &out, &errs); err != nil {
+		t.Fatalf("reset-password: %v %s", err, errs.String())
+	}
+	m := passwordRE.FindStringSubmatch(out.String())
+	if m == nil || m[1] == old || len(m[1]) < 16 {
+		t.Fatalf("reset-password printed %q", out.String())
+	}
+	generated := m[1]
+
+	pwFile := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pwFile, []byte("a-chosen-password-9\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"admin", "reset-password", "--data-dir", dir, "--username", "admin", "--password-file", pwFile}, noEnv, &out, &errs); err != nil {
+		t.Fatalf("reset-password --password-file: %v", err)
+	}
+	if strings.Contains(out.String(), "a-chosen-password-9") {
+		t.Error("a given password was printed")
+	}
+	err := run(ctx, []string{"admin", "reset-password", "--data-dir", dir, "--username", "nobody"}, noEnv, &out, &errs)
+	if err == nil || !strings.Contains(err.Error(), "nobody") {
+		t.Errorf("unknown user: %v", err)
+	}
+
+	addr := freeAddr(t)
+	sout, done := start(t, "serve", "--data-dir", dir, "--listen", addr)
+	waitFor(t, "/readyz", 10*time.Second, func() bool {
+		select {
+		case err := <-done:
+			t.Fatalf("serve ended: %v\n%s", err, sout.String())
+		default:
+		}
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	for pw, want := range map[string]bool{old: false, generated: false, "a-chosen-password-9": true} {
+		c, _ := client.New("http://"+addr, client.WithBasic("admin", pw))
+		_, err := c.Me(ctx)
+		if (err == nil) != want {
+			t.Errorf("password %q works: %v, want %v", pw, err == nil, want)
+		}
+	}
+	c, _ := client.New("http://"+addr, client.WithBasic("admin", "a-chosen-password-9"))
+	events, err := c.ListAudit(ctx, client.AuditQuery{Action: "user.reset-password"})
+	if err != nil || len(events.Items) != 2 {
+		t.Errorf("audit of the resets: %+v, %v", events.Items, err)
+	}
+}
+
+// TestDevPrintsTheAdminBeforeTheRegistryBuild (issue 8): make demo's first
+// run prints the admin's password before it builds the registry, so a build
+// that fails (here: no module proxy, an empty cache) loses nothing; the next
+// run says how to get back in.
+func TestDevPrintsTheAdminBeforeTheRegistryBuild(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("GOMODCACHE", t.TempDir())
+	t.Setenv("GOPROXY", "off")
+	t.Setenv("GOFLAGS", "-modcacherw")
+	dir := t.TempDir()
+	args := []string{"dev", "--data-dir", dir, "--listen", freeAddr(t), "--registry-listen", freeAddr(t)}
+	var out, errs bytes.Buffer
+	if err := run(context.Background(), args, noEnv, &out, &errs); err == nil {
+		t.Fatal("dev succeeded without a registry to build")
+	}
+	if m := passwordRE.FindStringSubmatch(out.String()); m == nil {
+		t.Fatalf("the failed first run did not print the admin's password:\n%s", out.String())
+	}
+	out.Reset()
+	_ = run(context.Background(), args, noEnv, &out, &errs)
+	if passwordRE.MatchString(out.String()) || !strings.Contains(out.String(), "reset-password") {
+		t.Errorf("the second run should print no password and name reset-password:\n%s", out.String())
 	}
 }

@@ -208,6 +208,19 @@ type Token struct {
 	Secret     string     `json:"secret,omitempty"`
 }
 
+// Session is a refresh token (docker login's stored credential), as GET
+// /users/{username}/sessions lists it: never the secret.
+type Session struct {
+	ID         string     `json:"id"`
+	Username   string     `json:"username"`
+	ClientID   string     `json:"client_id"`
+	Service    string     `json:"service"`
+	Source     string     `json:"source"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+}
+
 // CreateToken is the body of POST /users/{username}/tokens.
 type CreateToken struct {
 	Name      string     `json:"name"`

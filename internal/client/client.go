@@ -299,6 +299,34 @@ func (c *Client) DeleteToken(ctx context.Context, username, id string) error {
 	return c.do(ctx, http.MethodDelete, p, nil, nil, nil)
 }
 
+// ListSessions lists a user's sessions (refresh tokens).
+func (c *Client) ListSessions(ctx context.Context, username string) (apiv1.Page[apiv1.Session], error) {
+	var out apiv1.Page[apiv1.Session]
+	p, err := path("users", username, "sessions")
+	if err != nil {
+		return out, err
+	}
+	return out, c.do(ctx, http.MethodGet, p, nil, nil, &out)
+}
+
+// DeleteSession ends one session of a user.
+func (c *Client) DeleteSession(ctx context.Context, username, id string) error {
+	p, err := path("users", username, "sessions", id)
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, http.MethodDelete, p, nil, nil, nil)
+}
+
+// DeleteSessions ends every session of a user.
+func (c *Client) DeleteSessions(ctx context.Context, username string) error {
+	p, err := path("users", username, "sessions")
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, http.MethodDelete, p, nil, nil, nil)
+}
+
 // ---- teams ----
 
 func (c *Client) CreateTeam(ctx context.Context, in apiv1.CreateTeam) (apiv1.Team, error) {

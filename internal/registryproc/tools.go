@@ -74,7 +74,13 @@ func Cached(name, version string, logf func(string, ...any), build func(ctx cont
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("create cache directory: %w", err)
 	}
-	unlock, err := lockFile(filepath.Join(dir, "."+name+"-"+version+".lock"))
+	unlock, err := lockFile(filepath.Join(dir, "."+name+"-"+version+".lock"), func(waited time.Duration) {
+		if waited == 0 {
+			logf("another process is building %s %s (lock %s); waiting for it ...", name, version, dir)
+			return
+		}
+		logf("still waiting for the other build of %s %s: %s", name, version, waited.Round(time.Second))
+	})
 	if err != nil {
 		return "", err
 	}
@@ -111,17 +117,45 @@ func isExecutable(path string) bool {
 	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
 }
 
-// lockFile takes an exclusive flock on path, waiting for it.
-func lockFile(path string) (unlock func(), err error) {
+// waitProgressEvery is how often a caller waiting for another build says so.
+var waitProgressEvery = 15 * time.Second
+
+// lockFile takes an exclusive flock on path, waiting for it. When another
+// process holds it, waiting (if not nil) is called at once with 0 and then
+// every waitProgressEvery with the time waited so far.
+func lockFile(path string, waiting func(waited time.Duration)) (unlock func(), err error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("registry: open lock %s: %w", path, err)
 	}
-	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
-		if !errors.Is(err, syscall.EINTR) {
-			break
+	err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		if waiting != nil {
+			waiting(0)
 		}
+		start := time.Now()
+		done := make(chan struct{})
+		go func() {
+			t := time.NewTicker(waitProgressEvery)
+			defer t.Stop()
+			for {
+				select {
+				case <-done:
+					return
+				case <-t.C:
+					if waiting != nil {
+						waiting(time.Since(start))
+					}
+				}
+			}
+		}()
+		for {
+			err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+			if !errors.Is(err, syscall.EINTR) {
+				break
+			}
+		}
+		close(done)
 	}
 	if err != nil {
 		f.Close()

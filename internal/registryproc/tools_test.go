@@ -4,9 +4,11 @@ package registryproc
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -94,5 +96,56 @@ func TestCleanEnv(t *testing.T) {
 	}
 	if !slices.Contains(env, "KEEP_ME=1") || !slices.Contains(env, "OTEL_SDK_DISABLED=true") {
 		t.Errorf("env = %q", env)
+	}
+}
+
+// TestCachedSaysWhileItWaits (issue 8): a caller that waits for another
+// process's build of the same tool says so at once and reports its wait.
+func TestCachedSaysWhileItWaits(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	dir, err := CacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Another process: holds the lock for a while, then builds.
+	unlock, err := lockFile(filepath.Join(dir, ".tool-v1.lock"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		unlock()
+	}()
+	var mu sync.Mutex
+	var said []string
+	logf := func(f string, a ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		said = append(said, fmt.Sprintf(f, a...))
+	}
+	waitProgressEvery = 100 * time.Millisecond
+	_, err = Cached("tool", "v1", logf, func(_ context.Context, work string) (string, error) {
+		p := filepath.Join(work, "tool")
+		return p, os.WriteFile(p, []byte("#!/bin/sh\n"), 0o755)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	waiting, still := 0, 0
+	for _, s := range said {
+		if strings.Contains(s, "another process is building tool v1") {
+			waiting++
+		}
+		if strings.Contains(s, "still waiting") {
+			still++
+		}
+	}
+	if waiting != 1 || still < 1 {
+		t.Errorf("said %q; want one 'another process is building' and progress", said)
 	}
 }

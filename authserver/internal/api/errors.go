@@ -89,7 +89,8 @@ var statusOf = map[string]int{
 
 // toError turns any error into an *Error: the API's own as they are, a
 // too-large body as 413, and everything else through the service's domain
-// errors (store sentinels included; unknown errors mean "unavailable").
+// errors (store sentinels included; an error nothing classifies is a bug,
+// not an outage: 500 internal, its cause logged and never sent).
 func toError(err error) *Error {
 	var ae *Error
 	if errors.As(err, &ae) {

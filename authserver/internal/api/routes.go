@@ -35,6 +35,8 @@ func (a *API) table() []Route {
 		user  = "/api/v1/users/{username}"
 		toks  = "/api/v1/users/{username}/tokens"
 		tok   = "/api/v1/users/{username}/tokens/{id}"
+		sess  = "/api/v1/users/{username}/sessions"
+		ses   = "/api/v1/users/{username}/sessions/{id}"
 		teams = "/api/v1/teams"
 		team  = "/api/v1/teams/{team}"
 		mems  = "/api/v1/teams/{team}/members"
@@ -68,6 +70,9 @@ func (a *API) table() []Route {
 		{Method: P, Pattern: toks, Summary: "Create an application token (the secret is in this answer only)", Tag: "tokens", Request: apiv1.CreateToken{}, Response: apiv1.Token{}, Status: created, h: a.createToken},
 		{Method: G, Pattern: tok, Summary: "Get an application token (never its secret)", Tag: "tokens", Response: apiv1.Token{}, h: a.getToken},
 		{Method: D, Pattern: tok, Summary: "Revoke an application token", Tag: "tokens", Status: noContent, h: a.deleteToken},
+		{Method: G, Pattern: sess, Summary: "List a user's sessions (refresh tokens of docker login and other clients; never the secret)", Tag: "sessions", Response: apiv1.Page[apiv1.Session]{}, h: a.listSessions},
+		{Method: D, Pattern: sess, Summary: "End every session of a user", Tag: "sessions", Status: noContent, h: a.deleteSessions},
+		{Method: D, Pattern: ses, Summary: "End one session", Tag: "sessions", Status: noContent, h: a.deleteSession},
 
 		{Method: G, Pattern: teams, Summary: "List teams", Tag: "teams", Response: apiv1.Page[apiv1.Team]{}, Paged: true, h: a.listTeams},
 		{Method: P, Pattern: teams, Summary: "Create a team; the caller (or, for admins, owner) becomes its owner", Tag: "teams", Request: apiv1.CreateTeam{}, Response: apiv1.Team{}, Status: created, h: a.createTeam},

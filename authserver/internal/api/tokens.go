@@ -73,6 +73,15 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request, c *caller) err
 		}
 		t.ExpiresAt = req.ExpiresAt.UTC()
 	}
+	if c.p.Method == authn.MethodToken {
+		// A token made with a token is its child: it dies with its parent
+		// and lives no longer than it (a leaked token cannot leave
+		// anything behind that survives its revocation).
+		t.ParentID = c.p.TokenID
+		if pe := c.p.TokenExpiresAt; !pe.IsZero() && (t.ExpiresAt.IsZero() || t.ExpiresAt.After(pe)) {
+			t.ExpiresAt = pe.UTC()
+		}
+	}
 	secret, hash := authn.NewTokenSecret()
 	t.Hash = hash
 	obj := "user/" + u.Username + "/token/" + t.ID

@@ -409,6 +409,9 @@ func OpenStore(ctx context.Context, cfg config.Config) (Store, error) {
 	return nil, fmt.Errorf("--database: unsupported database %q", cfg.Database)
 }
 
+// GeneratePassword returns a generated password as the bootstrap prints.
+func GeneratePassword() string { return service.GeneratePassword() }
+
 // BootstrapAdmin creates the first admin on an empty database (returning
 // the generated secret when password is empty), and the admins team, owned
 // by that admin, that owns namespaces first seen in registry events.

@@ -58,8 +58,10 @@ type Principal struct {
 	// User is set for password and token logins, Robot for robot logins.
 	User  *store.User
 	Robot *store.Robot
-	// TokenID is the application token used, if any.
-	TokenID string
+	// TokenID is the application token used, if any, and TokenExpiresAt
+	// its expiry (zero: never).
+	TokenID        string
+	TokenExpiresAt time.Time
 	// Method is MethodPassword, MethodToken, MethodRobot or MethodAnonymous.
 	Method string
 }
@@ -415,7 +417,9 @@ func (a *Authenticator) token(ctx context.Context, secret, username string) (Pri
 			a.log.WarnContext(ctx, "recording token use failed", "token_id", t.ID, "user", t.Username, "error", err)
 		}
 	}
-	return userPrincipal(u, MethodToken, t.ID), nil
+	p := userPrincipal(u, MethodToken, t.ID)
+	p.TokenExpiresAt = t.ExpiresAt
+	return p, nil
 }
 
 func (a *Authenticator) robotByName(ctx context.Context, name, secret string) (Principal, error) {

@@ -75,7 +75,9 @@ func AsError(err error) *Error {
 			return &Error{Code: t.code, Message: t.msg, Err: err}
 		}
 	}
-	return &Error{Code: apiv1.CodeUnavailable, Message: "the database is unavailable; retry later", Err: err}
+	// Nothing classifies it: a bug, not an outage (the stores classify
+	// theirs as store.ErrUnavailable), so clients must not retry it as one.
+	return &Error{Code: apiv1.CodeInternal, Message: "internal error; it has been logged, report it if it persists", Err: err}
 }
 
 // StoreError names the object in the message of a store error: what (e.g.

@@ -47,6 +47,12 @@ type RefreshToken struct {
 	CredentialAt time.Time
 	CreatedAt    time.Time
 	ExpiresAt    time.Time
+	// ClientID is the client that asked for it (OAuth2 client_id, e.g.
+	// "docker"), Source the address it came from, LastUsedAt when it was
+	// last redeemed (zero: never): what a session listing shows.
+	ClientID   string
+	Source     string
+	LastUsedAt time.Time
 }
 
 // String never prints the hash.
@@ -85,6 +91,8 @@ type TokenStore interface {
 	// DeleteRefreshTokens deletes every token of one subject; deleting none
 	// is not an error.
 	DeleteRefreshTokens(ctx context.Context, subjectKind, subject string) error
+	// TouchRefreshToken records a use of token id at at from source.
+	TouchRefreshToken(ctx context.Context, id string, at time.Time, source string) error
 	// DeleteExpiredRefreshTokens deletes the tokens whose ExpiresAt is
 	// before before and returns how many went.
 	DeleteExpiredRefreshTokens(ctx context.Context, before time.Time) (int, error)

@@ -122,6 +122,9 @@ type Token struct {
 	ExpiresAt  time.Time // zero: never
 	LastUsedAt time.Time // zero: never used
 	CreatedAt  time.Time
+	// ParentID is the token the creator authenticated with, if any:
+	// deleting it deletes this one (written on create only).
+	ParentID string
 }
 
 // Settings is the site-wide singleton.
@@ -230,6 +233,15 @@ type AuditFilter struct {
 type Store interface {
 	Ping(ctx context.Context) error
 	Close() error
+
+	// ListRefreshTokens lists the refresh tokens (sessions) of one subject
+	// (kind "user" or "robot"), newest first, expired ones included.
+	ListRefreshTokens(ctx context.Context, subjectKind, subject string) ([]RefreshToken, error)
+	// DeleteRefreshToken deletes one refresh token of that subject;
+	// ErrNotFound when the subject has no token with that id.
+	DeleteRefreshToken(ctx context.Context, subjectKind, subject, id string) error
+	// DeleteRefreshTokens deletes every refresh token of one subject.
+	DeleteRefreshTokens(ctx context.Context, subjectKind, subject string) error
 
 	// CountUsers counts all users (bootstrap checks for an empty database).
 	CountUsers(ctx context.Context) (int, error)

@@ -350,6 +350,9 @@ func (e *Endpoint) serve(w http.ResponseWriter, r *http.Request, tr *tokenReques
 	switch {
 	case tr.refresh != "":
 		p, rt, rterr = e.redeem(ctx, tr)
+		if rterr == nil {
+			e.touchSession(ctx, rt, e.d.ClientAddr(r))
+		}
 	case tr.hasCreds:
 		p, rterr = e.login(ctx, r, tr)
 	default:
@@ -389,7 +392,7 @@ func (e *Endpoint) serve(w http.ResponseWriter, r *http.Request, tr *tokenReques
 			// The client keeps the secret it already holds; no new row per refresh.
 			resp.RefreshToken = tr.refresh
 		case e.d.Refresh != nil && refreshable(p):
-			secret, err := e.issueRefresh(ctx, p)
+			secret, err := e.issueRefresh(ctx, p, sessionClient(tr.clientID), e.d.ClientAddr(r))
 			if err != nil {
 				e.refuse(w, r, tr, unavailable(fmt.Errorf("store refresh token: %w", err)))
 				return
@@ -434,12 +437,13 @@ func refreshable(p authn.Principal) bool {
 	return p.Method == authn.MethodPassword && p.User != nil || p.Method == authn.MethodRobot && p.Robot != nil
 }
 
-func (e *Endpoint) issueRefresh(ctx context.Context, p authn.Principal) (string, error) {
+func (e *Endpoint) issueRefresh(ctx context.Context, p authn.Principal, clientID, source string) (string, error) {
 	now := e.d.Now()
 	secret, hash := NewRefreshSecret()
 	rt := RefreshToken{
 		ID: authn.NewID(), Hash: hash, SubjectKind: string(p.Subject.Kind), Subject: p.Subject.Name,
 		Service: e.d.Service, CreatedAt: now.UTC(), ExpiresAt: now.Add(e.d.RefreshLifetime).UTC(),
+		ClientID: clientID, Source: source, LastUsedAt: now.UTC(),
 	}
 	switch {
 	case p.User != nil:

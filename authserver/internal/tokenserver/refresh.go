@@ -43,6 +43,8 @@ type RefreshStore interface {
 	// "user" or "robot", subject the username or robot$name); deleting none
 	// is not an error. Called to revoke, e.g. on logout, disable or delete.
 	DeleteRefreshTokens(ctx context.Context, subjectKind, subject string) error
+	// TouchRefreshToken records a use of token id at at from source.
+	TouchRefreshToken(ctx context.Context, id string, at time.Time, source string) error
 }
 
 // NewRefreshSecret returns a new refresh token secret (dmrt_ + 64 hex
@@ -117,6 +119,19 @@ func (s *MemoryRefreshStore) DeleteRefreshTokens(_ context.Context, subjectKind,
 	for h, t := range s.byHash {
 		if t.SubjectKind == subjectKind && t.Subject == subject {
 			delete(s.byHash, h)
+		}
+	}
+	return nil
+}
+
+// TouchRefreshToken implements RefreshStore.
+func (s *MemoryRefreshStore) TouchRefreshToken(_ context.Context, id string, at time.Time, source string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for h, t := range s.byHash {
+		if t.ID == id {
+			t.LastUsedAt, t.Source = at, source
+			s.byHash[h] = t
 		}
 	}
 	return nil

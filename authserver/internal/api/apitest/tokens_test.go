@@ -146,6 +146,34 @@ func TestTokens(t *testing.T) {
 			}
 		})
 
+		t.Run("children die with their parent", func(t *testing.T) {
+			// Issue 8: a token made with a token is its child — revoking a
+			// leaked token revokes what it made; and it lives no longer.
+			ola := e.newUser(t, "ola")
+			child, err := ola.C.CreateToken(ctx, "ola", apiv1.CreateToken{Name: "child"})
+			ok(t, err)
+			grandchild, err := e.client(t, client.WithToken(child.Secret)).CreateToken(ctx, "ola", apiv1.CreateToken{Name: "grandchild"})
+			ok(t, err)
+			byPassword, err := ola.Basic.CreateToken(ctx, "ola", apiv1.CreateToken{Name: "by-password"})
+			ok(t, err)
+			ok(t, ola.Basic.DeleteToken(ctx, "ola", ola.Token.ID))
+			for _, s := range []string{child.Secret, grandchild.Secret} {
+				_, err = e.client(t, client.WithToken(s)).Me(ctx)
+				wantErr(t, err, 401, "")
+			}
+			_, err = e.client(t, client.WithToken(byPassword.Secret)).Me(ctx)
+			ok(t, err)
+
+			soon := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+			parent, err := ola.Basic.CreateToken(ctx, "ola", apiv1.CreateToken{Name: "expiring", ExpiresAt: &soon})
+			ok(t, err)
+			later, err := e.client(t, client.WithToken(parent.Secret)).CreateToken(ctx, "ola", apiv1.CreateToken{Name: "forever"})
+			ok(t, err)
+			if later.ExpiresAt == nil || later.ExpiresAt.After(soon) {
+				t.Errorf("a child of a token expiring at %s expires at %v", soon, later.ExpiresAt)
+			}
+		})
+
 		t.Run("robots have no tokens", func(t *testing.T) {
 			_, err := e.admin.CreateTeam(ctx, apiv1.CreateTeam{Name: "tokteam", Owner: "mia"})
 			ok(t, err)

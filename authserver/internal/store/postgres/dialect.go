@@ -282,6 +282,11 @@ func mapErr(err error) error {
 		}
 		return err
 	}
+	// A closed pool (puddle's unexported-by-pgx ErrClosedPool) is a store
+	// that is down, not a bug.
+	if strings.Contains(err.Error(), "closed pool") {
+		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+	}
 	var ce *pgconn.ConnectError
 	var ne net.Error
 	if errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -232,7 +233,10 @@ func mapErr(err error) error {
 			return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
 		}
 	}
-	if errors.Is(err, sql.ErrConnDone) {
+	// database/sql does not export its "database is closed" and "statement
+	// is closed" errors: a closed store is down, not a bug.
+	if msg := err.Error(); errors.Is(err, sql.ErrConnDone) ||
+		strings.Contains(msg, "sql: database is closed") || strings.Contains(msg, "sql: statement is closed") {
 		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
 	}
 	return err

@@ -76,12 +76,13 @@ func (s *Store) DeleteKey(ctx context.Context, kid string) error {
 	})
 }
 
-const refreshCols = `id, hash, subject_kind, subject, service, credential_at, created_at, expires_at`
+const refreshCols = `id, hash, subject_kind, subject, service, credential_at, created_at, expires_at, client_id, source, last_used_at`
 
 func scanRefreshToken(scan func(...any) error) (store.RefreshToken, error) {
 	var rt store.RefreshToken
 	err := scan(&rt.ID, &rt.Hash, &rt.SubjectKind, &rt.Subject, &rt.Service,
-		tsScan(&rt.CredentialAt), tsScan(&rt.CreatedAt), tsScan(&rt.ExpiresAt))
+		tsScan(&rt.CredentialAt), tsScan(&rt.CreatedAt), tsScan(&rt.ExpiresAt),
+		&rt.ClientID, &rt.Source, tsScan(&rt.LastUsedAt))
 	return rt, err
 }
 
@@ -106,9 +107,10 @@ func (s *Store) CreateRefreshToken(ctx context.Context, rt store.RefreshToken) e
 		if err := mustExist(t, rt.SubjectKind, q, rt.Subject); err != nil {
 			return fmt.Errorf("refresh token %q: %w", rt.ID, err)
 		}
-		if _, err := t.exec(`INSERT INTO refresh_tokens (`+refreshCols+`, `+col+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		if _, err := t.exec(`INSERT INTO refresh_tokens (`+refreshCols+`, `+col+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			rt.ID, rt.Hash, rt.SubjectKind, rt.Subject, rt.Service,
-			ts(rt.CredentialAt), ts(rt.CreatedAt), ts(rt.ExpiresAt), rt.Subject); err != nil {
+			ts(rt.CredentialAt), ts(rt.CreatedAt), ts(rt.ExpiresAt),
+			rt.ClientID, rt.Source, ts(rt.LastUsedAt), rt.Subject); err != nil {
 			return fmt.Errorf("refresh token %q: %w", rt.ID, err)
 		}
 		return nil
@@ -143,6 +145,42 @@ func (s *Store) DeleteRefreshTokens(ctx context.Context, subjectKind, subject st
 		if _, err := t.exec(`DELETE FROM refresh_tokens WHERE subject_kind = ? AND subject = ?`,
 			subjectKind, subject); err != nil {
 			return fmt.Errorf("refresh tokens of %s %q: %w", subjectKind, subject, err)
+		}
+		return nil
+	})
+}
+
+// ListRefreshTokens lists one subject's refresh tokens, newest first.
+func (s *Store) ListRefreshTokens(ctx context.Context, subjectKind, subject string) ([]store.RefreshToken, error) {
+	var out []store.RefreshToken
+	err := s.read(ctx, func(t *dbtx) error {
+		out = nil
+		return t.query(`SELECT `+refreshCols+` FROM refresh_tokens WHERE subject_kind = ? AND subject = ?
+			ORDER BY created_at DESC, id`, []any{subjectKind, subject}, func(scan func(...any) error) error {
+			rt, err := scanRefreshToken(scan)
+			out = append(out, rt)
+			return err
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("refresh tokens of %s %q: %w", subjectKind, subject, err)
+	}
+	return out, nil
+}
+
+// DeleteRefreshToken deletes one refresh token of one subject.
+func (s *Store) DeleteRefreshToken(ctx context.Context, subjectKind, subject, id string) error {
+	return s.write(ctx, func(t *dbtx) error {
+		return t.execFound(fmt.Sprintf("session %q", id),
+			`DELETE FROM refresh_tokens WHERE id = ? AND subject_kind = ? AND subject = ?`, id, subjectKind, subject)
+	})
+}
+
+// TouchRefreshToken records a use of a refresh token.
+func (s *Store) TouchRefreshToken(ctx context.Context, id string, at time.Time, source string) error {
+	return s.write(ctx, func(t *dbtx) error {
+		if _, err := t.exec(`UPDATE refresh_tokens SET last_used_at = ?, source = ? WHERE id = ?`, ts(at), source, id); err != nil {
+			return fmt.Errorf("refresh token %q: %w", id, err)
 		}
 		return nil
 	})

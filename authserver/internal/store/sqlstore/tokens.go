@@ -25,8 +25,8 @@ func (s *Store) CreateToken(ctx context.Context, tk store.Token) error {
 		if err := userExists(t, tk.Username); err != nil {
 			return fmt.Errorf("token %q: %w", tk.Name, err)
 		}
-		if _, err := t.exec(`INSERT INTO tokens (`+tokenCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			tk.ID, tk.Username, tk.Name, tk.Hash, ts(tk.ExpiresAt), ts(tk.LastUsedAt), ts(tk.CreatedAt)); err != nil {
+		if _, err := t.exec(`INSERT INTO tokens (`+tokenCols+`, parent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			tk.ID, tk.Username, tk.Name, tk.Hash, ts(tk.ExpiresAt), ts(tk.LastUsedAt), ts(tk.CreatedAt), nullStr(tk.ParentID)); err != nil {
 			return fmt.Errorf("user %q token %q: %w", tk.Username, tk.Name, err)
 		}
 		return nil
