@@ -14,6 +14,7 @@ const (
 	read      = "a read"
 	teamText  = "a team's description is in no cache; roles come from memberships"
 	perLogin  = "read on every login: robots' secrets and application tokens are not cached"
+	perRedeem = "refresh tokens (sessions) are read on every redeem, never cached"
 	notCached = "repositories, tags and the audit are in no cache"
 )
 
@@ -32,6 +33,8 @@ var passThrough = map[string]string{
 	"UpdateTeam": teamText,
 
 	"SetRobotSecret": perLogin, "CreateToken": perLogin, "TouchToken": perLogin, "DeleteToken": perLogin,
+
+	"ListRefreshTokens": read, "DeleteRefreshToken": perRedeem, "DeleteRefreshTokens": perRedeem,
 
 	"PutTag": notCached, "UpdateRepository": notCached, "DeleteRepository": notCached,
 	"DeleteTag": notCached, "AppendAudit": notCached,
