@@ -16,6 +16,7 @@ const (
 	perLogin  = "read on every login: robots' secrets and application tokens are not cached"
 	perRedeem = "refresh tokens (sessions) are read on every redeem, never cached"
 	notCached = "repositories, tags and the audit are in no cache"
+	perUse    = "refresh tokens are read from the store on every use, never cached"
 )
 
 // passThrough are the methods of store.Store that cacheNotifier passes
@@ -29,6 +30,7 @@ var passThrough = map[string]string{
 	"NamespaceAccess": read, "RolesByNamespace": read, "GetRobot": read, "GetRobotBySecretHash": read,
 	"ListRobots": read, "GetTokenByHash": read, "ListTokens": read, "GetSettings": read,
 	"GetRepository": read, "ListRepositories": read, "GetTag": read, "ListTags": read, "ListAudit": read,
+	"ListRefreshTokens": read,
 
 	"UpdateTeam": teamText,
 
@@ -38,6 +40,8 @@ var passThrough = map[string]string{
 
 	"PutTag": notCached, "UpdateRepository": notCached, "DeleteRepository": notCached,
 	"DeleteTag": notCached, "AppendAudit": notCached,
+
+	"DeleteRefreshToken": perUse, "DeleteRefreshTokens": perUse,
 }
 
 // TestCacheNotifierWrapsEveryWrite: every method of store.Store is either
