@@ -14,7 +14,6 @@ const (
 	read      = "a read"
 	teamText  = "a team's description is in no cache; roles come from memberships"
 	perLogin  = "read on every login: robots' secrets and application tokens are not cached"
-	perRedeem = "refresh tokens (sessions) are read on every redeem, never cached"
 	notCached = "repositories, tags and the audit are in no cache"
 	perUse    = "refresh tokens are read from the store on every use, never cached"
 )
@@ -35,8 +34,6 @@ var passThrough = map[string]string{
 	"UpdateTeam": teamText,
 
 	"SetRobotSecret": perLogin, "CreateToken": perLogin, "TouchToken": perLogin, "DeleteToken": perLogin,
-
-	"ListRefreshTokens": read, "DeleteRefreshToken": perRedeem, "DeleteRefreshTokens": perRedeem,
 
 	"PutTag": notCached, "UpdateRepository": notCached, "DeleteRepository": notCached,
 	"DeleteTag": notCached, "AppendAudit": notCached,
