@@ -15,6 +15,9 @@ const (
 	teamText  = "a team's description is in no cache; roles come from memberships"
 	perLogin  = "read on every login: robots' secrets and application tokens are not cached"
 	notCached = "repositories, tags and the audit are in no cache"
+	// perRefresh: sessions (refresh tokens) are read from the store on
+	// every redeem.
+	perRefresh = "read on every refresh: refresh tokens (sessions) are not cached"
 )
 
 // passThrough are the methods of store.Store that cacheNotifier passes
@@ -32,6 +35,8 @@ var passThrough = map[string]string{
 	"UpdateTeam": teamText,
 
 	"SetRobotSecret": perLogin, "CreateToken": perLogin, "TouchToken": perLogin, "DeleteToken": perLogin,
+
+	"ListRefreshTokens": read, "DeleteRefreshToken": perRefresh, "DeleteRefreshTokens": perRefresh,
 
 	"PutTag": notCached, "UpdateRepository": notCached, "DeleteRepository": notCached,
 	"DeleteTag": notCached, "AppendAudit": notCached,
