@@ -86,6 +86,7 @@ var errorTable = []struct {
 }{
 	{store.ErrLastOwner, http.StatusConflict, codeConflict, "a team must keep at least one owner: make another member owner first"},
 	{store.ErrLastAdmin, http.StatusConflict, codeConflict, "at least one enabled admin must remain: make another user admin first"},
+	{store.ErrProtected, http.StatusConflict, codeConflict, "this team owns the namespaces registry pushes create and cannot be deleted; change its members instead"},
 	{store.ErrNotFound, http.StatusNotFound, codeNotFound, "not found"},
 	{store.ErrConflict, http.StatusConflict, codeConflict, "conflicts with an existing object or is still in use"},
 	{store.ErrUnavailable, http.StatusServiceUnavailable, codeUnavailable, "the database is unavailable; retry later"},
@@ -125,7 +126,7 @@ func storeErr(err error, what, onConflict string) error {
 	}
 	e := toError(err)
 	switch {
-	case errors.Is(err, store.ErrLastOwner), errors.Is(err, store.ErrLastAdmin):
+	case errors.Is(err, store.ErrLastOwner), errors.Is(err, store.ErrLastAdmin), errors.Is(err, store.ErrProtected):
 		// The table's message is already specific.
 	case e.Code == codeNotFound && what != "":
 		e = &Error{Status: e.Status, Code: e.Code, Message: what + " not found", cause: err}

@@ -147,10 +147,6 @@ func (a *API) deleteTeam(w http.ResponseWriter, r *http.Request, c *caller) erro
 	if !c.isAdmin() && role != rbac.RoleOwner {
 		return a.deny(r, c, "team.delete", obj, forbidden("only owners of team %q and admins may delete it", t.Name))
 	}
-	if t.Name == rbac.AdminsTeam {
-		return a.deny(r, c, "team.delete", obj, &Error{Status: http.StatusConflict, Code: codeConflict,
-			Message: "team \"" + t.Name + "\" owns the namespaces registry pushes create and cannot be deleted; change its members instead"})
-	}
 	if err := a.st.DeleteTeam(r.Context(), t.Name); err != nil {
 		return a.failed(r, c, "team.delete", obj, storeErr(err, "team \""+t.Name+"\"",
 			"team \""+t.Name+"\" still owns namespaces; delete them or move them to another team first"))
