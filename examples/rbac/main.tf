@@ -93,3 +93,11 @@ resource "dockmaster_robot_account" "ci" {
     { namespace = dockmaster_namespace.payments.name, role = "contributor" },
   ]
 }
+
+# Optional: an application token for one of the users (var.application_token_user).
+resource "dockmaster_application_token" "this" {
+  count = var.application_token_user == null ? 0 : 1
+
+  username = dockmaster_user.this[var.application_token_user].username
+  name     = "laptop"
+}

@@ -35,7 +35,8 @@ type env struct {
 	name     string // the stack's name prefix
 	port     int    // the LB's port on 127.0.0.1
 	images   map[string]string
-	tfrc     string // TF_CLI_CONFIG_FILE with the provider mirror
+	tfrc     string // TF_CLI_CONFIG_FILE with the kreuzwerker/docker mirror
+	rbacTfrc string // TF_CLI_CONFIG_FILE with the dockmaster/dockmaster provider built from this tree
 	crane    string
 	dockerCf string // DOCKER_CONFIG of the run (never the user's)
 	tlsDir   string
@@ -171,52 +172,51 @@ func craneTool(logf func(string, ...any)) (string, error) {
 	return registryproc.Tool("crane", registryproc.CranePkg, registryproc.CraneVersion, logf)
 }
 
-// prepare builds (or finds cached) the images, the provider mirror and crane
-// at once: on a cold machine debootstrap waits on the network while the
-// provider compiles.
+// prepare builds (or finds cached) the images, the kreuzwerker/docker
+// mirror, crane and our own provider at once: on a cold machine debootstrap
+// waits on the network while the providers compile.
 func (e *env) prepare(ctx context.Context, tb testing.TB) {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(ctx, 25*time.Minute)
 	defer cancel()
+	steps := []struct {
+		what string
+		run  func() error
+	}{
+		{"images (make images)", func() (err error) { e.images, err = buildImages(ctx, e.root); return err }},
+		{"provider mirror", func() (err error) { e.tfrc, err = providerMirror(ctx, e.root); return err }},
+		{"crane", func() (err error) { e.crane, err = craneTool(tb.Logf); return err }},
+		{"dockmaster provider (go build)", func() (err error) { e.rbacTfrc, err = buildProvider(ctx, e.root, e.work); return err }},
+	}
 	var wg sync.WaitGroup
-	errs := make([]error, 3)
-	took := make([]time.Duration, 3)
-	wg.Add(3)
-	go func() {
-		defer wg.Done()
-		start := time.Now()
-		e.images, errs[0] = buildImages(ctx, e.root)
-		took[0] = time.Since(start)
-	}()
-	go func() {
-		defer wg.Done()
-		start := time.Now()
-		e.tfrc, errs[1] = providerMirror(ctx, e.root)
-		took[1] = time.Since(start)
-	}()
-	go func() {
-		defer wg.Done()
-		start := time.Now()
-		e.crane, errs[2] = craneTool(tb.Logf)
-		took[2] = time.Since(start)
-	}()
+	errs := make([]error, len(steps))
+	took := make([]time.Duration, len(steps))
+	for i, s := range steps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			errs[i] = s.run()
+			took[i] = time.Since(start)
+		}()
+	}
 	wg.Wait()
-	for i, what := range []string{"images (make images)", "provider mirror", "crane"} {
+	for i, s := range steps {
 		d := took[i].Round(100 * time.Millisecond)
-		e.timings = append(e.timings, timing{what, d})
-		tb.Logf("TIMING %-34s %s", what, d)
+		e.timings = append(e.timings, timing{s.what, d})
+		tb.Logf("TIMING %-34s %s", s.what, d)
 	}
 	if err := errors.Join(errs...); err != nil {
 		tb.Fatal(err)
 	}
 }
 
-// copyTree copies the modules and the example into dst with the same
-// relative layout, so the example's ../../../modules sources resolve and
-// the run's state never mixes with a user's `make stack`.
+// copyTree copies the modules, the stack example and examples/rbac into dst
+// with the same relative layout, so the example's ../../../modules sources
+// resolve and the run's state never mixes with a user's `make stack`.
 func copyTree(tb testing.TB, root, dst string) string {
 	tb.Helper()
-	for _, rel := range []string{"modules", filepath.Join("examples", "stacks", "local")} {
+	for _, rel := range []string{"modules", filepath.Join("examples", "stacks", "local"), filepath.Join("examples", "rbac")} {
 		src := filepath.Join(root, rel)
 		err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
@@ -224,7 +224,7 @@ func copyTree(tb testing.TB, root, dst string) string {
 			}
 			r, _ := filepath.Rel(src, p)
 			base := d.Name()
-			if d.IsDir() && (base == ".terraform" || base == ".tls") {
+			if d.IsDir() && (base == ".terraform" || base == ".tls" || base == ".rbac") {
 				return filepath.SkipDir
 			}
 			if strings.HasPrefix(base, "terraform.tfstate") || base == ".terraform.lock.hcl" || strings.HasSuffix(base, ".auto.tfvars.json") {

@@ -44,10 +44,10 @@ func (l *loadResult) totals() (ops, fails int) {
 
 // runLoad drives token requests, pulls and pushes from several clients (each
 // its own connections) for dur, pacing each client so the shared machine
-// keeps breathing, and checks every token against the RBAC: bob (viewer)
-// gets pull only, alice (contributor) never delete, anonymous nothing on the
-// private namespace.
-func runLoad(ctx context.Context, tb testing.TB, e *env, fx rbac, workers int, dur time.Duration) *loadResult {
+// keeps breathing, and checks every token against the RBAC of examples/rbac:
+// the viewer gets pull only, the contributor never delete, anonymous nothing
+// on the private namespace.
+func runLoad(ctx context.Context, tb testing.TB, e *env, fx *rbac, workers int, dur time.Duration) *loadResult {
 	tb.Helper()
 	res := &loadResult{ops: map[string]int{}, failures: map[string]int{}}
 	ns := fx.namespace
@@ -65,18 +65,18 @@ func runLoad(ctx context.Context, tb testing.TB, e *env, fx rbac, workers int, d
 				}
 				switch (i + w) % 5 {
 				case 0:
-					_, acc, err := rc.token(ctx, fx.bob.user, fx.bob.pass, "repository:"+base+":pull,push,delete")
+					_, acc, err := rc.token(ctx, fx.viewer.user, fx.viewer.pass, "repository:"+base+":pull,push,delete")
 					if err == nil && !slices.Equal(granted(acc, base), []string{"pull"}) {
-						res.overGrant(fmt.Sprintf("bob (viewer) got %v on %s", granted(acc, base), base))
+						res.overGrant(fmt.Sprintf("viewer %s got %v on %s", fx.viewer.user, granted(acc, base), base))
 					}
 					res.note("token", err)
 				case 1:
-					_, acc, err := rc.token(ctx, fx.alice.user, fx.alice.pass, "repository:"+base+":pull,push,delete")
+					_, acc, err := rc.token(ctx, fx.contributor.user, fx.contributor.pass, "repository:"+base+":pull,push,delete")
 					if g := granted(acc, base); err == nil && !slices.Equal(g, []string{"pull", "push"}) {
 						if slices.Contains(g, "delete") || len(g) > 2 {
-							res.overGrant(fmt.Sprintf("alice (contributor) got %v on %s", g, base))
+							res.overGrant(fmt.Sprintf("contributor %s got %v on %s", fx.contributor.user, g, base))
 						} else {
-							err = fmt.Errorf("alice got %v, want [pull push]", g)
+							err = fmt.Errorf("contributor %s got %v, want [pull push]", fx.contributor.user, g)
 						}
 					}
 					res.note("token", err)
@@ -87,7 +87,7 @@ func runLoad(ctx context.Context, tb testing.TB, e *env, fx rbac, workers int, d
 					}
 					res.note("token", err)
 				case 3:
-					tok, _, err := rc.token(ctx, fx.alice.user, fx.alice.pass, "repository:"+base+":pull")
+					tok, _, err := rc.token(ctx, fx.contributor.user, fx.contributor.pass, "repository:"+base+":pull")
 					if err == nil {
 						_, err = rc.pull(ctx, tok, base, "1")
 					}
@@ -95,7 +95,7 @@ func runLoad(ctx context.Context, tb testing.TB, e *env, fx rbac, workers int, d
 				case 4:
 					repo := fmt.Sprintf("%s/load-%d", ns, w)
 					tag := fmt.Sprintf("t%d", i)
-					tok, _, err := rc.token(ctx, fx.alice.user, fx.alice.pass, "repository:"+repo+":pull,push")
+					tok, _, err := rc.token(ctx, fx.contributor.user, fx.contributor.pass, "repository:"+repo+":pull,push")
 					var d string
 					if err == nil {
 						d, err = rc.pushImage(ctx, tok, repo, tag, []byte(fmt.Sprintf("load %d %d %d\n", w, i, time.Now().UnixNano())))

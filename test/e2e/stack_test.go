@@ -138,26 +138,28 @@ func TestStack(t *testing.T) {
 		t.Fatalf("the auth cluster is not ready through the LB: %v", err)
 	}
 
-	fx := applyRBAC(ctx, t, e.publicURL(), admin, hc)
+	// RBAC as code on top: examples/rbac through our provider.
+	fx := e.applyRBAC(ctx, t, provider, hc)
 	api := fx.adminClient
 	img := e.registry() + "/" + fx.namespace + "/hello"
 
 	t.Run("2_docker_login_push_pull", func(t *testing.T) {
-		e.dockerLogin(ctx, t, fx.alice.user, fx.alice.pass)
+		e.dockerLogin(ctx, t, fx.contributor.user, fx.contributor.pass)
 		e.buildImage(ctx, t, img+":1", "hello from the e2e\n")
 		e.mustDocker(ctx, t, "push", img+":1")
 		e.mustDocker(ctx, t, "rmi", img+":1")
 		e.mustDocker(ctx, t, "pull", img+":1")
 
-		// The application token acts as alice.
+		// The application token examples/rbac made acts as the contributor.
 		e.mustDocker(ctx, t, "logout", e.registry())
-		e.dockerLogin(ctx, t, fx.alice.user, fx.aliceToken)
+		e.dockerLogin(ctx, t, fx.contributor.user, fx.token)
 		e.mustDocker(ctx, t, "tag", img+":1", img+":2")
 		e.mustDocker(ctx, t, "push", img+":2")
 		e.mustDocker(ctx, t, "rmi", img+":2", img+":1")
 		e.mustDocker(ctx, t, "pull", img+":2")
 
-		// crane through the robot.
+		// crane through the robot examples/rbac made: allowed on its
+		// namespace, refused on another.
 		craneEnv := []string{"DOCKER_CONFIG=" + e.dockerCf, "SSL_CERT_FILE=" + filepath.Join(e.tlsDir, "ca.pem")}
 		mustRun(ctx, t, craneEnv, e.crane, "auth", "login", e.registry(), "-u", fx.robot.user, "-p", fx.robot.pass)
 		layer := filepath.Join(e.work, "layer.tar")
@@ -174,14 +176,20 @@ func TestStack(t *testing.T) {
 		if !strings.Contains(out, "pushed by the robot") {
 			t.Errorf("crane export of %s does not hold the layer", robotImg)
 		}
+		elsewhere := e.registry() + "/" + rbacOtherNamespace + "/robot:1"
+		if out, err := run(ctx, t, craneEnv, e.crane, "append", "-f", layer, "-t", elsewhere); err == nil {
+			t.Errorf("the robot pushed to %s, outside its namespace:\n%s", elsewhere, out)
+		} else if lo := strings.ToLower(out); !strings.Contains(lo, "denied") && !strings.Contains(lo, "unauthorized") {
+			t.Errorf("the robot's push to %s failed, but not for want of rights: %v\n%s", elsewhere, err, out)
+		}
 		mustRun(ctx, t, craneEnv, e.crane, "auth", "logout", e.registry())
 	})
 
 	t.Run("3_refusals", func(t *testing.T) {
 		e.mustDocker(ctx, t, "logout", e.registry())
-		e.dockerLogin(ctx, t, fx.bob.user, fx.bob.pass)
-		e.buildImage(ctx, t, img+":bob", "bob was here\n")
-		if out, err := e.docker(ctx, t, "push", img+":bob"); err == nil {
+		e.dockerLogin(ctx, t, fx.viewer.user, fx.viewer.pass)
+		e.buildImage(ctx, t, img+":viewer", "the viewer was here\n")
+		if out, err := e.docker(ctx, t, "push", img+":viewer"); err == nil {
 			t.Errorf("a viewer's docker push succeeded:\n%s", out)
 		} else if !strings.Contains(strings.ToLower(out), "denied") && !strings.Contains(strings.ToLower(out), "unauthorized") {
 			t.Errorf("a viewer's push failed, but not for want of rights:\n%s", out)
@@ -191,7 +199,7 @@ func TestStack(t *testing.T) {
 		if out, err := e.docker(ctx, t, "pull", img+":2"); err == nil {
 			t.Errorf("anonymous pulled a private image:\n%s", out)
 		}
-		if _, err := api.GetTag(ctx, fx.namespace+"/hello", "bob"); !client.IsNotFound(err) {
+		if _, err := api.GetTag(ctx, fx.namespace+"/hello", "viewer"); !client.IsNotFound(err) {
 			t.Errorf("the refused push is known to the API: %v", err)
 		}
 	})
@@ -205,7 +213,7 @@ func TestStack(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				if tg.PushedBy != fx.alice.user {
+				if tg.PushedBy != fx.contributor.user {
 					return fmt.Errorf("pushed_by = %q", tg.PushedBy)
 				}
 				return nil
@@ -223,7 +231,7 @@ func TestStack(t *testing.T) {
 		// Cut event delivery at the LB, push more, and wait for the sync.
 		e.mustDocker(ctx, t, "exec", containers.lb, "touch", "/etc/nginx/events-paused")
 		defer e.mustDocker(ctx, t, "exec", containers.lb, "rm", "-f", "/etc/nginx/events-paused")
-		tok, _, err := rc.token(ctx, fx.alice.user, fx.alice.pass, "repository:"+fx.namespace+"/late:pull,push")
+		tok, _, err := rc.token(ctx, fx.contributor.user, fx.contributor.pass, "repository:"+fx.namespace+"/late:pull,push")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -249,7 +257,7 @@ func TestStack(t *testing.T) {
 	})
 
 	t.Run("5_load_while_replicas_die", func(t *testing.T) {
-		e.mustDocker(ctx, t, "rmi", "-f", img+":bob")
+		e.mustDocker(ctx, t, "rmi", "-f", img+":viewer")
 		type kill struct {
 			at   time.Duration
 			name func() string
@@ -299,7 +307,7 @@ func TestStack(t *testing.T) {
 		}
 		// Everything pushed is pullable (with a replica of each still down).
 		tok := func(repo string) string {
-			tk, _, err := rc.token(ctx, fx.alice.user, fx.alice.pass, "repository:"+repo+":pull")
+			tk, _, err := rc.token(ctx, fx.contributor.user, fx.contributor.pass, "repository:"+repo+":pull")
 			if err != nil {
 				t.Fatalf("token: %v", err)
 			}
@@ -321,7 +329,7 @@ func TestStack(t *testing.T) {
 
 	t.Run("6_key_rotation", func(t *testing.T) {
 		repo := fx.namespace + "/hello"
-		old, _, err := rc.token(ctx, fx.alice.user, fx.alice.pass, "repository:"+repo+":pull")
+		old, _, err := rc.token(ctx, fx.contributor.user, fx.contributor.pass, "repository:"+repo+":pull")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -337,7 +345,7 @@ func TestStack(t *testing.T) {
 		// the registries pick it up (dmhelper) within a few seconds.
 		var lastKID string
 		if err := eventually(ctx, time.Minute, 500*time.Millisecond, func() error {
-			tk, _, err := rc.token(ctx, fx.alice.user, fx.alice.pass, "repository:"+repo+":pull")
+			tk, _, err := rc.token(ctx, fx.contributor.user, fx.contributor.pass, "repository:"+repo+":pull")
 			if err != nil {
 				return err
 			}
@@ -379,6 +387,9 @@ func TestStack(t *testing.T) {
 			t.Errorf("terraform plan -detailed-exitcode = %d (%v), want 0 (no changes)", code, err)
 		}
 	})
+
+	// The RBAC root first (a no-change plan, then destroy), then the stack.
+	e.destroyRBAC(ctx, t, fx)
 
 	start = time.Now()
 	if _, err := terraform.DestroyE(t, opts); err != nil {

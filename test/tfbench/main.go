@@ -31,7 +31,7 @@ import (
 
 func main() {
 	scales := flag.String("scales", "1,4", "comma-separated multiples of the base set (50 teams, 200 namespaces, 500 grants, 50 robots)")
-	parallelism := flag.Int("parallelism", 10, "terraform -parallelism")
+	parallelism := flag.Int("parallelism", 32, "terraform -parallelism")
 	flag.Parse()
 	if err := run(*scales, *parallelism); err != nil {
 		fmt.Fprintln(os.Stderr, "tfbench:", err)
@@ -42,6 +42,7 @@ func main() {
 type figures struct {
 	scale, resources     int
 	apply, plan          time.Duration
+	planNoRefresh        time.Duration
 	planRequests         int
 	planReqsPerResource  float64
 	applyRequests        int
@@ -96,12 +97,13 @@ func run(scalesFlag string, parallelism int) error {
 		logf("scale %d done", scale)
 	}
 	fmt.Printf("Terraform provider, terraform %s, -parallelism=%d, dockmaster serve on SQLite, loopback\n\n", tfVersion(tfBin), parallelism)
-	fmt.Println("| set | resources | apply (create) | no-change plan | API requests in that plan | per resource |")
-	fmt.Println("|---|---|---|---|---|---|")
+	fmt.Println("| set | resources | apply (create) | no-change plan | same, -refresh=false (terraform alone) | API requests in the plan | per resource |")
+	fmt.Println("|---|---|---|---|---|---|---|")
 	for _, f := range all {
-		fmt.Printf("| %dx (%d teams, %d namespaces, %d grants, %d robots) | %d | %s | %s | %d | %.2f |\n",
+		fmt.Printf("| %dx (%d teams, %d namespaces, %d grants, %d robots) | %d | %s | %s | %s | %d | %.2f |\n",
 			f.scale, 50*f.scale, 200*f.scale, 500*f.scale, 50*f.scale, f.resources,
-			f.apply.Round(100*time.Millisecond), f.plan.Round(100*time.Millisecond), f.planRequests, f.planReqsPerResource)
+			f.apply.Round(100*time.Millisecond), f.plan.Round(100*time.Millisecond), f.planNoRefresh.Round(100*time.Millisecond),
+			f.planRequests, f.planReqsPerResource)
 	}
 	if len(all) > 1 {
 		a, b := all[0], all[len(all)-1]
@@ -165,6 +167,10 @@ func measure(tfBin, dmBin, cliCfg, dir string, scale, parallelism int) (figures,
 	}
 	r2, err := requests(srv.Listen)
 	if err != nil {
+		return fig, err
+	}
+	// Terraform's own floor: the same plan without refreshing (no API call).
+	if fig.planNoRefresh, err = tf("plan", "-refresh=false", "-detailed-exitcode", "-input=false", "-no-color", par); err != nil {
 		return fig, err
 	}
 	fig.applyRequests, fig.planRequests = r1-r0, r2-r1

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
+	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 )
 
@@ -42,7 +43,7 @@ func canManageNamespace(c *caller, role rbac.Role) bool {
 // namespaceFor loads a namespace the caller may see; an invisible one is
 // reported exactly like a missing one.
 func (a *API) namespaceFor(ctx context.Context, c *caller, name string) (store.Namespace, rbac.Role, error) {
-	if err := pathName("namespace", name); err != nil {
+	if err := service.PathName("namespace", name); err != nil {
 		return store.Namespace{}, "", err
 	}
 	ns, err := a.st.GetNamespace(ctx, name)
@@ -61,14 +62,7 @@ func (a *API) namespaceFor(ctx context.Context, c *caller, name string) (store.N
 
 // teamRole is a user's role in a team (RoleNone when not a member).
 func (a *API) teamRole(ctx context.Context, team, username string) (rbac.Role, error) {
-	m, err := a.st.GetMember(ctx, team, username)
-	if errors.Is(err, store.ErrNotFound) {
-		return rbac.RoleNone, nil
-	}
-	if err != nil {
-		return rbac.RoleNone, err
-	}
-	return m.Role, nil
+	return a.svc.TeamRole(ctx, team, username)
 }
 
 // decider answers rbac.Decide for repositories, caching namespace facts for

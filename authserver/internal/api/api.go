@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
+	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 )
 
@@ -22,7 +23,7 @@ type Deps struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// BcryptCost hashes new passwords; 0 means 10.
+	// BcryptCost hashes new passwords; 0 means authn.MinBcryptCost.
 	BcryptCost int
 	// ClientAddr returns the caller's address (the server resolves trusted
 	// proxies); nil means the host of RemoteAddr.
@@ -46,6 +47,7 @@ type API struct {
 	clientAddr func(*http.Request) string
 	publicURL  string
 	reg        Registry
+	svc        *service.Service
 	routes     []Route
 	probe      *http.ServeMux // the same patterns, to tell 404 from 405
 	openapi    []byte
@@ -64,11 +66,12 @@ func New(d Deps) *API {
 		a.now = time.Now
 	}
 	if a.cost == 0 {
-		a.cost = 10
+		a.cost = authn.MinBcryptCost
 	}
 	if a.clientAddr == nil {
 		a.clientAddr = remoteHost
 	}
+	a.svc = service.New(service.Deps{Store: a.st, Logger: a.log, Now: a.now, BcryptCost: a.cost})
 	a.routes = a.table()
 	a.probe = http.NewServeMux()
 	for _, rt := range a.routes {

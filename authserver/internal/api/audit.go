@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
@@ -14,7 +15,7 @@ import (
 func detailf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 
 func (a *API) listAudit(w http.ResponseWriter, r *http.Request, c *caller) error {
-	if !c.isAdmin() {
+	if !rbac.CanReadAudit(c.p.Subject) {
 		return a.deny(r, c, "audit.read", "audit", forbidden("only admins read the audit log"))
 	}
 	if err := checkQuery(r.URL.RawQuery); err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
+	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 )
 
@@ -17,6 +18,9 @@ type caller struct {
 }
 
 func (c *caller) name() string { return c.p.Subject.Name }
+
+// actor is the caller as the use cases see it.
+func (c *caller) actor() service.Actor { return service.Actor{Principal: c.p, Source: c.src} }
 
 // isUser: a person (or bot user), not a robot.
 func (c *caller) isUser() bool { return c.p.Subject.Kind == rbac.UserKind }

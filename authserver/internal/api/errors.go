@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -9,8 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/dockmaster/dockmaster/authserver/internal/authn"
-	"github.com/dockmaster/dockmaster/authserver/internal/store"
+	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
@@ -75,29 +73,24 @@ var errUnauthenticated = &Error{
 	Message: "authentication required: send valid Basic credentials or a Bearer application token",
 }
 
-// errorTable maps sentinel errors to what the client sees. The first match
-// wins, so specific sentinels come before general ones. msg is used when the
-// caller supplied no object-specific message.
-var errorTable = []struct {
-	target error
-	status int
-	code   string
-	msg    string
-}{
-	{store.ErrLastOwner, http.StatusConflict, codeConflict, "a team must keep at least one owner: make another member owner first"},
-	{store.ErrLastAdmin, http.StatusConflict, codeConflict, "at least one enabled admin must remain: make another user admin first"},
-	{store.ErrProtected, http.StatusConflict, codeConflict, "this team owns the namespaces registry pushes create and cannot be deleted; change its members instead"},
-	{store.ErrNotFound, http.StatusNotFound, codeNotFound, "not found"},
-	{store.ErrConflict, http.StatusConflict, codeConflict, "conflicts with an existing object or is still in use"},
-	{store.ErrUnavailable, http.StatusServiceUnavailable, codeUnavailable, "the database is unavailable; retry later"},
-	{authn.ErrBadCredentials, http.StatusUnauthorized, codeUnauthenticated, errUnauthenticated.Message},
-	{context.DeadlineExceeded, http.StatusServiceUnavailable, codeUnavailable, "the request timed out; retry later"},
-	{context.Canceled, http.StatusServiceUnavailable, codeUnavailable, "the request was canceled"},
+// statusOf is the HTTP status of each error code: the one place codes
+// become statuses.
+var statusOf = map[string]int{
+	codeInvalid:         http.StatusBadRequest,
+	codeUnauthenticated: http.StatusUnauthorized,
+	codeForbidden:       http.StatusForbidden,
+	codeNotFound:        http.StatusNotFound,
+	codeConflict:        http.StatusConflict,
+	codeTooLarge:        http.StatusRequestEntityTooLarge,
+	codeTooMany:         http.StatusTooManyRequests,
+	codeUnavailable:     http.StatusServiceUnavailable,
+	codeInternal:        http.StatusInternalServerError,
 }
 
-// toError turns any error into an *Error. An error nothing classifies is a
-// bug, not an outage: 500 internal, its cause logged and never sent. The
-// stores classify their outages (store.ErrUnavailable: 503, retry).
+// toError turns any error into an *Error: the API's own as they are, a
+// too-large body as 413, and everything else through the service's domain
+// errors (store sentinels included; an error nothing classifies is a bug,
+// not an outage: 500 internal, its cause logged and never sent).
 func toError(err error) *Error {
 	var ae *Error
 	if errors.As(err, &ae) {
@@ -108,34 +101,17 @@ func toError(err error) *Error {
 		return &Error{Status: http.StatusRequestEntityTooLarge, Code: codeTooLarge,
 			Message: fmt.Sprintf("request body larger than %d bytes", mbe.Limit), cause: err}
 	}
-	for _, t := range errorTable {
-		if errors.Is(err, t.target) {
-			return &Error{Status: t.status, Code: t.code, Message: t.msg, cause: err}
-		}
+	se := service.AsError(err)
+	status, ok := statusOf[se.Code]
+	if !ok {
+		status = http.StatusInternalServerError
 	}
-	return &Error{Status: http.StatusInternalServerError, Code: codeInternal,
-		Message: "internal error; it has been logged, report it if it persists", cause: err}
+	return &Error{Status: status, Code: se.Code, Message: se.Message, Field: se.Field, cause: err}
 }
 
-// storeErr names the object in the message of a store error: what (e.g.
-// `team "devs"`) is prefixed for not-found and conflict errors; onConflict,
-// when not empty, replaces the generic conflict message.
+// storeErr is service.StoreError: the store error with the object named.
 func storeErr(err error, what, onConflict string) error {
-	if err == nil {
-		return nil
-	}
-	e := toError(err)
-	switch {
-	case errors.Is(err, store.ErrLastOwner), errors.Is(err, store.ErrLastAdmin), errors.Is(err, store.ErrProtected):
-		// The table's message is already specific.
-	case e.Code == codeNotFound && what != "":
-		e = &Error{Status: e.Status, Code: e.Code, Message: what + " not found", cause: err}
-	case e.Code == codeConflict && onConflict != "":
-		e = &Error{Status: e.Status, Code: e.Code, Message: onConflict, cause: err}
-	case e.Code == codeConflict && what != "":
-		e = &Error{Status: e.Status, Code: e.Code, Message: what + " " + e.Message, cause: err}
-	}
-	return e
+	return service.StoreError(err, what, onConflict)
 }
 
 // writeError sends err as a apiv1.Error body and logs what the client does

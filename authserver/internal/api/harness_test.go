@@ -15,6 +15,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/api"
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
+	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlite"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
@@ -65,7 +66,7 @@ func newHarnessWith(t testing.TB, reg api.Registry) *harness {
 func newHarnessOn(t testing.TB, st store.Store, reg api.Registry) *harness {
 	t.Helper()
 	ctx := context.Background()
-	secret, err := api.BootstrapAdmin(ctx, st, "admin", "", 10)
+	secret, err := service.BootstrapAdmin(ctx, st, "admin", "", 10)
 	if err != nil {
 		t.Fatalf("bootstrap: %v", err)
 	}

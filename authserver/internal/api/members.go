@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
+	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
@@ -17,13 +18,13 @@ func (a *API) membersOf(r *http.Request, c *caller) (store.Team, rbac.Role, erro
 	if err != nil {
 		return t, role, err
 	}
-	if !c.isAdmin() && role == rbac.RoleNone {
+	if !rbac.CanSeeTeamMembers(c.p.Subject, role) {
 		return t, role, notFound("team %q has no members you may see", t.Name)
 	}
 	return t, role, nil
 }
 
-func mayManageMembers(c *caller, role rbac.Role) bool { return c.isAdmin() || role == rbac.RoleOwner }
+func mayManageMembers(c *caller, role rbac.Role) bool { return rbac.CanManageTeam(c.p.Subject, role) }
 
 func (a *API) listMembers(w http.ResponseWriter, r *http.Request, c *caller) error {
 	t, _, err := a.membersOf(r, c)
@@ -61,7 +62,7 @@ func (a *API) addMember(w http.ResponseWriter, r *http.Request, c *caller) error
 	if !rbac.ValidComponent(req.Username) {
 		return invalid("username", "username %q is not valid", req.Username)
 	}
-	newRole, err := checkRole("role", req.Role)
+	newRole, err := service.CheckRole("role", req.Role)
 	if err != nil {
 		return err
 	}
@@ -93,7 +94,7 @@ func (a *API) memberFor(r *http.Request, c *caller) (store.Member, rbac.Role, er
 		return store.Member{}, role, err
 	}
 	name := r.PathValue("username")
-	if err := pathName("member", name); err != nil {
+	if err := service.PathName("member", name); err != nil {
 		return store.Member{}, role, err
 	}
 	m, err := a.st.GetMember(r.Context(), t.Name, name)
@@ -125,7 +126,7 @@ func (a *API) updateMember(w http.ResponseWriter, r *http.Request, c *caller) er
 	if !mayManageMembers(c, role) {
 		return a.deny(r, c, "member.update", obj, forbidden("only owners of team %q and admins manage its members", m.Team))
 	}
-	newRole, err := checkRole("role", req.Role)
+	newRole, err := service.CheckRole("role", req.Role)
 	if err != nil {
 		return err
 	}
@@ -149,7 +150,7 @@ func (a *API) removeMember(w http.ResponseWriter, r *http.Request, c *caller) er
 		return a.deniedLookup(r, c, "member.delete", obj, err)
 	}
 	// Members may leave a team themselves.
-	if !mayManageMembers(c, role) && m.Username != c.name() {
+	if !rbac.MayRemoveMember(c.p.Subject, role, m.Username) {
 		return a.deny(r, c, "member.delete", obj, forbidden("only owners of team %q and admins manage its members", m.Team))
 	}
 	if err := a.st.RemoveMember(r.Context(), m.Team, m.Username); err != nil {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
+	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
@@ -39,64 +40,13 @@ func (a *API) createNamespace(w http.ResponseWriter, r *http.Request, c *caller)
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	if err := usersOnly(c); err != nil {
-		return err
-	}
-	obj := "namespace/" + truncate(req.Name, 64)
-	if err := checkName("name", req.Name); err != nil {
-		return err
-	}
-	if req.Team == "" {
-		return invalid("team", "team is required: a namespace belongs to a team")
-	}
-	if !rbac.ValidComponent(req.Team) {
-		return invalid("team", "team %q is not valid", req.Team)
-	}
-	vis := rbac.Private
-	if req.Visibility != "" {
-		v, err := checkVisibility("visibility", req.Visibility)
-		if err != nil {
-			return err
-		}
-		vis = v
-	}
-	if err := checkText("description", req.Description, maxDescription); err != nil {
-		return err
-	}
-	if _, err := a.st.GetTeam(r.Context(), req.Team); err != nil {
-		e := toError(storeErr(err, "team \""+req.Team+"\"", ""))
-		e.Field = "team"
-		return e
-	}
-	if !c.isAdmin() {
-		s, err := a.st.GetSettings(r.Context())
-		if err != nil {
-			return err
-		}
-		if !rbac.MayCreateNamespace(c.p.Subject, s.NamespaceCreation, rbac.RoleOwner) {
-			return a.deny(r, c, "namespace.create", obj, forbidden("only admins create namespaces on this site"))
-		}
-		role, err := a.teamRole(r.Context(), req.Team, c.name())
-		if err != nil {
-			return err
-		}
-		if !rbac.MayCreateNamespace(c.p.Subject, s.NamespaceCreation, role) {
-			return a.deny(r, c, "namespace.create", obj, forbidden("only owners of team %q and admins create its namespaces", req.Team))
-		}
-	}
-	now := a.now().UTC()
-	n := store.Namespace{Name: req.Name, Team: req.Team, Visibility: vis, Description: req.Description, CreatedAt: now, UpdatedAt: now}
-	if err := a.st.CreateNamespace(r.Context(), n); err != nil {
-		return a.failed(r, c, "namespace.create", obj, storeErr(err, "team \""+req.Team+"\"",
-			"a namespace (or user) named \""+req.Name+"\" already exists"))
-	}
-	a.done(r, c, "namespace.create", obj, detailf("team=%s visibility=%s", n.Team, n.Visibility))
-	got, err := a.st.GetNamespace(r.Context(), n.Name)
+	n, err := a.svc.CreateNamespace(r.Context(), c.actor(), service.NewNamespace{
+		Name: req.Name, Team: req.Team, Visibility: req.Visibility, Description: req.Description})
 	if err != nil {
-		got = n
+		return err
 	}
 	w.Header().Set("Location", "/api/v1/namespaces/"+n.Name)
-	writeJSON(w, http.StatusCreated, toNamespace(got))
+	writeJSON(w, http.StatusCreated, toNamespace(n))
 	return nil
 }
 
@@ -140,7 +90,7 @@ func (a *API) updateNamespace(w http.ResponseWriter, r *http.Request, c *caller)
 		n.Team = *req.Team
 	}
 	if req.Visibility != nil {
-		v, err := checkVisibility("visibility", *req.Visibility)
+		v, err := service.CheckVisibility("visibility", *req.Visibility)
 		if err != nil {
 			return err
 		}
@@ -148,7 +98,7 @@ func (a *API) updateNamespace(w http.ResponseWriter, r *http.Request, c *caller)
 		changes = append(changes, "visibility="+string(v))
 	}
 	if req.Description != nil {
-		if err := checkText("description", *req.Description, maxDescription); err != nil {
+		if err := service.CheckText("description", *req.Description, service.MaxDescription); err != nil {
 			return err
 		}
 		n.Description = *req.Description
@@ -158,7 +108,7 @@ func (a *API) updateNamespace(w http.ResponseWriter, r *http.Request, c *caller)
 	if err := a.st.UpdateNamespace(r.Context(), n); err != nil {
 		return a.failed(r, c, "namespace.update", obj, storeErr(err, "namespace \""+n.Name+"\"", ""))
 	}
-	a.done(r, c, "namespace.update", obj, joinWords(changes))
+	a.done(r, c, "namespace.update", obj, service.JoinWords(changes))
 	got, err := a.st.GetNamespace(r.Context(), n.Name)
 	if err != nil {
 		got = n

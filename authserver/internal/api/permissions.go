@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
+	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
@@ -38,7 +39,7 @@ func grantee(kindField, kind, nameField, name string) (rbac.SubjectKind, string,
 		}
 		return k, name, nil
 	case rbac.RobotKind:
-		full, _, ok := robotName(name)
+		full, _, ok := service.RobotName(name)
 		if !ok {
 			return k, name, invalid(nameField, "robot name %q is not valid", name)
 		}
@@ -101,7 +102,7 @@ func (a *API) createPermission(w http.ResponseWriter, r *http.Request, c *caller
 	if err != nil {
 		return err
 	}
-	role, err := checkRole("role", req.Role)
+	role, err := service.CheckRole("role", req.Role)
 	if err != nil {
 		return err
 	}
@@ -164,7 +165,7 @@ func (a *API) updatePermission(w http.ResponseWriter, r *http.Request, c *caller
 	if err != nil {
 		return a.deniedLookup(r, c, "permission.update", obj, err)
 	}
-	role, err := checkRole("role", req.Role)
+	role, err := service.CheckRole("role", req.Role)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/registryclient"
+	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
@@ -79,7 +80,7 @@ func (a *API) repoFor(ctx context.Context, c *caller, name string) (store.Reposi
 // the push policy is admin-only. role is the caller's role on the
 // repository's namespace, as repoFor read it (none for the global one).
 func mayEditRepository(c *caller, acts []rbac.Action, role rbac.Role) bool {
-	return c.isAdmin() || hasAction(acts, rbac.Push) || (c.isUser() && role == rbac.RoleOwner)
+	return rbac.CanEditRepository(c.p.Subject, acts, role)
 }
 
 // repoPath splits the {namespace}/{name...} wildcard: a path ending in
@@ -171,7 +172,7 @@ func (a *API) updateRepository(w http.ResponseWriter, r *http.Request, c *caller
 		return a.deny(r, c, "repository.update", obj, forbidden("you may pull %q but not change it", name))
 	}
 	if req.Description != nil {
-		if err := checkText("description", *req.Description, maxDescription); err != nil {
+		if err := service.CheckText("description", *req.Description, service.MaxDescription); err != nil {
 			return err
 		}
 		rp.Description = *req.Description

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
+	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
@@ -17,14 +18,14 @@ import (
 // that team's robots. System robots (no team) are for admins only. roleIn
 // is the caller's role in a team.
 func mayManageRobot(c *caller, rb store.Robot, roleIn func(team string) (rbac.Role, error)) (bool, error) {
-	if c.isAdmin() {
-		return true, nil
+	role := rbac.RoleNone
+	if !c.isAdmin() && c.isUser() && rb.Team != "" { // only then can the role decide
+		var err error
+		if role, err = roleIn(rb.Team); err != nil {
+			return false, err
+		}
 	}
-	if !c.isUser() || rb.Team == "" {
-		return false, nil
-	}
-	role, err := roleIn(rb.Team)
-	return role == rbac.RoleOwner, err
+	return rbac.CanManageRobot(c.p.Subject, rb.Team, role), nil
 }
 
 // robotFor loads the robot in the path; a robot the caller may not manage
@@ -33,7 +34,7 @@ func (a *API) robotFor(r *http.Request, c *caller) (store.Robot, error) {
 	if err := usersOnly(c); err != nil {
 		return store.Robot{}, err
 	}
-	full, _, ok := robotName(r.PathValue("name"))
+	full, _, ok := service.RobotName(r.PathValue("name"))
 	if !ok {
 		return store.Robot{}, notFound("robot %q not found", truncate(r.PathValue("name"), 80))
 	}
@@ -67,7 +68,7 @@ func (a *API) checkAccess(ctx context.Context, c *caller, team string, in []apiv
 			return nil, invalid("access", "namespace %q is listed twice", ac.Namespace)
 		}
 		seen[ac.Namespace] = true
-		role, err := checkRole("access", ac.Role)
+		role, err := service.CheckRole("access", ac.Role)
 		if err != nil {
 			return nil, err
 		}
@@ -82,7 +83,7 @@ func (a *API) checkAccess(ctx context.Context, c *caller, team string, in []apiv
 		case err != nil:
 			return nil, err
 		}
-		if !c.isAdmin() && (team == "" || n.Team != team) {
+		if !rbac.MayGrantRobotAccess(c.p.Subject, team, n.Team) {
 			return nil, forbiddenAccess(ac.Namespace, team)
 		}
 		out = append(out, store.Access{Namespace: ac.Namespace, Role: role})
@@ -141,7 +142,7 @@ func (a *API) createRobot(w http.ResponseWriter, r *http.Request, c *caller) err
 	if err := usersOnly(c); err != nil {
 		return err
 	}
-	full, bare, ok := robotName(req.Name)
+	full, bare, ok := service.RobotName(req.Name)
 	obj := "robot/" + truncate(full, 72)
 	if !ok {
 		return invalid("name", "robot name %q is not valid: use lowercase letters, digits and single '.', '_', '__' or '-' separators", req.Name)
@@ -149,7 +150,7 @@ func (a *API) createRobot(w http.ResponseWriter, r *http.Request, c *caller) err
 	if rbac.IsReserved(bare) {
 		return invalid("name", "robot name %q is reserved", bare)
 	}
-	if err := checkText("description", req.Description, maxDescription); err != nil {
+	if err := service.CheckText("description", req.Description, service.MaxDescription); err != nil {
 		return err
 	}
 	if req.Team == "" {
@@ -171,7 +172,7 @@ func (a *API) createRobot(w http.ResponseWriter, r *http.Request, c *caller) err
 			if err != nil {
 				return err
 			}
-			if role != rbac.RoleOwner {
+			if !rbac.CanManageRobot(c.p.Subject, req.Team, role) {
 				return a.deny(r, c, "robot.create", obj, &Error{Status: http.StatusForbidden, Code: codeForbidden, Field: "team",
 					Message: "only owners of team \"" + req.Team + "\" and admins create its robots"})
 			}
@@ -223,7 +224,7 @@ func (a *API) getRobot(w http.ResponseWriter, r *http.Request, c *caller) error 
 }
 
 func robotObject(r *http.Request) string {
-	full, _, _ := robotName(r.PathValue("name"))
+	full, _, _ := service.RobotName(r.PathValue("name"))
 	return "robot/" + truncate(full, 72)
 }
 
@@ -239,7 +240,7 @@ func (a *API) updateRobot(w http.ResponseWriter, r *http.Request, c *caller) err
 	}
 	var changes []string
 	if req.Description != nil {
-		if err := checkText("description", *req.Description, maxDescription); err != nil {
+		if err := service.CheckText("description", *req.Description, service.MaxDescription); err != nil {
 			return err
 		}
 		rb.Description = *req.Description
@@ -279,7 +280,7 @@ func (a *API) updateRobot(w http.ResponseWriter, r *http.Request, c *caller) err
 	if err := a.st.UpdateRobot(r.Context(), rb); err != nil {
 		return a.failed(r, c, "robot.update", obj, storeErr(err, "robot \""+rb.Name+"\"", ""))
 	}
-	a.done(r, c, "robot.update", obj, joinWords(changes))
+	a.done(r, c, "robot.update", obj, service.JoinWords(changes))
 	got, err := a.st.GetRobot(r.Context(), rb.Name)
 	if err != nil {
 		got = rb

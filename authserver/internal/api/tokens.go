@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
+	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
@@ -61,7 +62,7 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request, c *caller) err
 	if strings.TrimSpace(req.Name) == "" {
 		return invalid("name", "name is required")
 	}
-	if err := checkText("name", req.Name, maxTokenName); err != nil {
+	if err := service.CheckText("name", req.Name, service.MaxTokenName); err != nil {
 		return err
 	}
 	now := a.now().UTC()

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
+	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
+	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
@@ -22,7 +24,7 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request, c *caller) error
 		return err
 	}
 	conv := toUserPublic
-	if c.isAdmin() {
+	if rbac.CanAdministerUsers(c.p.Subject) {
 		conv = toUser
 	}
 	writePage(w, mapSlice(items, conv), next)
@@ -35,19 +37,19 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request, c *caller) erro
 		return err
 	}
 	obj := "user/" + truncate(req.Username, 64)
-	if !c.isAdmin() {
+	if !rbac.CanAdministerUsers(c.p.Subject) {
 		return a.deny(r, c, "user.create", obj, forbidden("only admins create users"))
 	}
-	if err := checkName("username", req.Username); err != nil {
+	if err := service.CheckName("username", req.Username); err != nil {
 		return err
 	}
-	if err := checkEmail("email", req.Email); err != nil {
+	if err := service.CheckEmail("email", req.Email); err != nil {
 		return err
 	}
-	if err := checkText("display_name", req.DisplayName, maxDisplayName); err != nil {
+	if err := service.CheckText("display_name", req.DisplayName, service.MaxDisplayName); err != nil {
 		return err
 	}
-	hash, err := hashPassword("password", req.Password, a.cost)
+	hash, err := service.HashPassword("password", req.Password, a.cost)
 	if err != nil {
 		return err
 	}
@@ -75,10 +77,10 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request, c *caller) erro
 // see everyone, users themselves; robots and others get 404.
 func (a *API) userFor(r *http.Request, c *caller) (store.User, error) {
 	name := r.PathValue("username")
-	if err := pathName("user", name); err != nil {
+	if err := service.PathName("user", name); err != nil {
 		return store.User{}, err
 	}
-	if !c.isAdmin() && !(c.isUser() && c.name() == name) {
+	if !rbac.CanSeeUser(c.p.Subject, name) {
 		return store.User{}, notFound("user %q not found", name)
 	}
 	u, err := a.st.GetUser(r.Context(), name)
@@ -107,8 +109,7 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request, c *caller) erro
 		return err
 	}
 	obj := "user/" + u.Username
-	self := c.isUser() && c.name() == u.Username
-	if !c.isAdmin() {
+	if !rbac.CanAdministerUsers(c.p.Subject) {
 		// Self-service: privileged fields are refused outright, never applied.
 		if req.Admin != nil {
 			return a.deny(r, c, "user.update", obj, invalid("admin", "only admins may set admin"))
@@ -119,14 +120,14 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request, c *caller) erro
 	}
 	var changed []string
 	if req.Email != nil {
-		if err := checkEmail("email", *req.Email); err != nil {
+		if err := service.CheckEmail("email", *req.Email); err != nil {
 			return err
 		}
 		u.Email = *req.Email
 		changed = append(changed, "email")
 	}
 	if req.DisplayName != nil {
-		if err := checkText("display_name", *req.DisplayName, maxDisplayName); err != nil {
+		if err := service.CheckText("display_name", *req.DisplayName, service.MaxDisplayName); err != nil {
 			return err
 		}
 		u.DisplayName = *req.DisplayName
@@ -138,12 +139,12 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request, c *caller) erro
 	if req.Password != nil {
 		// Changing one's own password proves knowledge of the current one,
 		// so a stolen session or token cannot lock the owner out.
-		if self || !c.isAdmin() {
+		if rbac.MustProveOldPassword(c.p.Subject, u.Username) {
 			if req.CurrentPassword == nil || !authn.CheckPassword(u.PasswordHash, *req.CurrentPassword) {
 				return a.deny(r, c, "user.update", obj, invalid("current_password", "current_password is missing or wrong"))
 			}
 		}
-		hash, err := hashPassword("password", *req.Password, a.cost)
+		hash, err := service.HashPassword("password", *req.Password, a.cost)
 		if err != nil {
 			return err
 		}
@@ -178,7 +179,7 @@ func (a *API) deleteUser(w http.ResponseWriter, r *http.Request, c *caller) erro
 		return err
 	}
 	obj := "user/" + u.Username
-	if !c.isAdmin() {
+	if !rbac.CanAdministerUsers(c.p.Subject) {
 		return a.deny(r, c, "user.delete", obj, forbidden("only admins delete users"))
 	}
 	if err := a.st.DeleteUser(r.Context(), u.Username); err != nil {

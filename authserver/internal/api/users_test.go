@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dockmaster/dockmaster/authserver/internal/api"
+	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
@@ -18,7 +18,7 @@ func TestBootstrapAdmin(t *testing.T) {
 		t.Fatalf("generated password %d chars, want >= 24", len(h.admin.pw))
 	}
 	expect(t, h.do(h.admin, "GET", "/api/v1/me", nil), http.StatusOK, "")
-	_, err := api.BootstrapAdmin(context.Background(), h.st, "other", "a-good-password", 10)
+	_, err := service.BootstrapAdmin(context.Background(), h.st, "other", "a-good-password", 10)
 	if !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("second bootstrap: %v, want ErrConflict", err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/registryclient"
 	"github.com/dockmaster/dockmaster/authserver/internal/server"
+	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/authserver/internal/store/postgres"
 	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlite"
@@ -409,13 +410,13 @@ func OpenStore(ctx context.Context, cfg config.Config) (Store, error) {
 }
 
 // GeneratePassword returns a generated password as the bootstrap prints.
-func GeneratePassword() string { return api.GeneratePassword() }
+func GeneratePassword() string { return service.GeneratePassword() }
 
 // BootstrapAdmin creates the first admin on an empty database (returning
 // the generated secret when password is empty), and the admins team, owned
 // by that admin, that owns namespaces first seen in registry events.
 func BootstrapAdmin(ctx context.Context, st Store, username, password string, cost int) (string, error) {
-	secret, err := api.BootstrapAdmin(ctx, st, username, password, cost)
+	secret, err := service.BootstrapAdmin(ctx, st, username, password, cost)
 	if err != nil {
 		return "", fmt.Errorf("bootstrap the first admin: %w", err)
 	}

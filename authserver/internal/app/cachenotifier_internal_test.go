@@ -15,9 +15,7 @@ const (
 	teamText  = "a team's description is in no cache; roles come from memberships"
 	perLogin  = "read on every login: robots' secrets and application tokens are not cached"
 	notCached = "repositories, tags and the audit are in no cache"
-	// perRefresh: sessions (refresh tokens) are read from the store on
-	// every redeem.
-	perRefresh = "read on every refresh: refresh tokens (sessions) are not cached"
+	perUse    = "refresh tokens are read from the store on every use, never cached"
 )
 
 // passThrough are the methods of store.Store that cacheNotifier passes
@@ -31,15 +29,16 @@ var passThrough = map[string]string{
 	"NamespaceAccess": read, "RolesByNamespace": read, "GetRobot": read, "GetRobotBySecretHash": read,
 	"ListRobots": read, "GetTokenByHash": read, "ListTokens": read, "GetSettings": read,
 	"GetRepository": read, "ListRepositories": read, "GetTag": read, "ListTags": read, "ListAudit": read,
+	"ListRefreshTokens": read,
 
 	"UpdateTeam": teamText,
 
 	"SetRobotSecret": perLogin, "CreateToken": perLogin, "TouchToken": perLogin, "DeleteToken": perLogin,
 
-	"ListRefreshTokens": read, "DeleteRefreshToken": perRefresh, "DeleteRefreshTokens": perRefresh,
-
 	"PutTag": notCached, "UpdateRepository": notCached, "DeleteRepository": notCached,
 	"DeleteTag": notCached, "AppendAudit": notCached,
+
+	"DeleteRefreshToken": perUse, "DeleteRefreshTokens": perUse,
 }
 
 // TestCacheNotifierWrapsEveryWrite: every method of store.Store is either

@@ -28,13 +28,16 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/dockmaster/dockmaster/authserver/internal/authn"
 )
 
 // EnvPrefix starts every environment variable.
 const EnvPrefix = "DOCKMASTER_"
 
-// MinBcryptCost is the lowest bcrypt cost accepted (the design's floor).
-const MinBcryptCost = 10
+// MinBcryptCost is the lowest bcrypt cost accepted (the design's floor),
+// authn's, which refuses to hash below it; it is also the default.
+const MinBcryptCost = authn.MinBcryptCost
 
 // maxBcryptCost is bcrypt's own maximum.
 const maxBcryptCost = 31

@@ -49,3 +49,69 @@ func MayNameTeamOwner(s Subject, owner string) bool {
 func MayCreateNamespace(s Subject, rule NamespaceCreation, teamRole Role) bool {
 	return s.IsAdmin() || (s.Kind == UserKind && rule == NamespaceCreationTeamOwners && teamRole == RoleOwner)
 }
+
+// CanSeeTeamMembers reports whether s may see the members of a team in
+// which it has teamRole: admins and the team's members.
+func CanSeeTeamMembers(s Subject, teamRole Role) bool { return s.IsAdmin() || teamRole != RoleNone }
+
+// CanManageTeam reports whether s may change or delete a team, and manage
+// its members, with teamRole in it: admins and the team's owners.
+func CanManageTeam(s Subject, teamRole Role) bool { return s.IsAdmin() || teamRole == RoleOwner }
+
+// CanManageRobot reports whether s may manage a robot of team robotTeam
+// ("" for a system robot) with teamRole in that team: admins every robot,
+// owners of a team that team's robots; system robots are for admins only.
+func CanManageRobot(s Subject, robotTeam string, teamRole Role) bool {
+	return s.IsAdmin() || (s.Kind == UserKind && robotTeam != "" && teamRole == RoleOwner)
+}
+
+// MayGrantRobotAccess reports whether s may give a robot of team robotTeam
+// access to a namespace owned by nsTeam: admins anywhere, others only to
+// the robot's own team's namespaces.
+func MayGrantRobotAccess(s Subject, robotTeam, nsTeam string) bool {
+	return s.IsAdmin() || (robotTeam != "" && nsTeam == robotTeam)
+}
+
+// CanEditRepository reports whether s may edit a repository's description
+// given the actions Decide allows it there and its role on the namespace:
+// the push right, or the owner role, which keeps descriptions editable even
+// when the push policy is admin-only.
+func CanEditRepository(s Subject, allowed []Action, role Role) bool {
+	if s.IsAdmin() {
+		return true
+	}
+	for _, a := range allowed {
+		if a == Push {
+			return true
+		}
+	}
+	return s.Kind == UserKind && role == RoleOwner
+}
+
+// CanSeeUser reports whether s may see or act on the account username:
+// admins any, a user their own.
+func CanSeeUser(s Subject, username string) bool {
+	return s.IsAdmin() || (s.Kind == UserKind && s.Name == username)
+}
+
+// CanReadAudit reports whether s may read the audit log: admins.
+func CanReadAudit(s Subject) bool { return s.IsAdmin() }
+
+// CanAdministerUsers reports whether s may create and delete users, set
+// their admin and enabled flags and see their full records: admins.
+func CanAdministerUsers(s Subject) bool { return s.IsAdmin() }
+
+// MustProveOldPassword reports whether s, changing the password of the
+// account username, must give that account's current password: always for
+// one's own account (a stolen session or token cannot lock the owner out)
+// and for anyone not an admin; an admin resetting another user need not.
+func MustProveOldPassword(s Subject, username string) bool {
+	return !s.IsAdmin() || (s.Kind == UserKind && s.Name == username)
+}
+
+// MayRemoveMember reports whether s, with teamRole in a team, may remove
+// member from it: whoever manages the team, and members themselves (they
+// may leave).
+func MayRemoveMember(s Subject, teamRole Role, member string) bool {
+	return CanManageTeam(s, teamRole) || member == s.Name
+}

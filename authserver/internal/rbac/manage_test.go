@@ -59,3 +59,57 @@ func TestManageDecisions(t *testing.T) {
 		t.Error("MayCreateNamespace")
 	}
 }
+
+func TestTeamRobotRepositoryUserDecisions(t *testing.T) {
+	admin := Subject{Kind: UserKind, Name: "root", Admin: true, Enabled: true}
+	user := Subject{Kind: UserKind, Name: "alice", Enabled: true}
+	robot := Subject{Kind: RobotKind, Name: "robot$ci", Enabled: true}
+	checks := []struct {
+		name string
+		got  bool
+		want bool
+	}{
+		{"admin sees members", CanSeeTeamMembers(admin, RoleNone), true},
+		{"member sees members", CanSeeTeamMembers(user, RoleViewer), true},
+		{"stranger sees no members", CanSeeTeamMembers(user, RoleNone), false},
+		{"owner manages team", CanManageTeam(user, RoleOwner), true},
+		{"contributor does not", CanManageTeam(user, RoleContributor), false},
+		{"admin manages team", CanManageTeam(admin, RoleNone), true},
+		{"admin manages system robot", CanManageRobot(admin, "", RoleNone), true},
+		{"owner manages team robot", CanManageRobot(user, "devs", RoleOwner), true},
+		{"owner does not manage system robot", CanManageRobot(user, "", RoleOwner), false},
+		{"robot manages no robot", CanManageRobot(robot, "devs", RoleOwner), false},
+		{"admin grants anywhere", MayGrantRobotAccess(admin, "", "ops"), true},
+		{"own team's namespace", MayGrantRobotAccess(user, "devs", "devs"), true},
+		{"other team's namespace", MayGrantRobotAccess(user, "devs", "ops"), false},
+		{"system robot by non-admin", MayGrantRobotAccess(user, "", ""), false},
+		{"push edits", CanEditRepository(user, []Action{Pull, Push}, RoleContributor), true},
+		{"owner edits without push", CanEditRepository(user, []Action{Pull}, RoleOwner), true},
+		{"viewer does not edit", CanEditRepository(user, []Action{Pull}, RoleViewer), false},
+		{"robot owner role without push", CanEditRepository(robot, []Action{Pull}, RoleOwner), false},
+		{"self", CanSeeUser(user, "alice"), true},
+		{"other user", CanSeeUser(user, "bob"), false},
+		{"robot named like a user", CanSeeUser(Subject{Kind: RobotKind, Name: "alice"}, "alice"), false},
+		{"member leaves", MayRemoveMember(user, RoleViewer, "alice"), true},
+		{"member removes another", MayRemoveMember(user, RoleViewer, "bob"), false},
+		{"owner removes another", MayRemoveMember(user, RoleOwner, "bob"), true},
+		{"admin reads audit", CanReadAudit(admin), true},
+		{"user reads no audit", CanReadAudit(user), false},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestUserAdministration(t *testing.T) {
+	admin := Subject{Kind: UserKind, Name: "root", Admin: true, Enabled: true}
+	user := Subject{Kind: UserKind, Name: "alice", Enabled: true}
+	if !CanAdministerUsers(admin) || CanAdministerUsers(user) || CanAdministerUsers(Subject{Kind: RobotKind, Admin: true}) {
+		t.Error("CanAdministerUsers")
+	}
+	if !MustProveOldPassword(user, "alice") || !MustProveOldPassword(admin, "root") || MustProveOldPassword(admin, "alice") {
+		t.Error("MustProveOldPassword")
+	}
+}

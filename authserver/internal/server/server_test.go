@@ -22,6 +22,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/api"
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
 	"github.com/dockmaster/dockmaster/authserver/internal/server"
+	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlite"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
@@ -66,7 +67,7 @@ func newFixture(t *testing.T, mod func(*server.Deps)) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	secret, err := api.BootstrapAdmin(ctx, st, "admin", "", 10)
+	secret, err := service.BootstrapAdmin(ctx, st, "admin", "", 10)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -130,7 +129,6 @@ type faultProxy struct {
 	status atomic.Int32
 	method string
 	path   *regexp.Regexp
-	mu     sync.Mutex
 }
 
 func newFaultProxy(t *testing.T, target string, method string, path *regexp.Regexp) *faultProxy {

@@ -50,7 +50,7 @@ func TestAccRBACExample(t *testing.T) {
 		"DOCKMASTER_ENDPOINT="+srv.URL, "DOCKMASTER_USERNAME="+srv.AdminUser, "DOCKMASTER_PASSWORD="+srv.AdminPassword,
 		"TF_VAR_initial_password=first-password-1", "TF_VAR_registry="+reg.Host,
 	)
-	tf.run(t, work, "apply", "-auto-approve", "-input=false")
+	applyOut := tf.run(t, work, "apply", "-auto-approve", "-input=false")
 
 	// The server has what the example declares.
 	ctx := testCtx(t)
@@ -114,8 +114,15 @@ output "tags" { value = [for t in data.dockmaster_repository.api.tags : "${t.nam
 	}
 
 	// The next plan is empty.
-	if out, code := tf.runCode(t, work, "plan", "-detailed-exitcode", "-input=false"); code != 0 {
-		t.Fatalf("second plan is not empty (exit %d):\n%s", code, out)
+	planOut, code := tf.runCode(t, work, "plan", "-detailed-exitcode", "-input=false")
+	if code != 0 {
+		t.Fatalf("second plan is not empty (exit %d):\n%s", code, planOut)
+	}
+	// No secret in what terraform printed (the secret output is sensitive).
+	for _, out := range []string{applyOut, planOut, tf.run(t, work, "output")} {
+		if strings.Contains(out, robotSecret) || strings.Contains(out, "first-password-1") {
+			t.Fatalf("a secret is in terraform's output:\n%s", out)
+		}
 	}
 
 	// Destroy leaves the server as it was (the pushed repository is the

@@ -3,6 +3,7 @@
 package provider
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,11 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
 // TestAccProviderConfigDiagnostics: each way the provider cannot work gives
@@ -63,6 +69,49 @@ func TestAccProviderConfigDiagnostics(t *testing.T) {
 					ExpectError: regexp.MustCompile(tc.want),
 				}},
 			})
+		})
+	}
+}
+
+// TestAccTokenAuth: the provider authenticates with an application token
+// and with a robot's secret (token), as with username and password.
+func TestAccTokenAuth(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	c := srv.Client(t)
+	tok, err := c.CreateToken(testCtx(t), srv.AdminUser, apiv1.CreateToken{Name: "terraform"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateTeam(testCtx(t), apiv1.CreateTeam{Name: "devs"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateNamespace(testCtx(t), apiv1.CreateNamespace{Name: "payments", Team: "devs"}); err != nil {
+		t.Fatal(err)
+	}
+	robot, err := c.CreateRobot(testCtx(t), apiv1.CreateRobot{Name: "ci", Access: []apiv1.RobotAccess{{Namespace: "payments", Role: "viewer"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ secret, kind, name string }{
+		{tok.Secret, "user", srv.AdminUser},
+		{robot.Secret, "robot", "robot$ci"},
+	} {
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: factories,
+			Steps: []resource.TestStep{{
+				Config: fmt.Sprintf(`
+provider "dockmaster" {
+  endpoint = %q
+  token    = %q
+}
+data "dockmaster_me" "me" {}
+`, srv.URL, tc.secret),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.dockmaster_me.me", tfjsonpath.New("kind"), knownvalue.StringExact(tc.kind)),
+					statecheck.ExpectKnownValue("data.dockmaster_me.me", tfjsonpath.New("name"), knownvalue.StringExact(tc.name)),
+				},
+			}},
 		})
 	}
 }

@@ -106,7 +106,10 @@ type lifecycle struct {
 	updateChecks   []statecheck.StateCheck
 	importIgnore   []string
 	importID       string // empty: the id attribute
-	noImport       bool
+	// importBlockUpdates says the import {} plan updates the object in place
+	// (a trigger attribute import cannot know), and why.
+	importBlockUpdates string
+	noImport           bool
 	// updateAction is the expected action of the update (default Update).
 	updateAction plancheck.ResourceActionType
 	// exists asks the API whether the object is still there.
@@ -132,7 +135,22 @@ func (l lifecycle) run(t *testing.T, srv *dmserver.Server) {
 		if l.importID != "" {
 			imp.ImportStateId = l.importID
 		}
-		steps = append(steps, imp)
+		// The same through an import {} block: a plan that imports the
+		// object and changes nothing else.
+		block := resource.TestStep{
+			Config: pb + l.create, ResourceName: l.addr, ImportState: true,
+			ImportStateKind: resource.ImportBlockWithID, ImportStateId: l.importID,
+		}
+		if l.importBlockUpdates != "" {
+			block.ExpectNonEmptyPlan = true
+			block.ImportPlanChecks.PreApply = []plancheck.PlanCheck{plancheck.ExpectResourceAction(l.addr, plancheck.ResourceActionUpdate)}
+		}
+		if l.importID == "" {
+			block.ImportStateIdFunc = func(s *terraform.State) (string, error) {
+				return s.RootModule().Resources[l.addr].Primary.ID, nil
+			}
+		}
+		steps = append(steps, imp, block)
 	}
 	steps = append(steps,
 		resource.TestStep{

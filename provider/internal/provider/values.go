@@ -4,25 +4,22 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
-// The allowed values of the API's enumerations and the name grammar. They
-// are defined here once and feed both the plan-time validators and the
-// attribute descriptions (and so the docs). internal/apiv1 does not export
-// them yet; when it does, these lists should become aliases of its lists.
+// The allowed values of the API's enumerations come from internal/apiv1,
+// the one list the server's OpenAPI document is held equal to; they feed
+// both the plan-time validators and the attribute descriptions (and so the
+// docs). The name grammar and the reserved names are not in apiv1 yet: they
+// are defined here, once, mirroring the server's rbac package.
 var (
-	// roles of team members and grants (apiv1.Member.Role, apiv1.Permission.Role).
-	roles = []string{"owner", "contributor", "viewer"}
-	// visibilities of namespaces (apiv1.Namespace.Visibility).
-	visibilities = []string{"public", "protected", "private"}
-	// permissionKinds are the kinds of grantees (apiv1.Permission.Kind).
-	permissionKinds = []string{"user", "team", "robot"}
-	// pushPolicies of the settings (apiv1.Settings.PushPolicy).
-	pushPolicies = []string{"allow-teams", "allow-personal", "admin-only"}
-	// teamCreations of the settings (apiv1.Settings.TeamCreation).
-	teamCreations = []string{"everyone", "admins"}
-	// namespaceCreations of the settings (apiv1.Settings.NamespaceCreation).
-	namespaceCreations = []string{"team-owners", "admins"}
+	roles              = apiv1.Roles
+	visibilities       = apiv1.Visibilities
+	permissionKinds    = apiv1.PermissionKinds
+	pushPolicies       = apiv1.PushPolicies
+	teamCreations      = apiv1.TeamCreations
+	namespaceCreations = apiv1.NamespaceCreations
 
 	// reservedNames cannot name users, teams, namespaces or robots.
 	reservedNames = []string{

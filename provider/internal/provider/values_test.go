@@ -18,7 +18,7 @@ func TestCheckNameMirrorsTheServerGrammar(t *testing.T) {
 }
 
 func TestOneOfFeedsDescriptions(t *testing.T) {
-	if got := oneOf(roles); got != "`owner`, `contributor` or `viewer`" {
+	if got := oneOf(roles); got != "`viewer`, `contributor` or `owner`" {
 		t.Errorf("oneOf(roles) = %q", got)
 	}
 	if got := oneOf([]string{"x"}); got != "`x`" {

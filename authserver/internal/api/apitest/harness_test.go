@@ -23,6 +23,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/api"
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
 	"github.com/dockmaster/dockmaster/authserver/internal/server"
+	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/authserver/internal/store/postgres"
 	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlite"
@@ -92,7 +93,7 @@ func start(t *testing.T, kind string, opts ...startOption) *env {
 
 	e := &env{kind: kind, st: st, seeded: map[string]store.Tag{}}
 	if !o.noBootstrap {
-		secret, err := api.BootstrapAdmin(ctx, st, adminName, "", 10)
+		secret, err := service.BootstrapAdmin(ctx, st, adminName, "", 10)
 		if err != nil {
 			t.Fatalf("bootstrap: %v", err)
 		}

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dockmaster/dockmaster/authserver/internal/api"
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
+	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
 	"github.com/dockmaster/dockmaster/internal/client"
@@ -556,7 +556,7 @@ func testFirstStart(t *testing.T, kind string) {
 	}
 
 	// Bootstrap makes the admin with a generated secret, once.
-	secret, err := api.BootstrapAdmin(ctx, e.st, adminName, "", 10)
+	secret, err := service.BootstrapAdmin(ctx, e.st, adminName, "", 10)
 	ok(t, err)
 	if len(secret) < 16 || secret == "admin" {
 		t.Fatalf("generated secret %q is too weak", secret)
@@ -569,7 +569,7 @@ func testFirstStart(t *testing.T, kind string) {
 	wantRaw(t, e.raw(t, "GET", "/api/v1/me", "", basic("admin", "admin")), 401, "")
 
 	for _, again := range []struct{ user, pw string }{{adminName, ""}, {adminName, "another-Secret-1"}, {"chief", ""}} {
-		s2, err := api.BootstrapAdmin(ctx, e.st, again.user, again.pw, 10)
+		s2, err := service.BootstrapAdmin(ctx, e.st, again.user, again.pw, 10)
 		if err == nil {
 			t.Errorf("second bootstrap (%s) succeeded with secret %q", again.user, s2)
 		}
@@ -583,7 +583,7 @@ func testFirstStart(t *testing.T, kind string) {
 
 	// A given password is used as is.
 	e2 := start(t, kind, withoutBootstrap())
-	_, err = api.BootstrapAdmin(ctx, e2.st, "chief", "given-Secret-123", 10)
+	_, err = service.BootstrapAdmin(ctx, e2.st, "chief", "given-Secret-123", 10)
 	ok(t, err)
 	me, err = e2.client(t, client.WithBasic("chief", "given-Secret-123")).Me(ctx)
 	ok(t, err)

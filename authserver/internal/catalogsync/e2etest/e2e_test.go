@@ -29,6 +29,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/events"
 	"github.com/dockmaster/dockmaster/authserver/internal/mediatype"
 	"github.com/dockmaster/dockmaster/authserver/internal/server"
+	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlite"
 	"github.com/dockmaster/dockmaster/internal/client"
@@ -56,7 +57,7 @@ func setup(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	secret, err := api.BootstrapAdmin(ctx, st, "admin", "", 10)
+	secret, err := service.BootstrapAdmin(ctx, st, "admin", "", 10)
 	if err != nil {
 		t.Fatal(err)
 	}

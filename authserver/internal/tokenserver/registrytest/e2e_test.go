@@ -20,6 +20,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/api"
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
 	"github.com/dockmaster/dockmaster/authserver/internal/server"
+	svc "github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlite"
 	"github.com/dockmaster/dockmaster/authserver/internal/throttle"
 	"github.com/dockmaster/dockmaster/authserver/internal/token"
@@ -81,7 +82,7 @@ func start(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	adminPW, err := api.BootstrapAdmin(ctx, st, "admin", "", authn.MinBcryptCost)
+	adminPW, err := svc.BootstrapAdmin(ctx, st, "admin", "", authn.MinBcryptCost)
 	if err != nil {
 		t.Fatal(err)
 	}

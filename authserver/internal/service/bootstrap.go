@@ -1,4 +1,4 @@
-package api
+package service
 
 import (
 	"context"
@@ -34,11 +34,11 @@ func BootstrapAdmin(ctx context.Context, st store.Store, username, password stri
 	}
 	if password == "" {
 		password = randomPassword(generatedPasswordLen)
-	} else if err := checkPassword("password", password); err != nil {
-		return "", fmt.Errorf("bootstrap: %s", err.(*Error).Message)
+	} else if err := CheckPassword("password", password); err != nil {
+		return "", fmt.Errorf("bootstrap: %s", AsError(err).Message)
 	}
 	if cost == 0 {
-		cost = 10
+		cost = authn.MinBcryptCost
 	}
 	hash, err := authn.HashPassword(password, cost)
 	if err != nil {
