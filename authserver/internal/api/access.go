@@ -5,20 +5,12 @@ import (
 	"errors"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
-	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 )
 
 // roleOn is the caller's effective role on a namespace (RoleNone for none).
 func (a *API) roleOn(ctx context.Context, c *caller, ns string) (rbac.Role, error) {
-	if c.name() == "" {
-		return rbac.RoleNone, nil
-	}
-	roles, err := a.st.RolesOn(ctx, ns, c.p.Subject.Kind, c.name())
-	if err != nil {
-		return rbac.RoleNone, err
-	}
-	return rbac.Highest(roles...), nil
+	return a.svc.RoleOn(ctx, c.actor(), ns)
 }
 
 // allRoles is the caller's role on every namespace where it has one, in
@@ -40,24 +32,9 @@ func canManageNamespace(c *caller, role rbac.Role) bool {
 	return rbac.CanManageNamespace(c.p.Subject, role)
 }
 
-// namespaceFor loads a namespace the caller may see; an invisible one is
-// reported exactly like a missing one.
+// namespaceFor is service.Namespace for the caller.
 func (a *API) namespaceFor(ctx context.Context, c *caller, name string) (store.Namespace, rbac.Role, error) {
-	if err := service.PathName("namespace", name); err != nil {
-		return store.Namespace{}, "", err
-	}
-	ns, err := a.st.GetNamespace(ctx, name)
-	if err != nil {
-		return ns, "", storeErr(err, "namespace \""+name+"\"", "")
-	}
-	role, err := a.roleOn(ctx, c, name)
-	if err != nil {
-		return ns, "", err
-	}
-	if !canSeeNamespace(c, ns, role) {
-		return ns, "", notFound("namespace %q not found", name)
-	}
-	return ns, role, nil
+	return a.svc.Namespace(ctx, c.actor(), name)
 }
 
 // teamRole is a user's role in a team (RoleNone when not a member).

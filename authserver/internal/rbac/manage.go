@@ -115,3 +115,7 @@ func MustProveOldPassword(s Subject, username string) bool {
 func MayRemoveMember(s Subject, teamRole Role, member string) bool {
 	return CanManageTeam(s, teamRole) || member == s.Name
 }
+
+// MayMoveNamespace reports whether s may move a namespace to another team:
+// admins.
+func MayMoveNamespace(s Subject) bool { return s.IsAdmin() }

@@ -93,6 +93,8 @@ func TestTeamRobotRepositoryUserDecisions(t *testing.T) {
 		{"member leaves", MayRemoveMember(user, RoleViewer, "alice"), true},
 		{"member removes another", MayRemoveMember(user, RoleViewer, "bob"), false},
 		{"owner removes another", MayRemoveMember(user, RoleOwner, "bob"), true},
+		{"admin moves a namespace", MayMoveNamespace(admin), true},
+		{"owner does not move a namespace", MayMoveNamespace(user), false},
 		{"admin reads audit", CanReadAudit(admin), true},
 		{"user reads no audit", CanReadAudit(user), false},
 	}

@@ -55,11 +55,11 @@ func BootstrapAdmin(ctx context.Context, st store.Store, username, password stri
 	return password, nil
 }
 
-// randomPassword draws n characters uniformly from [A-Za-z0-9].
 // GeneratePassword returns a password like the bootstrap's generated one
 // (for dockmaster admin reset-password).
 func GeneratePassword() string { return randomPassword(generatedPasswordLen) }
 
+// randomPassword draws n characters uniformly from [A-Za-z0-9].
 func randomPassword(n int) string {
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 	out := make([]byte, 0, n)
