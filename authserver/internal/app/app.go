@@ -420,7 +420,7 @@ func BootstrapAdmin(ctx context.Context, st Store, username, password string, co
 	if err != nil {
 		return "", fmt.Errorf("bootstrap the first admin: %w", err)
 	}
-	team := store.Team{Name: AdminsTeam, Description: "Administrators; owns namespaces first seen in registry pushes"}
+	team := store.Team{Name: AdminsTeam, Description: "Administrators; owns namespaces first seen in registry pushes", Protected: true}
 	if err := st.CreateTeam(ctx, team, username); err != nil && !errors.Is(err, store.ErrConflict) {
 		return "", fmt.Errorf("create the %s team: %w", AdminsTeam, err)
 	}

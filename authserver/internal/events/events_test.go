@@ -370,7 +370,7 @@ func TestNamespaceCreatedForOwnerTeam(t *testing.T) {
 	if err := h.store.CreateUser(ctx, store.User{Username: "root", Admin: true, Enabled: true}); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.store.CreateTeam(ctx, store.Team{Name: "admins"}, "root"); err != nil {
+	if err := h.store.CreateTeam(ctx, store.Team{Name: "admins", Protected: true}, "root"); err != nil {
 		t.Fatal(err)
 	}
 	h.post(t, "Bearer "+secret, strings.NewReader(envelope(event("e1", "push", "newteam/app", "v1", ociMT))))

@@ -54,6 +54,7 @@ var errorTable = []struct {
 }{
 	{store.ErrLastOwner, apiv1.CodeConflict, "a team must keep at least one owner: make another member owner first"},
 	{store.ErrLastAdmin, apiv1.CodeConflict, "at least one enabled admin must remain: make another user admin first"},
+	{store.ErrProtected, apiv1.CodeConflict, "this team owns the namespaces registry pushes create and cannot be deleted; change its members instead"},
 	{store.ErrNotFound, apiv1.CodeNotFound, "not found"},
 	{store.ErrConflict, apiv1.CodeConflict, "conflicts with an existing object or is still in use"},
 	{store.ErrUnavailable, apiv1.CodeUnavailable, "the database is unavailable; retry later"},
@@ -62,9 +63,9 @@ var errorTable = []struct {
 	{context.Canceled, apiv1.CodeUnavailable, "the request was canceled"},
 }
 
-// AsError turns any error into an *Error. Unknown errors come from the
-// store (use cases produce nothing else), so they mean "unavailable": a
-// database fault must never look like a bug or leak SQL.
+// AsError turns any error into an *Error. An error nothing classifies is a
+// bug (internal, 500), never an outage: the stores classify theirs as
+// store.ErrUnavailable. Its cause is logged, never sent.
 func AsError(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
@@ -89,7 +90,7 @@ func StoreError(err error, what, onConflict string) error {
 	}
 	e := AsError(err)
 	switch {
-	case errors.Is(err, store.ErrLastOwner), errors.Is(err, store.ErrLastAdmin):
+	case errors.Is(err, store.ErrLastOwner), errors.Is(err, store.ErrLastAdmin), errors.Is(err, store.ErrProtected):
 		// The table's message is already specific.
 	case e.Code == apiv1.CodeNotFound && what != "":
 		e = &Error{Code: e.Code, Message: what + " not found", Err: err}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
-	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
 // NewTeam is what CreateTeam needs: Owner, when set, is the first owner an
@@ -112,8 +111,9 @@ func (s *Service) UpdateTeam(ctx context.Context, a Actor, name string, descript
 	return got, nil
 }
 
-// DeleteTeam deletes a team as a: owners of the team and admins; never the
-// admins' team, which owns what registry pushes create.
+// DeleteTeam deletes a team as a: owners of the team and admins; never a
+// protected team (the admins' team, which owns what registry pushes
+// create): the store refuses it with store.ErrProtected.
 func (s *Service) DeleteTeam(ctx context.Context, a Actor, name string) error {
 	t, role, err := s.Team(ctx, a, name)
 	if err != nil {
@@ -122,10 +122,6 @@ func (s *Service) DeleteTeam(ctx context.Context, a Actor, name string) error {
 	obj := "team/" + t.Name
 	if !rbac.CanManageTeam(a.subject(), role) {
 		return s.deny(ctx, a, "team.delete", obj, Forbidden("only owners of team %q and admins may delete it", t.Name))
-	}
-	if t.Name == rbac.AdminsTeam {
-		return s.deny(ctx, a, "team.delete", obj, &Error{Code: apiv1.CodeConflict,
-			Message: "team \"" + t.Name + "\" owns the namespaces registry pushes create and cannot be deleted; change its members instead"})
 	}
 	if err := s.st.DeleteTeam(ctx, t.Name); err != nil {
 		return s.failed(ctx, a, "team.delete", obj, StoreError(err, "team \""+t.Name+"\"",

@@ -19,6 +19,8 @@ var (
 	// ErrConflict: an object with that name already exists, or the change
 	// would break a rule that another object depends on.
 	ErrConflict = errors.New("conflict")
+	// ErrProtected refuses to delete a protected team.
+	ErrProtected = errors.New("the team owns the namespaces registry pushes create and cannot be deleted")
 	// ErrLastOwner: the change would leave a team without an owner.
 	ErrLastOwner = errors.New("a team must keep at least one owner")
 	// ErrLastAdmin: the change would leave no enabled admin.
@@ -48,6 +50,10 @@ type Team struct {
 	Description string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// Protected marks the team that owns the namespaces registry pushes
+	// and the sync create (the bootstrap's admins team): only a protected
+	// team gets them, and it cannot be deleted. Set on create only.
+	Protected bool
 }
 
 // Member is a user's membership of a team.

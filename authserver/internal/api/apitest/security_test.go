@@ -488,7 +488,7 @@ func testReservedNames(t *testing.T, e *env) {
 // by someone else's new team.
 func testAdminsTeamProtected(t *testing.T, e *env) {
 	ctx := context.Background()
-	ok(t, e.st.CreateTeam(ctx, store.Team{Name: rbac.AdminsTeam}, adminName))
+	ok(t, e.st.CreateTeam(ctx, store.Team{Name: rbac.AdminsTeam, Protected: true}, adminName))
 	err := e.admin.DeleteTeam(ctx, rbac.AdminsTeam)
 	if errStatus(err) != 409 {
 		t.Fatalf("deleting the %s team: %v, want 409", rbac.AdminsTeam, err)

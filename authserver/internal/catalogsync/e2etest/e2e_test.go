@@ -61,7 +61,7 @@ func setup(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.CreateTeam(ctx, store.Team{Name: "admins"}, "admin"); err != nil {
+	if err := st.CreateTeam(ctx, store.Team{Name: "admins", Protected: true}, "admin"); err != nil {
 		t.Fatal(err)
 	}
 	e := &env{t: t, st: st}

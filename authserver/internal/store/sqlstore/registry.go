@@ -133,7 +133,9 @@ func ensureRepository(t *dbtx, repo, ownerTeam string, now time.Time) (created b
 	if err != nil || exists {
 		return n > 0, err
 	}
-	team, err := t.exists(`SELECT 1 FROM teams WHERE name = ?`, ownerTeam)
+	// Only the protected team (security 40): a team that merely carries
+	// the name gets nothing.
+	team, err := t.exists(`SELECT 1 FROM teams WHERE name = ? AND protected = TRUE`, ownerTeam)
 	if err != nil || !team {
 		return n > 0, err
 	}

@@ -119,7 +119,7 @@ func readPushStates(t *dbtx, evs []store.RegistryEvent, ownerTeam string) ([]pus
 			(SELECT changed_at FROM tag_versions WHERE repository = q.repo AND name = q.tag),
 			coalesce((SELECT deleted FROM tag_versions WHERE repository = q.repo AND name = q.tag), FALSE),
 			(SELECT count(*) FROM namespaces WHERE name = q.ns),
-			(SELECT count(*) FROM teams WHERE name = q.team)
+			(SELECT count(*) FROM teams WHERE name = q.team AND protected = TRUE)
 			FROM q ORDER BY q.i`)
 		rows := 0
 		err := t.query(q.String(), args, func(scan func(...any) error) error {

@@ -65,8 +65,8 @@ func (s *Store) CreateTeam(ctx context.Context, tm store.Team, owner string) err
 		if err := userExists(t, owner); err != nil {
 			return err
 		}
-		if _, err := t.exec(`INSERT INTO teams (`+teamCols+`) VALUES (?, ?, ?, ?)`,
-			tm.Name, tm.Description, ts(tm.CreatedAt), ts(tm.UpdatedAt)); err != nil {
+		if _, err := t.exec(`INSERT INTO teams (`+teamCols+`, protected) VALUES (?, ?, ?, ?, ?)`,
+			tm.Name, tm.Description, ts(tm.CreatedAt), ts(tm.UpdatedAt), tm.Protected); err != nil {
 			return fmt.Errorf("team %q: %w", tm.Name, err)
 		}
 		if _, err := t.exec(`INSERT INTO members (team, username, role, created_at) VALUES (?, ?, ?, ?)`,
@@ -125,6 +125,13 @@ func (s *Store) DeleteTeam(ctx context.Context, name string) error {
 		}
 		if err := teamExists(t, name); err != nil {
 			return err
+		}
+		protected, err := t.exists(`SELECT 1 FROM teams WHERE name = ? AND protected = TRUE`, name)
+		if err != nil {
+			return fmt.Errorf("team %q: %w", name, err)
+		}
+		if protected {
+			return fmt.Errorf("team %q: %w", name, store.ErrProtected)
 		}
 		var n int
 		if err := t.get(`SELECT count(*) FROM namespaces WHERE team = ?`, []any{name}, &n); err != nil {

@@ -80,3 +80,30 @@ func testFutureEventTimesClamped(t *testing.T, s store.Store) {
 		t.Fatalf("a re-push after a delete dated 2099 is not recorded: %v", err)
 	}
 }
+
+// testOwnerTeamIsProtected (issue 8.5, security 40): namespaces that pushes
+// create go to the protected team only — a team that merely carries the
+// owner's name (re-created by someone after the real one went) gets none —
+// and the protected team cannot be deleted.
+func testOwnerTeamIsProtected(t *testing.T, s store.Store) {
+	rs, isRS := s.(store.RegistryStore)
+	if !isRS {
+		t.Fatalf("%T does not implement store.RegistryStore", s)
+	}
+	c := ctx(t)
+	user(t, s, "mallory", false)
+	team(t, s, "admins", "mallory") // carries the name, not the flag
+	const dg = "sha256:6c3c624b58dbbcd3c0dd82b4c53f04194d1247c6eebdaab7c610cf7d66709b3b"
+	_, err := rs.ApplyEvent(c, store.RegistryEvent{ID: "o1", Action: store.ActionPush, Repository: "fresh/app", Tag: "v1",
+		Digest: dg, MediaType: "application/vnd.oci.image.manifest.v1+json", Size: 1, Timestamp: time.Now()}, "admins")
+	ok(t, err)
+	if n, err := s.GetNamespace(c, "fresh"); err == nil {
+		t.Errorf("an unprotected team named admins got the new namespace: %+v", n)
+	}
+
+	user(t, s, "root", true)
+	ok(t, s.CreateTeam(c, store.Team{Name: "guards", Protected: true}, "root"))
+	is(t, s.DeleteTeam(c, "guards"), store.ErrProtected)
+	_, err = s.GetTeam(c, "guards")
+	ok(t, err)
+}

@@ -106,7 +106,7 @@ func tagsOf(t testing.TB, s registryStore, repo string) []string {
 
 func testEventsApply(t *testing.T, s registryStore) {
 	user(t, s, "alice", true)
-	team(t, s, "admins", "alice")
+	ok(t, s.CreateTeam(ctx(t), store.Team{Name: "admins", Protected: true}, "alice"))
 	const repo = "team/app"
 
 	eq(t, "push applied", apply(t, s, push(repo, "v1", digestA, 1), "admins"), true)
@@ -181,7 +181,7 @@ func testEventsApply(t *testing.T, s registryStore) {
 
 func testEventsNamespace(t *testing.T, s registryStore) {
 	user(t, s, "alice", true)
-	team(t, s, "admins", "alice")
+	ok(t, s.CreateTeam(ctx(t), store.Team{Name: "admins", Protected: true}, "alice"))
 	team(t, s, "devs", "alice")
 	namespace(t, s, "devs", "devs")
 
@@ -351,7 +351,7 @@ func testRegistryState(t *testing.T, s registryStore) {
 
 func testReconcile(t *testing.T, s registryStore) {
 	user(t, s, "alice", true)
-	team(t, s, "admins", "alice")
+	ok(t, s.CreateTeam(ctx(t), store.Team{Name: "admins", Protected: true}, "alice"))
 	const repo = "synced/app"
 	apply(t, s, push(repo, "keep", digestA, 1), "")
 	apply(t, s, push(repo, "change", digestA, 1), "")

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Robots", testRobots},
 		{"RobotAccessFollowsMove", testRobotAccessFollowsMove},
 		{"FutureEventTimesClamped", testFutureEventTimesClamped},
+		{"OwnerTeamIsProtected", testOwnerTeamIsProtected},
 		{"Tokens", testTokens},
 		{"TokenStore", testTokenStore},
 		{"Settings", testSettings},
