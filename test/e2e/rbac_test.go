@@ -227,25 +227,35 @@ func emptyNamespace(ctx context.Context, c *client.Client, ns string) (err error
 			}
 		}()
 	}
-	var names []string
-	opt := client.ListOptions{PageSize: 100}
-	for {
-		page, err := c.ListRepositories(ctx, ns, opt)
+	// The registry delivers its push notifications from a queue, so after
+	// the load some may still arrive once their repository is deleted and
+	// record it again: delete until the namespace stays empty for two looks
+	// in a row (bounded).
+	quiet := 0
+	for deadline := time.Now().Add(90 * time.Second); quiet < 2; {
+		names, err := client.Collect(ctx, client.ListOptions{PageSize: 100}, func(ctx context.Context, opt client.ListOptions) (apiv1.Page[apiv1.Repository], error) {
+			return c.ListRepositories(ctx, ns, opt)
+		})
 		if err != nil {
 			return fmt.Errorf("list repositories: %w", err)
 		}
-		for _, r := range page.Items {
-			names = append(names, r.Name)
+		if len(names) == 0 {
+			quiet++
+		} else {
+			quiet = 0
 		}
-		if page.NextPageToken == "" {
+		for _, r := range names {
+			if err := c.DeleteRepository(ctx, r.Name); err != nil && !client.IsNotFound(err) {
+				return fmt.Errorf("delete repository %s: %w", r.Name, err)
+			}
+		}
+		if quiet == 2 {
 			break
 		}
-		opt.PageToken = page.NextPageToken
-	}
-	for _, n := range names {
-		if err := c.DeleteRepository(ctx, n); err != nil && !client.IsNotFound(err) {
-			return fmt.Errorf("delete repository %s: %w", n, err)
+		if time.Now().After(deadline) {
+			return fmt.Errorf("namespace %s still receives repositories after 90 s (%d in the last look)", ns, len(names))
 		}
+		time.Sleep(3 * time.Second)
 	}
 	return nil
 }
