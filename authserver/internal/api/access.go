@@ -27,11 +27,6 @@ func canSeeNamespace(c *caller, ns store.Namespace, role rbac.Role) bool {
 	return rbac.CanSeeNamespace(c.p.Subject, ns.Visibility, role)
 }
 
-// canManageNamespace is rbac.CanManageNamespace for the caller.
-func canManageNamespace(c *caller, role rbac.Role) bool {
-	return rbac.CanManageNamespace(c.p.Subject, role)
-}
-
 // namespaceFor is service.Namespace for the caller.
 func (a *API) namespaceFor(ctx context.Context, c *caller, name string) (store.Namespace, rbac.Role, error) {
 	return a.svc.Namespace(ctx, c.actor(), name)
