@@ -32,11 +32,6 @@ func (a *API) namespaceFor(ctx context.Context, c *caller, name string) (store.N
 	return a.svc.Namespace(ctx, c.actor(), name)
 }
 
-// teamRole is a user's role in a team (RoleNone when not a member).
-func (a *API) teamRole(ctx context.Context, team, username string) (rbac.Role, error) {
-	return a.svc.TeamRole(ctx, team, username)
-}
-
 // decider answers rbac.Decide for repositories, caching namespace facts for
 // the length of one request.
 type decider struct {
