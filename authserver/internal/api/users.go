@@ -73,21 +73,10 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request, c *caller) erro
 	return nil
 }
 
-// userFor loads the user named in the path if the caller may see it: admins
-// see everyone, users themselves; robots and others get 404.
+// userFor loads the user named in the path if the caller may see it
+// (service.User).
 func (a *API) userFor(r *http.Request, c *caller) (store.User, error) {
-	name := r.PathValue("username")
-	if err := service.PathName("user", name); err != nil {
-		return store.User{}, err
-	}
-	if !rbac.CanSeeUser(c.p.Subject, name) {
-		return store.User{}, notFound("user %q not found", name)
-	}
-	u, err := a.st.GetUser(r.Context(), name)
-	if err != nil {
-		return u, storeErr(err, "user \""+name+"\"", "")
-	}
-	return u, nil
+	return a.svc.User(r.Context(), c.actor(), r.PathValue("username"))
 }
 
 func (a *API) getUser(w http.ResponseWriter, r *http.Request, c *caller) error {
