@@ -134,6 +134,7 @@ type Authenticator struct {
 	macs   sync.Pool // of hash.Hash: HMAC-SHA256 keyed with macKey
 
 	dummyOnce sync.Once
+	decoyMu   sync.Mutex // guards dummyHash for DecoyCost
 	dummyHash []byte
 
 	mu    sync.Mutex
@@ -320,13 +321,30 @@ func (a *Authenticator) dummyCompare(pw string) {
 			// Only an out-of-range cost fails; fall back to the minimum.
 			h, _ = bcrypt.GenerateFromPassword([]byte(randomHex(16)), MinBcryptCost)
 		}
+		a.decoyMu.Lock()
 		a.dummyHash = h
+		a.decoyMu.Unlock()
 	})
 	a.checks.Add(1)
 	if len(pw) > maxPasswordBytes {
 		pw = pw[:maxPasswordBytes]
 	}
 	_ = bcrypt.CompareHashAndPassword(a.dummyHash, []byte(pw))
+}
+
+// DecoyCost is the bcrypt cost of the decoy hash compared for unknown
+// users (and users without a password), 0 before the first such compare. It
+// equals Options.BcryptCost (at least MinBcryptCost): an unknown username
+// costs what a real check costs, so it is not told apart by timing.
+func (a *Authenticator) DecoyCost() int {
+	a.decoyMu.Lock()
+	h := a.dummyHash
+	a.decoyMu.Unlock()
+	c, err := bcrypt.Cost(h)
+	if err != nil {
+		return 0
+	}
+	return c
 }
 
 func (a *Authenticator) mac(pw string) [sha256.Size]byte {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 )
@@ -591,5 +593,33 @@ func TestAnonymous(t *testing.T) {
 	}
 	if (Principal{Subject: rbac.Subject{Kind: rbac.UserKind, Name: "a"}}).IsAnonymous() {
 		t.Error("user is anonymous")
+	}
+}
+
+// TestDecoyCostIsConfiguredCost proves the decoy compare for unknown users
+// runs at the configured cost (never below MinBcryptCost): by cost, not by
+// wall-clock, so the check is stable under load.
+func TestDecoyCostIsConfiguredCost(t *testing.T) {
+	for _, c := range []struct{ configured, want int }{
+		{0, MinBcryptCost}, {MinBcryptCost - 1, MinBcryptCost}, {MinBcryptCost, MinBcryptCost},
+		{MinBcryptCost + 1, MinBcryptCost + 1}, {bcrypt.MaxCost + 1, MinBcryptCost},
+	} {
+		st := newFakeStore()
+		st.setUser(store.User{Username: "nopw", Enabled: true})
+		a := New(st, Options{BcryptCost: c.configured})
+		if got := a.DecoyCost(); got != 0 {
+			t.Fatalf("decoy cost %d before any unknown user", got)
+		}
+		for _, user := range []string{"mallory", "nopw"} {
+			if _, err := a.Basic(context.Background(), "192.0.2.1", user, "pw"); !errors.Is(err, ErrBadCredentials) {
+				t.Fatal(err)
+			}
+		}
+		if got := a.DecoyCost(); got != c.want {
+			t.Errorf("BcryptCost %d: decoy cost %d, want %d", c.configured, got, c.want)
+		}
+		if n := a.PasswordChecks(); n != 2 {
+			t.Errorf("BcryptCost %d: %d compares for two unknown checks, want 2", c.configured, n)
+		}
 	}
 }
