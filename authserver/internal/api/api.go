@@ -71,7 +71,7 @@ func New(d Deps) *API {
 	if a.clientAddr == nil {
 		a.clientAddr = remoteHost
 	}
-	a.svc = service.New(service.Deps{Store: a.st, Logger: a.log, Now: a.now, BcryptCost: a.cost})
+	a.svc = service.New(service.Deps{Store: a.st, Logger: a.log, Now: a.now, BcryptCost: a.cost, Registry: a.reg})
 	a.routes = a.table()
 	a.probe = http.NewServeMux()
 	for _, rt := range a.routes {

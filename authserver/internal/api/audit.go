@@ -1,15 +1,11 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
-
-// detailf formats an audit detail; callers never pass secrets.
-func detailf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 
 func (a *API) listAudit(w http.ResponseWriter, r *http.Request, c *caller) error {
 	if err := a.svc.MayReadAudit(r.Context(), c.actor()); err != nil {

@@ -107,45 +107,12 @@ func (a *API) authenticate(r *http.Request, src string) (authn.Principal, error)
 	return p, nil
 }
 
-// audit records an event by c. It never fails the request: the change is
-// already made; a lost audit row is logged loudly instead.
-func (a *API) audit(r *http.Request, c *caller, action, object, outcome, detail string) {
-	actor := "anonymous"
-	if c.name() != "" {
-		actor = c.name()
-	}
-	a.appendAudit(r, store.AuditEvent{Actor: actor, Source: c.src, Action: action, Object: object,
-		Outcome: outcome, Detail: detail})
-}
-
 func (a *API) appendAudit(r *http.Request, e store.AuditEvent) {
 	e.Time = a.now().UTC()
 	if err := a.st.AppendAudit(r.Context(), e); err != nil {
 		a.log.ErrorContext(r.Context(), "audit append failed", "action", e.Action, "object", e.Object,
 			"outcome", e.Outcome, "err", err)
 	}
-}
-
-// deny audits a refused change and returns err for the handler to send.
-// Both 403 and 404 answers to a write are denials worth recording.
-func (a *API) deny(r *http.Request, c *caller, action, object string, err *Error) error {
-	a.audit(r, c, action, object, "denied", err.Message)
-	return err
-}
-
-// done audits a successful change.
-func (a *API) done(r *http.Request, c *caller, action, object, detail string) {
-	a.audit(r, c, action, object, "success", detail)
-}
-
-// failed audits a change the store refused (conflict, last owner, ...) and
-// returns the error to send.
-func (a *API) failed(r *http.Request, c *caller, action, object string, err error) error {
-	e := toError(err)
-	if e.Status < 500 {
-		a.audit(r, c, action, object, "error", e.Message)
-	}
-	return err
 }
 
 func truncate(s string, n int) string {
@@ -161,13 +128,4 @@ func usersOnly(c *caller) error {
 		return forbidden("robot accounts cannot use this endpoint")
 	}
 	return nil
-}
-
-// deniedLookup audits a write refused while resolving its object (403, or
-// 404 for objects the caller may not see) and returns err.
-func (a *API) deniedLookup(r *http.Request, c *caller, action, object string, err error) error {
-	if e := toError(err); e.Status == http.StatusForbidden || e.Status == http.StatusNotFound {
-		a.audit(r, c, action, object, "denied", e.Message)
-	}
-	return err
 }

@@ -109,11 +109,6 @@ func toError(err error) *Error {
 	return &Error{Status: status, Code: se.Code, Message: se.Message, Field: se.Field, cause: err}
 }
 
-// storeErr is service.StoreError: the store error with the object named.
-func storeErr(err error, what, onConflict string) error {
-	return service.StoreError(err, what, onConflict)
-}
-
 // writeError sends err as a apiv1.Error body and logs what the client does
 // not see.
 func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {

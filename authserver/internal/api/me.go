@@ -25,14 +25,14 @@ func (a *API) getMe(w http.ResponseWriter, r *http.Request, c *caller) error {
 			return nil
 		}
 		me.Namespaces = append(me.Namespaces, apiv1.NSAccess{Namespace: t.Namespace, Role: string(t.Role),
-			Actions: mapSlice(d.decide(t), func(x rbac.Action) string { return string(x) })})
+			Actions: mapSlice(d.Decide(t), func(x rbac.Action) string { return string(x) })})
 		return nil
 	}
 	switch {
 	case c.isRobot():
 		if c.p.Robot != nil {
 			for _, ac := range c.p.Robot.Access {
-				if err := nsAccess(d.target(ctx, ac.Namespace)); err != nil {
+				if err := nsAccess(d.Target(ctx, ac.Namespace)); err != nil {
 					return err
 				}
 			}
@@ -48,10 +48,10 @@ func (a *API) getMe(w http.ResponseWriter, r *http.Request, c *caller) error {
 			return err
 		}
 		me.CanCreateTeams = rbac.MayCreateTeam(c.p.Subject, s.TeamCreation)
-		if err := d.loadRoles(ctx); err != nil {
+		if err := d.LoadRoles(ctx); err != nil {
 			return err
 		}
-		if err := a.eachNamespace(ctx, func(n store.Namespace) error { return nsAccess(d.targetOf(ctx, n)) }); err != nil {
+		if err := a.eachNamespace(ctx, func(n store.Namespace) error { return nsAccess(d.TargetOf(ctx, n)) }); err != nil {
 			return err
 		}
 	}

@@ -19,6 +19,10 @@ type Deps struct {
 	Now func() time.Time
 	// BcryptCost hashes new passwords; 0 means authn.MinBcryptCost.
 	BcryptCost int
+	// Registry, when set, is where repository and tag deletes act first
+	// (the database follows once the registry has deleted). Nil: deletes
+	// change the database only.
+	Registry Registry
 }
 
 // Service runs the use cases. It holds no state of its own: every front
@@ -28,11 +32,12 @@ type Service struct {
 	log  *slog.Logger
 	now  func() time.Time
 	cost int
+	reg  Registry
 }
 
 // New builds a Service, filling the defaults of d.
 func New(d Deps) *Service {
-	s := &Service{st: d.Store, log: d.Logger, now: d.Now, cost: d.BcryptCost}
+	s := &Service{st: d.Store, log: d.Logger, now: d.Now, cost: d.BcryptCost, reg: d.Registry}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
