@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -137,7 +136,7 @@ func Launch(bin, dir, adminPassword string, opts Options) (*Server, error) {
 	}
 	var lastErr error
 	for range 3 { // a free port can be taken between probing and binding
-		port, err := freePort()
+		port, err := registryproc.FreePort()
 		if err != nil {
 			return nil, err
 		}
@@ -182,28 +181,13 @@ func (s *Server) Client(t testing.TB) *client.Client {
 	return c
 }
 
+// waitReady waits for /readyz with registryproc's one HTTP wait and adds
+// the server's last output to a failure.
 func waitReady(p *registryproc.Process, url string, timeout time.Duration) error {
-	hc := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(timeout)
-	for {
-		select {
-		case <-p.Done():
-			return fmt.Errorf("exited before it was ready (%v):\n%s", p.Err(), tail(p.Output(), 4000))
-		default:
-		}
-		resp, err := hc.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-			err = fmt.Errorf("GET %s: %s", url, resp.Status)
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("not ready after %s: %v\n%s", timeout, err, tail(p.Output(), 4000))
-		}
-		time.Sleep(50 * time.Millisecond)
+	if err := registryproc.WaitHTTP(url, timeout, p.Done()); err != nil {
+		return fmt.Errorf("%w\n%s", err, tail(p.Output(), 4000))
 	}
+	return nil
 }
 
 // Binary returns the path of a `dockmaster` binary built from this
@@ -298,15 +282,6 @@ func ModuleRoot() (string, error) {
 		}
 		dir = parent
 	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func randomHex(t testing.TB, n int) string {
