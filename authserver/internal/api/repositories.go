@@ -35,11 +35,11 @@ func (a *API) listRepositories(w http.ResponseWriter, r *http.Request, c *caller
 		f.ListOptions = o
 		return a.st.ListRepositories(ctx, f)
 	}
-	items, next, err := paginate(r.Context(), opt, fetch, func(rp store.Repository) string { return rp.Name }, keep)
+	page, err := service.Paginate(r.Context(), opt, fetch, func(rp store.Repository) string { return rp.Name }, keep)
 	if err != nil {
 		return err
 	}
-	writePage(w, mapSlice(items, toRepository), next)
+	writePage(w, page, toRepository)
 	return nil
 }
 
@@ -151,11 +151,11 @@ func (a *API) listTags(w http.ResponseWriter, r *http.Request, c *caller, repo s
 	fetch := func(ctx context.Context, o store.ListOptions) ([]store.Tag, error) {
 		return a.st.ListTags(ctx, rp.Name, o)
 	}
-	items, next, err := paginate(r.Context(), opt, fetch, func(t store.Tag) string { return t.Name }, nil)
+	page, err := service.Paginate(r.Context(), opt, fetch, func(t store.Tag) string { return t.Name }, nil)
 	if err != nil {
 		return err
 	}
-	writePage(w, mapSlice(items, toTag), next)
+	writePage(w, page, toTag)
 	return nil
 }
 
