@@ -1,9 +1,11 @@
 package authn
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -130,5 +132,37 @@ func TestUserCacheSize(t *testing.T) {
 		if got := a.users.Len(); got != c.want {
 			t.Errorf("UserCacheSize %d: %d rows cached after %d users, want %d", c.size, got, n, c.want)
 		}
+	}
+}
+
+// TestTokenTouchBoundaryAndLog: a token's use is recorded again once
+// touchEvery has passed — at exactly touchEvery too — and only a failed
+// recording is logged (without the secret).
+func TestTokenTouchBoundaryAndLog(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	var logs bytes.Buffer
+	f.a = newCheap(f.st, Options{Now: f.clk.Now, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if _, err := f.a.Bearer(ctx, f.token); err != nil {
+		t.Fatal(err)
+	}
+	f.clk.Add(touchEvery)
+	if _, err := f.a.Bearer(ctx, f.token); err != nil {
+		t.Fatal(err)
+	}
+	if at := f.st.touched["tok1"]; !at.Equal(t0.Add(touchEvery)) {
+		t.Errorf("touched at %v, want %v (exactly touchEvery after the first use)", at, t0.Add(touchEvery))
+	}
+	if logs.Len() != 0 {
+		t.Errorf("successful touches logged: %s", logs.String())
+	}
+	f.st.touchErr = errors.New("disk full")
+	f.clk.Add(touchEvery)
+	if _, err := f.a.Bearer(ctx, f.token); err != nil {
+		t.Fatal(err)
+	}
+	if out := logs.String(); !strings.Contains(out, "recording token use failed") || !strings.Contains(out, "disk full") ||
+		strings.Contains(out, f.token) {
+		t.Errorf("failed touch logged as %q, want the failure without the secret", out)
 	}
 }
