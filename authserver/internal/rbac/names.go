@@ -54,7 +54,8 @@ func IsReserved(name string) bool {
 // ValidComponent reports whether name is a valid single path component
 // (usernames, team, namespace and robot names).
 func ValidComponent(name string) bool {
-	return len(name) > 0 && len(name) <= MaxComponentLength && componentRE.MatchString(name)
+	// componentRE needs at least one character: no separate empty check.
+	return len(name) <= MaxComponentLength && componentRE.MatchString(name)
 }
 
 // ValidRepositoryName reports whether name is a valid repository name.

@@ -102,7 +102,9 @@ func TestIsReserved(t *testing.T) {
 }
 
 func TestValidEmail(t *testing.T) {
-	for _, s := range []string{"a@b", "alice@example.com", "a+tag@x.y"} {
+	// 254 characters is the longest address (RFC 5321's path limit less
+	// the angle brackets).
+	for _, s := range []string{"a@b", "alice@example.com", "a+tag@x.y", strings.Repeat("a", 249) + "@b.co"} {
 		if !ValidEmail(s) {
 			t.Errorf("ValidEmail(%q) = false", s)
 		}
@@ -123,6 +125,9 @@ func TestNamespaceOf(t *testing.T) {
 		{"busybox", "", true},
 		{"team/app", "team", false},
 		{"team/sub/app", "team", false},
+		// Not a valid name, but the first segment is still the
+		// namespace: an empty one, not the global namespace.
+		{"/app", "", false},
 	}
 	for _, tt := range tests {
 		ns, global := NamespaceOf(tt.in)

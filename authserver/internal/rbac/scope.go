@@ -91,7 +91,8 @@ func ParseScopes(params []string) []Scope {
 func parseScope(raw string) (Scope, bool) {
 	last := strings.LastIndexByte(raw, ':')
 	first := strings.IndexByte(raw, ':')
-	if first < 0 || first == last {
+	// No colon at all leaves first == last == -1 too.
+	if first == last {
 		return Scope{}, false
 	}
 	typ, class, ok := parseResourceType(raw[:first])
@@ -112,11 +113,11 @@ func parseScope(raw string) (Scope, bool) {
 // parseResourceType parses "type" or "type(class)", both [a-z0-9]+ as in the
 // distribution spec.
 func parseResourceType(s string) (typ, class string, ok bool) {
-	if i := strings.IndexByte(s, '('); i >= 0 {
-		if !strings.HasSuffix(s, ")") {
+	if t, rest, found := strings.Cut(s, "("); found {
+		if !strings.HasSuffix(rest, ")") {
 			return "", "", false
 		}
-		typ, class = s[:i], s[i+1:len(s)-1]
+		typ, class = t, rest[:len(rest)-1]
 		if !isLowerAlnum(class) {
 			return "", "", false
 		}
@@ -159,7 +160,8 @@ func validScopeName(name string) bool {
 		return true
 	}
 	slash := strings.IndexByte(name, '/')
-	if slash < 0 || slash < colon || slash == len(name)-1 {
+	// No slash (-1) is before the colon too.
+	if slash < colon || slash == len(name)-1 {
 		return false
 	}
 	host, port := name[:colon], name[colon+1:slash]
@@ -168,14 +170,13 @@ func validScopeName(name string) bool {
 	}
 	if strings.HasPrefix(host, "[") {
 		// [ipv6]:port: the colons inside the brackets are allowed.
+		// No "]" (-1) fails the colon check: name[0] is "[". A "]" right
+		// before the slash fails it too.
 		end := strings.IndexByte(name, ']')
-		if end < 0 || end > slash || end+1 == slash {
+		if end > slash || name[end+1] != ':' || !isIPv6Literal(name[1:end]) {
 			return false
 		}
-		if name[end+1] != ':' || !isIPv6Literal(name[1:end]) {
-			return false
-		}
-		host, port = name[:end+1], name[end+2:slash]
+		port = name[end+2 : slash]
 	}
 	if host == "" || len(port) == 0 || len(port) > 5 {
 		return false

@@ -51,6 +51,12 @@ func TestScopeGrammarBoundaries(t *testing.T) {
 		{"repository:[::1]:/a:pull", false}, {"repository:[::1]x:5/a:pull", false},
 		{"repository:[::1:5000/a:pull", false}, {"repository:[::1]:123456/a:pull", false},
 		{"repository:[::1]:12345/a:pull", true},
+		// A "]" after the slash, last in the name or not, closes no host.
+		{"repository:[ab:1/x]:pull", false}, {"repository:[ab:1/x]y:pull", false},
+		// Types with a class: "type(class)", the class closed last.
+		{"repository(plugin):a:pull", true}, {"repository():a:pull", false},
+		{"repository(plugin:a:pull", false}, {"(plugin):a:pull", false},
+		{"repository(plu)gin):a:pull", false},
 	} {
 		got := ParseScopes([]string{c.raw})
 		if ok := len(got) == 1; ok != c.ok {
