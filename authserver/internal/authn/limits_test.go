@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -164,5 +165,51 @@ func TestTokenTouchBoundaryAndLog(t *testing.T) {
 	if out := logs.String(); !strings.Contains(out, "recording token use failed") || !strings.Contains(out, "disk full") ||
 		strings.Contains(out, f.token) {
 		t.Errorf("failed touch logged as %q, want the failure without the secret", out)
+	}
+}
+
+// TestThrottledLoginsShareNothing: concurrent throttled logins of one user
+// share one check, but each caller gets its own copy of the user, and a
+// successful login logs nothing.
+func TestThrottledLoginsShareNothing(t *testing.T) {
+	f := newFixture(t)
+	lim, err := throttle.NewMemory(throttle.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	f.a = newCheap(f.st, Options{Now: f.clk.Now, Limiter: lim, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	f.st.gate = make(chan struct{})
+	const n = 20
+	var arrived, done sync.WaitGroup
+	arrived.Add(n)
+	done.Add(n)
+	users := make([]*store.User, n)
+	errs := make([]error, n)
+	for i := range n {
+		go func() {
+			defer done.Done()
+			arrived.Done()
+			var p Principal
+			p, errs[i] = f.a.Basic(context.Background(), "192.0.2.1", "alice", "alice-pw")
+			users[i] = p.User
+		}()
+	}
+	arrived.Wait()
+	time.Sleep(10 * time.Millisecond) // let them meet in the shared check
+	close(f.st.gate)
+	done.Wait()
+	seen := map[*store.User]bool{}
+	for i := range n {
+		if errs[i] != nil || users[i] == nil {
+			t.Fatalf("login %d: %v, user %v", i, errs[i], users[i])
+		}
+		if seen[users[i]] {
+			t.Fatalf("two callers got the same *store.User")
+		}
+		seen[users[i]] = true
+	}
+	if logs.Len() != 0 {
+		t.Errorf("successful logins logged: %s", logs.String())
 	}
 }
