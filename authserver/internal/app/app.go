@@ -19,6 +19,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/api"
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
 	"github.com/dockmaster/dockmaster/authserver/internal/config"
+	"github.com/dockmaster/dockmaster/authserver/internal/enrich"
 	"github.com/dockmaster/dockmaster/authserver/internal/events"
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/registryclient"
@@ -53,6 +54,9 @@ type App struct {
 	// Registry is the client for the registry's API (nil without
 	// --registry-url); the REST API's deletes go through it.
 	Registry *registryclient.Client
+	// Enricher reads pushed manifests (kind, artifact type, charts) behind
+	// the events; nil without a registry URL.
+	Enricher *enrich.Enricher
 	closers  []func(context.Context) error
 }
 
@@ -173,6 +177,9 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 	changed := drop
 	// Deletes through the REST API act on the registry first.
 	var registryAPI api.Registry // stays a nil interface without --registry-url
+	// The enricher reads pushed manifests behind the events' answers; it
+	// needs the registry's API.
+	var enricher events.Enqueuer
 	if cfg.RegistryURL != "" {
 		reg, err := registryclient.New(cfg.RegistryURL, registryclient.Options{Tokens: SyncTokens(minter, cfg.Service)})
 		if err != nil {
@@ -180,6 +187,8 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 			return nil, fmt.Errorf("--registry-url: %w", err)
 		}
 		a.Registry, registryAPI = reg, reg
+		en := enrich.New(enrich.Deps{Registry: reg, Store: st, Logger: log})
+		a.Enricher, enricher = en, en
 	}
 	a.Metrics = prometheus.NewRegistry()
 	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -218,6 +227,7 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		Metrics:   events.NewPrometheusMetrics(a.Metrics),
 		// Group commit.
 		BatchWorkers: eventWriters,
+		Enricher:     enricher,
 	})
 	rest := api.New(api.Deps{
 		// The REST API's changes of settings, namespaces and roles drop
@@ -242,6 +252,9 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		Routes:          []server.Routes{rest, a.Endpoint, recv},
 	})
 	a.closers = append(a.closers, a.Endpoint.Close, recv.Close)
+	if a.Enricher != nil {
+		a.closers = append(a.closers, a.Enricher.Close)
+	}
 	if rdb != nil {
 		// Started once the endpoint exists: announcements drop its caches.
 		feed := startChangeFeed(rdb, auth, drop, log)

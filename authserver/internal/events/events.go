@@ -82,6 +82,15 @@ type Deps struct {
 	// BatchWorkers is how many transactions may be in flight at once
 	// (default 1: one writer, as SQLite has).
 	BatchWorkers int
+	// Enricher, when set, is handed every manifest a push recorded, once
+	// the push is durable; it reads the manifest behind the answer and
+	// must not block (enrich.Enricher).
+	Enricher Enqueuer
+}
+
+// Enqueuer takes manifests to read later, without blocking.
+type Enqueuer interface {
+	Enqueue(refs ...store.ManifestRef)
 }
 
 // Receiver is the notification endpoint.
@@ -236,6 +245,9 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 		if applied {
+			if e.Action == store.ActionPush && e.Digest != "" && r.d.Enricher != nil {
+				r.d.Enricher.Enqueue(store.ManifestRef{Repository: e.Repository, Digest: e.Digest})
+			}
 			res.Applied++
 			r.count(OutcomeApplied)
 			log.DebugContext(req.Context(), "registry events: applied", "id", e.ID, "action", e.Action,

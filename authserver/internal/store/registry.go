@@ -110,6 +110,9 @@ type RegistryStore interface {
 	// before; it bounds the tables. Events older than that are no longer
 	// deduplicated or ordered.
 	PruneRegistryHistory(ctx context.Context, before time.Time) (int64, error)
+	// OrphanAccessories returns up to n accessories, last changed at or
+	// before before, whose subject the catalog does not have.
+	OrphanAccessories(ctx context.Context, before time.Time, n int) ([]Manifest, error)
 	// TryLock takes the named leader lock without waiting: ok is false when
 	// someone else holds it. release is idempotent. PostgreSQL: a session
 	// advisory lock on a dedicated connection (cluster-wide); SQLite: a

@@ -354,3 +354,22 @@ func (s *Store) DeleteManifest(ctx context.Context, repo, digest string) error {
 	}
 	return nil
 }
+
+// OrphanAccessories returns up to n accessories changed at or before
+// before whose subject the catalog does not have.
+func (s *Store) OrphanAccessories(ctx context.Context, before time.Time, n int) ([]store.Manifest, error) {
+	out := []store.Manifest{}
+	err := s.read(ctx, func(t *dbtx) error {
+		return t.query(`SELECT `+manifestCols+` FROM manifests WHERE subject <> '' AND changed_at <= ?
+			AND NOT EXISTS (SELECT 1 FROM manifests s WHERE s.repository = manifests.repository AND s.digest = manifests.subject)
+			ORDER BY repository, digest LIMIT ?`, []any{ts(before), limit(n)}, func(scan func(...any) error) error {
+			m, err := scanManifest(scan)
+			out = append(out, m)
+			return err
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("orphan accessories: %w", err)
+	}
+	return out, nil
+}
