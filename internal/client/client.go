@@ -132,6 +132,9 @@ func IsConflict(err error) bool { return hasStatus(err, http.StatusConflict) }
 // IsForbidden reports whether err is an API error with status 403.
 func IsForbidden(err error) bool { return hasStatus(err, http.StatusForbidden) }
 
+// IsInvalid reports a 400: the request named something malformed.
+func IsInvalid(err error) bool { return hasStatus(err, http.StatusBadRequest) }
+
 // IsUnauthenticated reports whether err is an API error with status 401.
 func IsUnauthenticated(err error) bool { return hasStatus(err, http.StatusUnauthorized) }
 

@@ -228,6 +228,7 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		// Group commit.
 		BatchWorkers: eventWriters,
 		Enricher:     enricher,
+		SelfActor:    SyncSubject,
 	})
 	rest := api.New(api.Deps{
 		// The REST API's changes of settings, namespaces and roles drop

@@ -86,6 +86,10 @@ type Deps struct {
 	// the push is durable; it reads the manifest behind the answer and
 	// must not block (enrich.Enricher).
 	Enricher Enqueuer
+	// SelfActor is the subject of the tokens the server mints for itself
+	// (reserved: no login carries it): its reads — the enricher's, the
+	// sync's — are not pulls.
+	SelfActor string
 }
 
 // Enqueuer takes manifests to read later, without blocking.
@@ -203,6 +207,17 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	var res response
+	if r.d.SelfActor != "" {
+		kept := evs[:0]
+		for _, e := range evs {
+			if e.Action == store.ActionPull && e.Actor == r.d.SelfActor {
+				skipped = append(skipped, Skipped{ID: e.ID, Reason: "Dockmaster's own read, not a pull"})
+				continue
+			}
+			kept = append(kept, e)
+		}
+		evs = kept
+	}
 	for _, s := range skipped {
 		res.Ignored++
 		if s.Rejected {

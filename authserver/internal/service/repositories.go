@@ -317,10 +317,18 @@ func (s *Service) Manifest(ctx context.Context, a Actor, repo, dgst string) (sto
 	if err != nil {
 		return m, nil, StoreError(err, "manifest \""+repo+"@"+dgst+"\"", "")
 	}
-	acc, err := s.st.ListManifests(ctx, store.ManifestFilter{Repository: rp.Name, Subject: dgst,
+	all, err := s.st.ListManifests(ctx, store.ManifestFilter{Repository: rp.Name, Subject: dgst,
 		ListOptions: store.ListOptions{Limit: maxAccessories}})
 	if err != nil {
 		return m, nil, StoreError(err, "manifest \""+repo+"@"+dgst+"\"", "")
+	}
+	// The referrers fallback index (tag sha256-<hex>) only lists the
+	// accessories: shown are they, not it (it goes with them on delete).
+	acc := all[:0]
+	for _, a := range all {
+		if !(mediatype.IsIndex(a.MediaType) && a.ArtifactType == "") {
+			acc = append(acc, a)
+		}
 	}
 	return m, acc, nil
 }
