@@ -141,8 +141,10 @@ type Report struct {
 	// DeletionsSkipped: the run deleted nothing on purpose (incomplete
 	// listing or the guard).
 	DeletionsSkipped bool
-	// Enriched: manifests read (kind, artifact type, ...) this run.
-	Enriched int
+	// Enriched: manifests read (kind, artifact type, ...) this run, in
+	// EnrichDuration.
+	Enriched       int
+	EnrichDuration time.Duration
 	// OrphansDeleted: accessories whose subject is gone, removed from the
 	// registry and the catalog.
 	OrphansDeleted int
@@ -196,7 +198,8 @@ func New(d Deps) *Syncer {
 	if s.d.Enricher == nil && s.reg != nil {
 		if es, ok := d.Store.(enrich.Store); ok {
 			// Sweep only: no workers to stop.
-			s.d.Enricher = enrich.New(enrich.Deps{Registry: s.reg, Store: es, Logger: d.Logger, Workers: -1, SweepEvery: -1})
+			s.d.Enricher = enrich.New(enrich.Deps{Registry: s.reg, Store: es, Logger: d.Logger, Workers: -1, SweepEvery: -1,
+				SweepWorkers: d.Concurrency})
 		}
 	}
 	return s
@@ -312,8 +315,9 @@ func (s *Syncer) Run(ctx context.Context) (rep Report, err error) {
 		s.removeOrphans(ctx, snapshot, &rep, &problems)
 	}
 	if s.d.Enricher != nil {
+		t0 := time.Now()
 		n, err := s.d.Enricher.Sweep(ctx, s.d.MaxEnrich)
-		rep.Enriched = n
+		rep.Enriched, rep.EnrichDuration = n, time.Since(t0)
 		if err != nil && ctx.Err() == nil {
 			// Not an error of the run: the manifests stay pending for the
 			// next one.

@@ -44,6 +44,8 @@ const (
 	DefaultQueue      = 4096
 	DefaultTimeout    = 10 * time.Second
 	DefaultSweepEvery = time.Minute
+	// DefaultSweepWorkers: the sync reads a whole registry's manifests.
+	DefaultSweepWorkers = 8
 	// sweepBatch is how many pending manifests one sweep step reads.
 	sweepBatch = 200
 )
@@ -61,6 +63,9 @@ type Deps struct {
 	Queue int
 	// Timeout bounds reading one manifest; 0 means DefaultTimeout.
 	Timeout time.Duration
+	// SweepWorkers read concurrently during a sweep; 0 means
+	// DefaultSweepWorkers.
+	SweepWorkers int
 	// SweepEvery is how often the workers look for pending manifests; 0
 	// means DefaultSweepEvery, negative never (tests, the sync command).
 	SweepEvery time.Duration
@@ -101,6 +106,9 @@ func New(d Deps) *Enricher {
 	}
 	if d.Timeout <= 0 {
 		d.Timeout = DefaultTimeout
+	}
+	if d.SweepWorkers <= 0 {
+		d.SweepWorkers = DefaultSweepWorkers
 	}
 	if d.SweepEvery == 0 {
 		d.SweepEvery = DefaultSweepEvery
@@ -192,9 +200,10 @@ func (e *Enricher) sweepLoop() {
 	}
 }
 
-// Sweep reads up to max pending manifests from the store, in order; it
-// stops at the first one the registry could not serve (it is down: the
-// next sweep retries) and returns how many it recorded.
+// Sweep reads up to max pending manifests from the store, SweepWorkers
+// at a time; it stops after a batch in which the registry could not serve
+// one (it is down: the next sweep retries) and returns how many it
+// recorded.
 func (e *Enricher) Sweep(ctx context.Context, max int) (int, error) {
 	done := 0
 	for done < max {
@@ -205,14 +214,47 @@ func (e *Enricher) Sweep(ctx context.Context, max int) (int, error) {
 		if len(refs) == 0 {
 			return done, nil
 		}
+		var (
+			mu       sync.Mutex
+			firstErr error
+			wg       sync.WaitGroup
+		)
+		work := make(chan store.ManifestRef)
+		for range min(e.d.SweepWorkers, len(refs)) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for r := range work {
+					rctx, cancel := context.WithTimeout(ctx, e.d.Timeout)
+					err := e.Enrich(rctx, r)
+					cancel()
+					mu.Lock()
+					if err != nil && firstErr == nil {
+						firstErr = err
+					}
+					if err == nil {
+						done++
+					}
+					mu.Unlock()
+				}
+			}()
+		}
 		for _, r := range refs {
-			rctx, cancel := context.WithTimeout(ctx, e.d.Timeout)
-			err := e.Enrich(rctx, r)
-			cancel()
-			if err != nil {
-				return done, err
+			mu.Lock()
+			stop := firstErr != nil
+			mu.Unlock()
+			if stop || ctx.Err() != nil {
+				break
 			}
-			done++
+			work <- r
+		}
+		close(work)
+		wg.Wait()
+		if firstErr != nil {
+			return done, firstErr
+		}
+		if err := ctx.Err(); err != nil {
+			return done, err
 		}
 	}
 	return done, nil
