@@ -191,6 +191,27 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		a.Enricher, enricher = en, en
 	}
 	a.Metrics = prometheus.NewRegistry()
+	if en := a.Enricher; en != nil {
+		for _, c := range []struct {
+			outcome string
+			get     func(enrich.Stats) int64
+		}{
+			{"enriched", func(s enrich.Stats) int64 { return s.Enriched }},
+			{"unknown", func(s enrich.Stats) int64 { return s.Unknown }},
+			{"retry", func(s enrich.Stats) int64 { return s.Retry }},
+			{"dropped", func(s enrich.Stats) int64 { return s.Dropped }},
+		} {
+			a.Metrics.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name:        "dockmaster_enrich_manifests_total",
+				Help:        "Manifests the enricher read (enriched: kind known; unknown: unreadable), left pending (retry) or could not queue (dropped: the sweep reads them).",
+				ConstLabels: prometheus.Labels{"outcome": c.outcome},
+			}, func() float64 { return float64(c.get(en.Stats())) }))
+		}
+		a.Metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "dockmaster_enrich_queue",
+			Help: "Manifests waiting for the enricher.",
+		}, func() float64 { return float64(en.Queued()) }))
+	}
 	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Metrics.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "dockmaster_password_checks_total",

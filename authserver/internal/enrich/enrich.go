@@ -138,6 +138,9 @@ func (e *Enricher) Stats() Stats {
 	return Stats{Enriched: e.enriched.Load(), Unknown: e.unknown.Load(), Retry: e.retry.Load(), Dropped: e.dropped.Load()}
 }
 
+// Queued is how many manifests wait in the queue.
+func (e *Enricher) Queued() int { return len(e.queue) }
+
 // Enqueue hands manifests to the workers without waiting.
 func (e *Enricher) Enqueue(refs ...store.ManifestRef) {
 	for _, r := range refs {
