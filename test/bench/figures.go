@@ -325,7 +325,9 @@ func (b *bench) runAll(ctx context.Context) error {
 	}
 	// The event figures run with the enrichment: every push is read
 	// back from this registry behind the answer.
-	if stop, err := b.enrichmentRegistry(); err != nil {
+	if o.noEnrich {
+		b.notes = append(b.notes, "events measured without enrichment (-no-enrich)")
+	} else if stop, err := b.enrichmentRegistry(); err != nil {
 		b.notes = append(b.notes, "events measured WITHOUT enrichment: no registry: "+firstLine(err.Error()))
 	} else {
 		defer stop()
