@@ -38,6 +38,17 @@ type Store interface {
 	PendingManifests(ctx context.Context, limit int) ([]store.ManifestRef, error)
 }
 
+// BatchStore is an optional part of Store: many details in one
+// transaction. With it the workers' results are written together, so the
+// enrichment adds few transactions beside the events' (SQLite has one
+// writer).
+type BatchStore interface {
+	SetManifestDetailsBatch(ctx context.Context, ds []store.ManifestDetails) error
+}
+
+// writeBatch bounds the details one transaction records.
+const writeBatch = 64
+
 // Defaults.
 const (
 	DefaultWorkers    = 2
@@ -90,6 +101,9 @@ type Enricher struct {
 	mu     sync.Mutex
 	queued map[store.ManifestRef]bool
 
+	// results carries the workers' reads to the writer.
+	results chan store.ManifestDetails
+
 	enriched, unknown, retry, dropped atomic.Int64
 }
 
@@ -114,10 +128,23 @@ func New(d Deps) *Enricher {
 		d.SweepEvery = DefaultSweepEvery
 	}
 	e := &Enricher{d: d, queue: make(chan store.ManifestRef, d.Queue), quit: make(chan struct{}),
-		queued: map[store.ManifestRef]bool{}}
+		queued: map[store.ManifestRef]bool{}, results: make(chan store.ManifestDetails, writeBatch)}
+	var workers sync.WaitGroup
 	for range max(d.Workers, 0) {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			e.work()
+		}()
+	}
+	if d.Workers > 0 {
 		e.wg.Add(1)
-		go e.work()
+		go e.write()
+		go func() {
+			// The writer ends once no worker can send.
+			workers.Wait()
+			close(e.results)
+		}()
 	}
 	if d.SweepEvery > 0 {
 		e.wg.Add(1)
@@ -160,7 +187,6 @@ func (e *Enricher) Enqueue(refs ...store.ManifestRef) {
 }
 
 func (e *Enricher) work() {
-	defer e.wg.Done()
 	for {
 		select {
 		case <-e.quit:
@@ -170,11 +196,62 @@ func (e *Enricher) work() {
 			delete(e.queued, r)
 			e.mu.Unlock()
 			ctx, cancel := context.WithTimeout(context.Background(), e.d.Timeout)
-			if err := e.Enrich(ctx, r); err != nil {
-				e.d.Logger.Warn("enrich: manifest left pending", "repository", r.Repository, "digest", r.Digest, "err", err)
-			}
+			d := e.read(ctx, r)
 			cancel()
+			if d.Kind == "" {
+				e.retry.Add(1)
+				e.d.Logger.Warn("enrich: manifest left pending", "repository", r.Repository, "digest", r.Digest, "err", d.Problem)
+				continue
+			}
+			e.results <- d
 		}
+	}
+}
+
+// write records the workers' results, in batches when the store can.
+func (e *Enricher) write() {
+	defer e.wg.Done()
+	bs, batching := e.d.Store.(BatchStore)
+	for d := range e.results {
+		batch := []store.ManifestDetails{d}
+	more:
+		for batching && len(batch) < writeBatch {
+			select {
+			case d, ok := <-e.results:
+				if !ok {
+					break more
+				}
+				batch = append(batch, d)
+			default:
+				break more
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), e.d.Timeout)
+		var err error
+		if batching {
+			err = bs.SetManifestDetailsBatch(ctx, batch)
+		} else {
+			_, err = e.d.Store.SetManifestDetails(ctx, d)
+		}
+		cancel()
+		if err != nil {
+			// Left pending: the sweep reads them again.
+			e.retry.Add(int64(len(batch)))
+			e.d.Logger.Warn("enrich: recording failed", "manifests", len(batch), "err", err)
+			continue
+		}
+		for _, d := range batch {
+			e.count(d)
+		}
+	}
+}
+
+func (e *Enricher) count(d store.ManifestDetails) {
+	if d.Kind == mediatype.KindUnknown {
+		e.unknown.Add(1)
+		e.d.Logger.Info("enrich: manifest recorded as unknown", "repository", d.Repository, "digest", d.Digest, "reason", d.Problem)
+	} else {
+		e.enriched.Add(1)
 	}
 }
 
@@ -276,12 +353,7 @@ func (e *Enricher) Enrich(ctx context.Context, r store.ManifestRef) error {
 		e.retry.Add(1)
 		return err
 	}
-	if d.Kind == mediatype.KindUnknown {
-		e.unknown.Add(1)
-		e.d.Logger.Info("enrich: manifest recorded as unknown", "repository", r.Repository, "digest", r.Digest, "reason", d.Problem)
-	} else {
-		e.enriched.Add(1)
-	}
+	e.count(d)
 	return nil
 }
 

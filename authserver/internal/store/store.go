@@ -364,6 +364,9 @@ type Store interface {
 	// SetManifestDetails records what reading a manifest told; a manifest
 	// the catalog no longer has is left alone (ok false).
 	SetManifestDetails(ctx context.Context, d ManifestDetails) (ok bool, err error)
+	// SetManifestDetailsBatch is SetManifestDetails for many, in one
+	// transaction.
+	SetManifestDetailsBatch(ctx context.Context, ds []ManifestDetails) error
 	// PendingManifests returns up to limit manifests not read yet.
 	PendingManifests(ctx context.Context, limit int) ([]ManifestRef, error)
 	// DeleteManifest removes a manifest, the tags on it and its

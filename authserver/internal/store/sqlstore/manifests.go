@@ -209,11 +209,11 @@ func clip(s string, n int) string {
 	return strings.ToValidUTF8(s[:n], "")
 }
 
-// SetManifestDetails records what reading a manifest told.
-func (s *Store) SetManifestDetails(ctx context.Context, d store.ManifestDetails) (bool, error) {
+// detailsStmt is the UPDATE that records d at now.
+func detailsStmt(d store.ManifestDetails, now time.Time) Stmt {
 	platforms := ""
 	if len(d.Platforms) > 0 {
-		ps := d.Platforms[:min(len(d.Platforms), maxPlatforms)]
+		ps := slices.Clone(d.Platforms[:min(len(d.Platforms), maxPlatforms)])
 		for i := range ps {
 			ps[i] = clip(ps[i], 100)
 		}
@@ -225,16 +225,22 @@ func (s *Store) SetManifestDetails(ctx context.Context, d store.ManifestDetails)
 		b, _ := json.Marshal(d.Chart)
 		chart = string(b)
 	}
+	// A subject the manifest does not name keeps the one its fallback tag
+	// gave.
+	return Stmt{Q: `UPDATE manifests SET kind = ?, artifact_type = ?,
+		subject = CASE WHEN ? <> '' THEN ? ELSE subject END, platforms = ?, chart = ?, problem = ?, enriched_at = ?
+		WHERE repository = ? AND digest = ?`,
+		Args: []any{clip(d.Kind, 32), clip(d.ArtifactType, maxDetailField), d.Subject, clip(d.Subject, maxDetailField),
+			platforms, chart, clip(d.Problem, maxProblem), ts(now), d.Repository, d.Digest}}
+}
+
+// SetManifestDetails records what reading a manifest told.
+func (s *Store) SetManifestDetails(ctx context.Context, d store.ManifestDetails) (bool, error) {
 	now := s.now()
 	var ok bool
 	err := s.write(ctx, func(t *dbtx) error {
-		// A subject the manifest does not name keeps the one its fallback
-		// tag gave.
-		n, err := t.exec(`UPDATE manifests SET kind = ?, artifact_type = ?,
-			subject = CASE WHEN ? <> '' THEN ? ELSE subject END, platforms = ?, chart = ?, problem = ?, enriched_at = ?
-			WHERE repository = ? AND digest = ?`,
-			clip(d.Kind, 32), clip(d.ArtifactType, maxDetailField), d.Subject, clip(d.Subject, maxDetailField),
-			platforms, chart, clip(d.Problem, maxProblem), ts(now), d.Repository, d.Digest)
+		st := detailsStmt(d, now)
+		n, err := t.exec(st.Q, st.Args...)
 		ok = n > 0
 		return err
 	})
@@ -242,6 +248,25 @@ func (s *Store) SetManifestDetails(ctx context.Context, d store.ManifestDetails)
 		return false, fmt.Errorf("repository %q manifest %q: details: %w", d.Repository, d.Digest, err)
 	}
 	return ok, nil
+}
+
+// SetManifestDetailsBatch is SetManifestDetails for many manifests in one
+// transaction; those the catalog no longer has are left alone.
+func (s *Store) SetManifestDetailsBatch(ctx context.Context, ds []store.ManifestDetails) error {
+	now := s.now()
+	err := s.write(ctx, func(t *dbtx) error {
+		for _, d := range ds {
+			st := detailsStmt(d, now)
+			if _, err := t.exec(st.Q, st.Args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("manifest details (%d): %w", len(ds), err)
+	}
+	return nil
 }
 
 // PendingManifests returns up to limit manifests not read yet, oldest

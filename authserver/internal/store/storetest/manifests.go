@@ -75,8 +75,11 @@ func testManifests(t *testing.T, s registryStore) {
 		ArtifactType: mediatype.HelmConfig, Chart: &store.Chart{Name: "hello", Version: "0.1.0", AppVersion: "1.16.0", Icon: "https://x/i.png"}})
 	ok(t, err)
 	eq(t, "details recorded", done, true)
-	ok2(t, s, store.ManifestDetails{Repository: repo, Digest: digestB, Kind: mediatype.KindSBOM, ArtifactType: "application/spdx+json"})
-	ok2(t, s, store.ManifestDetails{Repository: repo, Digest: digestC, Kind: mediatype.KindIndex, Platforms: []string{"linux/amd64", "linux/arm64"}})
+	ok(t, s.SetManifestDetailsBatch(ctx(t), []store.ManifestDetails{
+		{Repository: repo, Digest: digestB, Kind: mediatype.KindSBOM, ArtifactType: "application/spdx+json"},
+		{Repository: repo, Digest: digestC, Kind: mediatype.KindIndex, Platforms: []string{"linux/amd64", "linux/arm64"}},
+		{Repository: repo, Digest: "sha256:" + strings.Repeat("f", 64), Kind: mediatype.KindImage}, // not in the catalog: skipped
+	}))
 	done, err = s.SetManifestDetails(ctx(t), store.ManifestDetails{Repository: repo, Digest: "sha256:" + strings.Repeat("d", 64), Kind: mediatype.KindImage})
 	ok(t, err)
 	eq(t, "details of a manifest the catalog does not have", done, false)
