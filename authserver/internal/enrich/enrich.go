@@ -298,6 +298,7 @@ func (e *Enricher) Sweep(ctx context.Context, max int) (int, error) {
 			mu       sync.Mutex
 			firstErr error
 			wg       sync.WaitGroup
+			read     []store.ManifestDetails
 		)
 		work := make(chan store.ManifestRef)
 		for range min(e.d.SweepWorkers, len(refs)) {
@@ -306,14 +307,16 @@ func (e *Enricher) Sweep(ctx context.Context, max int) (int, error) {
 				defer wg.Done()
 				for r := range work {
 					rctx, cancel := context.WithTimeout(ctx, e.d.Timeout)
-					err := e.Enrich(rctx, r)
+					d := e.read(rctx, r)
 					cancel()
 					mu.Lock()
-					if err != nil && firstErr == nil {
-						firstErr = err
-					}
-					if err == nil {
-						done++
+					if d.Kind == "" {
+						e.retry.Add(1)
+						if firstErr == nil {
+							firstErr = errors.New(d.Problem)
+						}
+					} else {
+						read = append(read, d)
 					}
 					mu.Unlock()
 				}
@@ -330,12 +333,43 @@ func (e *Enricher) Sweep(ctx context.Context, max int) (int, error) {
 		}
 		close(work)
 		wg.Wait()
+		n, err := e.record(ctx, read)
+		done += n
+		if err != nil {
+			return done, err
+		}
 		if firstErr != nil {
 			return done, firstErr
 		}
 		if err := ctx.Err(); err != nil {
 			return done, err
 		}
+	}
+	return done, nil
+}
+
+// record writes what a sweep read, in batches when the store can.
+func (e *Enricher) record(ctx context.Context, ds []store.ManifestDetails) (int, error) {
+	bs, batching := e.d.Store.(BatchStore)
+	done := 0
+	for len(ds) > 0 {
+		n := 1
+		var err error
+		if batching {
+			n = min(len(ds), writeBatch)
+			err = bs.SetManifestDetailsBatch(ctx, ds[:n])
+		} else {
+			_, err = e.d.Store.SetManifestDetails(ctx, ds[0])
+		}
+		if err != nil {
+			e.retry.Add(int64(len(ds)))
+			return done, err
+		}
+		for _, d := range ds[:n] {
+			e.count(d)
+		}
+		done += n
+		ds = ds[n:]
 	}
 	return done, nil
 }
