@@ -540,7 +540,10 @@ func (s *Store) ReconcileRepository(ctx context.Context, r store.Reconcile) (sto
 		for i, tg := range tags {
 			old, exists := current[tg.Name]
 			ok, tv := states[i].allowed(tg.Name, tg.Digest, at)
-			if manifestOK, _ := states[i].allowed("", tg.Digest, at); manifestOK && tg.Digest != "" {
+			// An unchanged tag's manifest is recorded already (with the
+			// tag, or by migration 0008): no write on a no-change run.
+			unchanged := ok && exists && old.TagState == tg
+			if manifestOK, _ := states[i].allowed("", tg.Digest, at); manifestOK && tg.Digest != "" && !unchanged {
 				manifests.add(manifestRow(r.Repository, tg.Digest, tg.MediaType, tg.Size, fallbackSubject(tg.Name), "", at))
 			}
 			if !ok {
