@@ -25,6 +25,10 @@ const (
 	CraneVersion    = "v0.22.1"
 	RegctlPkg       = "github.com/regclient/regclient/cmd/regctl"
 	RegctlVersion   = "v0.11.7"
+	// Helm v4 pushes charts as OCI artifacts (the artifact-aware catalog's
+	// tests); a cold build takes several minutes.
+	HelmPkg     = "helm.sh/helm/v4/cmd/helm"
+	HelmVersion = "v4.3.2"
 )
 
 // buildTimeout bounds one `go install`; a cold registry build takes 2–5 minutes.

@@ -4,12 +4,16 @@ package registrytest
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -442,4 +446,63 @@ func testArtifacts(t *testing.T, e *env) {
 			t.Errorf("index after the sync: %+v", m)
 		}
 	})
+}
+
+// TestHelmCLI pushes a chart made by `helm package` with helm v4 (built
+// from the module proxy once) and pulls it back: the API shows it as a
+// chart with the details from its Chart.yaml.
+func TestHelmCLI(t *testing.T) {
+	e := start(t, true)
+	ctx := t.Context()
+	alice, _ := e.seed()
+	helm := registry.Helm(t)
+	home := t.TempDir()
+	run := func(args ...string) string {
+		t.Helper()
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(cctx, helm, args...)
+		cmd.Dir = home
+		cmd.Env = append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+home+"/config", "XDG_CACHE_HOME="+home+"/cache",
+			"XDG_DATA_HOME="+home+"/data", "NO_PROXY=*", "no_proxy=*")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("helm %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	chartDir := filepath.Join(home, "hello")
+	if err := os.MkdirAll(filepath.Join(chartDir, "templates"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	chartYAML := "apiVersion: v2\nname: hello\ndescription: A Helm chart for Kubernetes\ntype: application\nversion: 0.1.0\nappVersion: \"1.16.0\"\nicon: https://example.com/hello.png\n"
+	if err := os.WriteFile(filepath.Join(chartDir, "Chart.yaml"), []byte(chartYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(chartDir, "templates", "cm.yaml"), []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hello\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run("package", chartDir, "-d", home)
+	run("registry", "login", e.ref, "-u", "admin", "-p", e.adminPW, "--plain-http")
+	run("push", filepath.Join(home, "hello-0.1.0.tgz"), "oci://"+e.ref+"/team/charts", "--plain-http")
+	var tg apiv1.Tag
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var err error
+		if tg, err = alice.GetTag(ctx, "team/charts/hello", "0.1.0"); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the pushed chart is not in the API: %v", err)
+		}
+	}
+	m := e.waitManifest("team/charts/hello", tg.Digest)
+	want := apiv1.Chart{Name: "hello", Version: "0.1.0", AppVersion: "1.16.0", Description: "A Helm chart for Kubernetes", Icon: "https://example.com/hello.png"}
+	if m.Kind != apiv1.KindHelmChart || m.ArtifactType != helmConfig || m.Chart == nil || *m.Chart != want {
+		t.Fatalf("helm push shows as %+v (chart %+v), want a helm-chart with %+v", m, m.Chart, want)
+	}
+	out := t.TempDir()
+	run("pull", "oci://"+e.ref+"/team/charts/hello", "--version", "0.1.0", "--plain-http", "-d", out)
+	if _, err := os.Stat(filepath.Join(out, "hello-0.1.0.tgz")); err != nil {
+		t.Fatalf("helm pull: %v", err)
+	}
 }
