@@ -21,6 +21,8 @@ const (
 	RegctlVersion   = registryproc.RegctlVersion
 	HelmPkg         = registryproc.HelmPkg
 	HelmVersion     = registryproc.HelmVersion
+	OrasPkg         = registryproc.OrasPkg
+	OrasVersion     = registryproc.OrasVersion
 )
 
 // Options configure a test registry. With an empty Realm it runs without
@@ -78,6 +80,12 @@ func Regctl(t testing.TB) string {
 func Helm(t testing.TB) string {
 	t.Helper()
 	return Tool(t, "helm", HelmPkg, HelmVersion)
+}
+
+// Oras returns the path of the oras binary, building it once.
+func Oras(t testing.TB) string {
+	t.Helper()
+	return Tool(t, "oras", OrasPkg, OrasVersion)
 }
 
 // Tool returns the path of name built from pkg@version, cached; a build

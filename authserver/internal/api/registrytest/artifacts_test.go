@@ -506,3 +506,89 @@ func TestHelmCLI(t *testing.T) {
 		t.Fatalf("helm pull: %v", err)
 	}
 }
+
+// TestOrasCLI pushes an artifact with a custom type and attaches an SBOM
+// to an image with oras (built from the module proxy once): on
+// distribution v3.1.2, which has no referrers API, oras writes the
+// referrers tag schema; the API groups the SBOM under the image, hides the
+// fallback tag, and deleting the image removes both.
+func TestOrasCLI(t *testing.T) {
+	e := start(t, true)
+	ctx := t.Context()
+	alice, _ := e.seed()
+	oras := registry.Oras(t)
+	home := t.TempDir()
+	run := func(args ...string) string {
+		t.Helper()
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(cctx, oras, args...)
+		cmd.Dir = home
+		cmd.Env = append(os.Environ(), "HOME="+home, "DOCKER_CONFIG="+home+"/docker", "NO_PROXY=*", "no_proxy=*")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("oras %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	for name, body := range map[string]string{"thing.txt": "a thing", "sbom.spdx.json": `{"spdxVersion":"SPDX-2.3","name":"app"}`} {
+		if err := os.WriteFile(filepath.Join(home, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run("login", e.ref, "-u", "admin", "-p", e.adminPW, "--plain-http")
+	run("push", "--plain-http", e.ref+"/team/things:v1", "--artifact-type", customType, "thing.txt")
+	img := e.push("admin", "team/app:v1", "image")
+	run("attach", "--plain-http", e.ref+"/team/app:v1", "--artifact-type", spdxType, "sbom.spdx.json")
+	if out := run("discover", "--plain-http", e.ref+"/team/app:v1"); !strings.Contains(out, spdxType) {
+		t.Fatalf("oras discover does not list the SBOM:\n%s", out)
+	}
+
+	var thing apiv1.Tag
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var err error
+		if thing, err = alice.GetTag(ctx, "team/things", "v1"); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the oras push is not in the API: %v", err)
+		}
+	}
+	if m := e.waitManifest("team/things", thing.Digest); m.Kind != apiv1.KindArtifact || m.ArtifactType != customType {
+		t.Errorf("oras push shows as kind %q type %q", m.Kind, m.ArtifactType)
+	}
+	var accessories []apiv1.Accessory
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		m, err := alice.GetManifest(ctx, "team/app", img)
+		if err == nil && len(m.Accessories) == 1 && m.Accessories[0].Kind == apiv1.KindSBOM {
+			accessories = m.Accessories
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the image's accessories: %+v %v, want the SBOM", m.Accessories, err)
+		}
+	}
+	if accessories[0].ArtifactType != spdxType {
+		t.Errorf("accessory %+v", accessories[0])
+	}
+	if got := e.registryTags("team/app"); len(got) != 2 {
+		t.Fatalf("registry tags %v: want v1 and oras's fallback tag", got)
+	}
+	tags, err := alice.ListTags(ctx, "team/app", client.ListOptions{})
+	if err != nil || len(tags.Items) != 1 || tags.Items[0].Name != "v1" {
+		t.Errorf("API tags %+v %v, want v1 only", tags.Items, err)
+	}
+
+	if err := alice.DeleteManifest(ctx, "team/app", img); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.registryTags("team/app"); len(got) != 0 {
+		t.Errorf("registry tags after deleting the image: %v", got)
+	}
+	if e.manifestExists("team/app", accessories[0].Digest) {
+		t.Error("the registry still has the SBOM")
+	}
+	if _, err := alice.GetManifest(ctx, "team/app", accessories[0].Digest); !client.IsNotFound(err) {
+		t.Errorf("the API still has the SBOM: %v", err)
+	}
+}
