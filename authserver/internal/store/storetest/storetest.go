@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteUserCascades", testDeleteUserCascades},
 		{"DeleteTeamCascades", testDeleteTeamCascades},
 		{"Audit", testAudit},
+		{"WebSessions", testWebSessions},
 		{"AuditLimits", testAuditLimits},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"ConcurrentLastAdmin", testConcurrentLastAdmin},
