@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteTeamCascades", testDeleteTeamCascades},
 		{"Audit", testAudit},
 		{"WebSessions", testWebSessions},
+		{"SearchRepositories", testSearchRepositories},
 		{"AuditLimits", testAuditLimits},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"ConcurrentLastAdmin", testConcurrentLastAdmin},
