@@ -23,30 +23,41 @@ func (s *Store) SearchRepositories(ctx context.Context, q store.RepositorySearch
 		}
 		f.add("namespace IN (?"+strings.Repeat(", ?", len(args)-1)+")", args...)
 	}
+	// Repository names are lowercase by the grammar (rbac names, as the
+	// registry's), so lowering the query alone is case-insensitive, and
+	// no lower() runs per row.
 	lq := strings.ToLower(q.Query)
 	esc := likeEscape(lq)
-	order := `updated_at DESC, name`
-	var orderArgs []any
+	rank := `0`
+	var rankArgs []any
 	if lq != "" {
-		f.add(`lower(name) LIKE ? ESCAPE '\'`, "%"+esc+"%")
-		order = `CASE WHEN lower(name) = ? OR lower(name) LIKE ? ESCAPE '\' THEN 0
-			WHEN lower(name) LIKE ? ESCAPE '\' OR lower(name) LIKE ? ESCAPE '\' THEN 1 ELSE 2 END, ` + order
-		orderArgs = []any{lq, "%/" + esc, esc + "%", "%/" + esc + "%"}
+		f.add(`name LIKE ? ESCAPE '\'`, "%"+esc+"%")
+		rank = `CASE WHEN name = ? OR name LIKE ? ESCAPE '\' THEN 0
+			WHEN name LIKE ? ESCAPE '\' OR name LIKE ? ESCAPE '\' THEN 1 ELSE 2 END`
+		rankArgs = []any{lq, "%/" + esc, esc + "%", "%/" + esc + "%"}
 	}
 	offset := max(q.Offset, 0)
-	var total int
+	total := -1
+	// The page is ranked on the bare rows first, counting every match in
+	// the same pass; only the page's rows then pay for the full columns
+	// (the tag count is a subquery per row).
+	ranked := `SELECT name AS n, ` + rank + ` AS rk, updated_at AS u, count(*) OVER () AS total FROM repositories` +
+		f.where() + ` ORDER BY rk, u DESC, n LIMIT ? OFFSET ?`
 	err := s.read(ctx, func(t *dbtx) error {
-		out = out[:0]
-		if err := t.get(`SELECT count(*) FROM repositories`+f.where(), f.args, &total); err != nil {
-			return err
-		}
-		args := append(append(append([]any{}, f.args...), orderArgs...), limit(q.Limit), offset)
-		return t.query(`SELECT `+repositoryCols+` FROM repositories`+f.where()+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
+		out, total = out[:0], -1
+		args := append(append(append([]any{}, rankArgs...), f.args...), limit(q.Limit), offset)
+		err := t.query(`SELECT `+repositoryCols+`, page.total FROM (`+ranked+`) page JOIN repositories ON repositories.name = page.n
+			ORDER BY page.rk, page.u DESC, page.n`,
 			args, func(scan func(...any) error) error {
-				r, err := scanRepository(scan)
+				r, err := scanRepository(func(dest ...any) error { return scan(append(dest, &total)...) })
 				out = append(out, r)
 				return err
 			})
+		if err != nil || total >= 0 {
+			return err
+		}
+		// A page past the end: count on its own.
+		return t.get(`SELECT count(*) FROM repositories`+f.where(), f.args, &total)
 	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("search repositories: %w", err)
