@@ -41,6 +41,7 @@ type Store interface {
 	store.RegistryStore
 	store.WebSessionStore
 	store.SearchStore
+	store.ActivityStore
 }
 
 // App is the composed server with the parts its callers reach after wiring.

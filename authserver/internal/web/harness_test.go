@@ -33,6 +33,8 @@ type Store interface {
 	store.Store
 	store.WebSessionStore
 	store.SearchStore
+	store.ActivityStore
+	store.RegistryStore
 }
 
 // stores runs fn on SQLite and on PostgreSQL.

@@ -55,6 +55,7 @@ type repositoryData struct {
 	service.RepositoryView
 	RegistryHost string
 	After        string
+	Activity     *chart
 }
 
 func (w *Web) repository(rw http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -64,8 +65,13 @@ func (w *Web) repository(rw http.ResponseWriter, r *http.Request, v *viewer) err
 	if err != nil {
 		return err
 	}
+	act, err := w.d.Service.RepositoryActivity(r.Context(), v.actor(), rv.Repository.Name)
+	if err != nil {
+		return err
+	}
+	c := activityChart(act)
 	return w.render(rw, r, v, http.StatusOK, "repository", rv.Repository.Name,
-		repositoryData{RepositoryView: rv, RegistryHost: w.d.RegistryHost, After: after})
+		repositoryData{RepositoryView: rv, RegistryHost: w.d.RegistryHost, After: after, Activity: &c})
 }
 
 func (w *Web) deleteTag(rw http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -104,6 +110,7 @@ func redirect(rw http.ResponseWriter, r *http.Request, target, msg string) {
 
 type namespaceData struct {
 	service.NamespaceView
+	Activity     *chart
 	RegistryHost string
 	Roles        []rbac.Role
 	Visibilities []rbac.Visibility
@@ -120,8 +127,17 @@ func (w *Web) namespace(rw http.ResponseWriter, r *http.Request, v *viewer) erro
 	if err != nil {
 		return err
 	}
-	return w.render(rw, r, v, http.StatusOK, "namespace", nv.Namespace.Name,
-		namespaceData{NamespaceView: nv, RegistryHost: w.d.RegistryHost, Roles: allRoles, Visibilities: allVisibilities})
+	d := namespaceData{NamespaceView: nv, RegistryHost: w.d.RegistryHost, Roles: allRoles, Visibilities: allVisibilities}
+	// The chart counts repositories the viewer may pull: none, no chart.
+	act, err := w.d.Service.NamespaceActivity(r.Context(), v.actor(), nv.Namespace.Name)
+	switch {
+	case err == nil:
+		c := activityChart(act)
+		d.Activity = &c
+	case service.AsError(err).Code != apiv1.CodeNotFound:
+		return err
+	}
+	return w.render(rw, r, v, http.StatusOK, "namespace", nv.Namespace.Name, d)
 }
 
 func (w *Web) namespaceVisibility(rw http.ResponseWriter, r *http.Request, v *viewer) error {

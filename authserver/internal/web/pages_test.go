@@ -255,3 +255,37 @@ func TestFlows(t *testing.T) {
 		want(t, "audit csv", admin.get("/ui/admin/audit.csv?action=web.login"), http.StatusOK, "web.login,user/alice,success")
 	})
 }
+
+func TestActivity(t *testing.T) {
+	stores(t, func(t *testing.T, h *harness) {
+		fixture(h)
+		ctx := context.Background()
+		n := 0
+		ev := func(action, repo string) {
+			n++
+			e := store.RegistryEvent{ID: "act-" + strings.Repeat("x", n), Action: action, Repository: repo}
+			if action == store.ActionPush {
+				e.Tag, e.Digest = "2", publicDigest
+			}
+			if _, err := h.st.ApplyEvent(ctx, e, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ev("push", "pub/app")
+		ev("pull", "pub/app")
+		ev("pull", "pub/app")
+		for range 7 {
+			ev("pull", "hidden/topsecret-app")
+		}
+		anon := h.browser()
+		want(t, "repository chart", anon.get("/ui/repositories/pub/app"), http.StatusOK,
+			`role="img" aria-label="Activity over the last 30 days: 1 pushes and 2 pulls"`, "<svg", "<rect")
+		// The namespace's chart counts its own repositories only.
+		p := anon.get("/ui/namespaces/pub")
+		want(t, "namespace chart", p, http.StatusOK, "1 pushes and 2 pulls")
+		lacks(t, "namespace chart", p, "7 pulls", "9 pulls")
+		alice := h.browser()
+		alice.mustLogin("alice", "pw-alice-secret")
+		want(t, "hidden chart for a member", alice.get("/ui/namespaces/hidden"), http.StatusOK, "0 pushes and 7 pulls")
+	})
+}

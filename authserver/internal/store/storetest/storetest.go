@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Audit", testAudit},
 		{"WebSessions", testWebSessions},
 		{"SearchRepositories", testSearchRepositories},
+		{"Activity", testActivity},
 		{"AuditLimits", testAuditLimits},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"ConcurrentLastAdmin", testConcurrentLastAdmin},

@@ -11,3 +11,7 @@ CREATE TABLE web_sessions (
     expires_at   INTEGER NOT NULL
 );
 CREATE INDEX web_sessions_user ON web_sessions (user_name);
+
+-- The activity view (pushes and pulls per day of a repository or a
+-- namespace) reads the registry's events by repository and time.
+CREATE INDEX registry_events_repository ON registry_events (repository, received_at);
