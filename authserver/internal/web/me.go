@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -44,6 +45,7 @@ func (w *Web) meData(r *http.Request, v *viewer) (meData, error) {
 	for team, role := range mine {
 		d.Teams = append(d.Teams, store.Member{Team: team, Role: role})
 	}
+	sort.Slice(d.Teams, func(i, j int) bool { return d.Teams[i].Team < d.Teams[j].Team })
 	return d, nil
 }
 
