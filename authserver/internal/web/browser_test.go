@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	_ "embed"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -226,5 +225,4 @@ func TestBrowserFlows(t *testing.T) {
 		s.open(p)
 	}
 	s.screenshot("admin-users")
-	_ = http.StatusOK
 }
