@@ -158,7 +158,7 @@ func TestPageStatus(t *testing.T) {
 			{anon, "anon", "/", 200}, {anon, "anon", "/login", 200}, {anon, "anon", "/static/style.css", 200},
 			{anon, "anon", "/ui/repositories/pub/app", 200}, {anon, "anon", "/ui/namespaces/pub", 200},
 			{anon, "anon", "/ui/teams", 401}, {anon, "anon", "/ui/me", 401}, {anon, "anon", "/ui/admin/users", 403},
-			{anon, "anon", "/ui/repositories/pub/none", 404}, {anon, "anon", "/ui/repositories/Bad..Name", 404},
+			{anon, "anon", "/ui/repositories/pub/none", 404}, {anon, "anon", "/ui/nothing-here", 404}, {anon, "anon", "/ui/repositories/Bad..Name", 404},
 			{bob, "bob", "/ui/teams", 200}, {bob, "bob", "/ui/teams/sec", 200}, {bob, "bob", "/ui/me", 200},
 			{bob, "bob", "/ui/namespaces/bob", 200}, {bob, "bob", "/ui/admin/users", 403},
 			{bob, "bob", "/ui/admin/audit", 403}, {bob, "bob", "/ui/admin/audit.csv", 403}, {bob, "bob", "/ui/admin/settings", 403},

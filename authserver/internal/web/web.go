@@ -16,6 +16,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
 	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
+	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
 
 //go:embed templates/*.html
@@ -145,6 +146,11 @@ func (w *Web) Register(mux *http.ServeMux) {
 	post("/ui/admin/settings", w.adminSettingsUpdate)
 	get("/ui/admin/audit", w.adminAudit)
 	get("/ui/admin/audit.csv", w.adminAuditCSV)
+	// Anything else under /ui/ is a page that does not exist: say so in
+	// the UI's own words, not the mux's plain text.
+	mux.Handle("/ui/", w.wrap(func(http.ResponseWriter, *http.Request, *viewer) error {
+		return &service.Error{Code: apiv1.CodeNotFound, Message: "there is no such page"}
+	}, false))
 }
 
 func cacheStatic(h http.Handler) http.Handler {
