@@ -134,6 +134,16 @@ func (s *Service) TeamPage(ctx context.Context, a Actor, name string) (TeamView,
 			return v, err
 		}
 	}
+	// The namespaces it owns that a may see.
+	_, visible, err := s.visibleNamespaces(ctx, a)
+	if err != nil {
+		return v, err
+	}
+	for _, n := range visible {
+		if n.Team == t.Name {
+			v.Namespaces = append(v.Namespaces, n)
+		}
+	}
 	return v, nil
 }
 

@@ -173,8 +173,9 @@ func TestPageStatus(t *testing.T) {
 				t.Errorf("%s GET %s = %d, want %d: %.300s", c.who, c.path, p.status, c.status, p.body)
 			}
 		}
-		// Members of sec are not shown to bob.
-		lacks(t, "bob on team sec", bob.get("/ui/teams/sec"), ">alice<")
+		// Members of sec, and its private namespace, are not shown to bob.
+		lacks(t, "bob on team sec", bob.get("/ui/teams/sec"), ">alice<", ">hidden<")
+		want(t, "admin on team web", admin.get("/ui/teams/web"), http.StatusOK, ">pub<")
 	})
 }
 
