@@ -37,4 +37,7 @@ type WebSessionStore interface {
 	DeleteWebSession(ctx context.Context, id string) error
 	// DeleteWebSessions ends every session of username.
 	DeleteWebSessions(ctx context.Context, username string) error
+	// DeleteExpiredWebSessions deletes the sessions that expired before
+	// before, and returns how many.
+	DeleteExpiredWebSessions(ctx context.Context, before time.Time) (int, error)
 }

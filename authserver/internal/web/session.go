@@ -239,6 +239,11 @@ func (w *Web) login(rw http.ResponseWriter, r *http.Request, v *viewer) error {
 	if v.Session != nil {
 		_ = w.d.Sessions.DeleteWebSession(r.Context(), v.Session.ID)
 	}
+	// Sessions nobody ends expire; each sign-in sweeps them, which
+	// bounds the table without a background job.
+	if _, err := w.d.Sessions.DeleteExpiredWebSessions(r.Context(), w.d.Now()); err != nil {
+		w.d.Logger.WarnContext(r.Context(), "deleting expired web sessions failed", "err", err)
+	}
 	secret, id := authn.NewSessionSecret()
 	now := w.d.Now()
 	ws := store.WebSession{ID: id, Username: p.Subject.Name, CSRF: randomToken(), Source: v.Source,

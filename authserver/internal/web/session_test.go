@@ -7,8 +7,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
+	"github.com/dockmaster/dockmaster/authserver/internal/store"
 )
 
 func TestSignInOut(t *testing.T) {
@@ -131,6 +133,25 @@ func TestSignInThrottled(t *testing.T) {
 		_, err := h.auth.Basic(context.Background(), "127.0.0.1", "alice", pw)
 		if !errors.Is(err, authn.ErrThrottled) {
 			t.Fatalf("token endpoint path after web failures: %v, want throttled", err)
+		}
+	})
+}
+
+// An expired session is a signed-out visitor, and its row goes.
+func TestExpiredSession(t *testing.T) {
+	stores(t, func(t *testing.T, h *harness) {
+		h.user("alice", false)
+		secret, id := authn.NewSessionSecret()
+		if err := h.st.CreateWebSession(context.Background(), store.WebSession{ID: id, Username: "alice", CSRF: "x",
+			ExpiresAt: time.Now().Add(-time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+		b := h.browser()
+		u, _ := url.Parse(h.srv.URL)
+		b.jar.SetCookies(u, []*http.Cookie{{Name: "dm_session", Value: secret, Path: "/"}})
+		want(t, "expired session", b.get("/ui/me"), http.StatusUnauthorized)
+		if _, err := h.st.GetWebSession(context.Background(), id); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("expired session row: %v", err)
 		}
 	})
 }

@@ -75,6 +75,20 @@ func (s *Store) DeleteWebSessions(ctx context.Context, username string) error {
 	})
 }
 
+// DeleteExpiredWebSessions deletes the browser sessions that expired
+// before before.
+func (s *Store) DeleteExpiredWebSessions(ctx context.Context, before time.Time) (int, error) {
+	var n int64
+	err := s.write(ctx, func(t *dbtx) (err error) {
+		n, err = t.exec(`DELETE FROM web_sessions WHERE expires_at < ?`, ts(before))
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("delete expired web sessions: %w", err)
+	}
+	return int(n), nil
+}
+
 // revokeWebSessions deletes, inside t, every browser session of username:
 // UpdateUser calls it with revokeRefreshTokens, so a credential change ends
 // both kinds of session at once.

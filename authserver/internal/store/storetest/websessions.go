@@ -81,6 +81,14 @@ func testWebSessions(t *testing.T, s store.Store) {
 	_, err = ws.GetWebSession(c, "h5")
 	ok(t, err)
 
+	// Expired sessions are swept; live ones stay.
+	ok(t, ws.CreateWebSession(c, store.WebSession{ID: "old", Username: "alice", CSRF: "c", ExpiresAt: ts(100)}))
+	n, err := ws.DeleteExpiredWebSessions(c, ts(200))
+	ok(t, err)
+	eq(t, "expired deleted", n, 1)
+	_, err = ws.GetWebSession(c, "h3")
+	ok(t, err)
+
 	// DeleteWebSessions, then deleting the user.
 	ok(t, ws.CreateWebSession(c, store.WebSession{ID: "h6", Username: "bob", CSRF: "c6", ExpiresAt: exp}))
 	ok(t, ws.DeleteWebSessions(c, "bob"))
