@@ -135,9 +135,16 @@ func TestBrowserFlows(t *testing.T) {
 	}
 	s := &session{t: t, ctx: ctx, base: h.srv.URL, dir: screenshotDir(t)}
 
-	// Sign in.
+	// Signed out: the home page, a public repository, an error page.
 	s.open("/")
 	s.screenshot("home-anonymous")
+	s.open("/ui/repositories/pub/app")
+	s.open("/ui/namespaces/no-such-namespace")
+	if got := s.text("main h1"); !strings.Contains(got, "404") {
+		t.Fatalf("error page heading %q", got)
+	}
+
+	// Sign in.
 	s.open("/login")
 	s.do("sign in form", chromedp.SendKeys(chromedp.ID("username"), "alice"),
 		chromedp.SendKeys(chromedp.ID("password"), "pw-alice-secret"))
