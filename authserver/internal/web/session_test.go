@@ -155,3 +155,18 @@ func TestExpiredSession(t *testing.T) {
 		}
 	})
 }
+
+// The redirect after sign-in stays on this site.
+func TestSignInNext(t *testing.T) {
+	stores(t, func(t *testing.T, h *harness) {
+		pw := h.user("alice", false)
+		for next, want := range map[string]string{"/ui/teams": "/ui/teams", "//evil.example/x": "/",
+			"https://evil.example/": "/", "/\\evil.example": "/", "": "/"} {
+			b := h.browser()
+			p := b.form("/login", "/login", "username", "alice", "password", pw, "next", next)
+			if p.status != http.StatusSeeOther || p.hdr.Get("Location") != want {
+				t.Errorf("next=%q: %d Location %q, want %q", next, p.status, p.hdr.Get("Location"), want)
+			}
+		}
+	})
+}
