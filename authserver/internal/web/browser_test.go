@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	_ "embed"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlite"
 )
 
@@ -122,6 +124,16 @@ func TestBrowserFlows(t *testing.T) {
 		h.tag(repo, "latest", publicDigest)
 	}
 	h.tag("hidden/topsecret-app", "v10", secretDigest)
+	// Some activity for the charts (received today).
+	for i := range 15 {
+		e := store.RegistryEvent{ID: fmt.Sprintf("browser-%d", i), Action: store.ActionPull, Repository: "hidden/topsecret-app", Tag: "v10"}
+		if i%5 == 0 {
+			e.Action, e.Digest, e.MediaType = store.ActionPush, secretDigest, "application/vnd.oci.image.manifest.v1+json"
+		}
+		if _, err := h.st.ApplyEvent(context.Background(), e, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
 	alloc, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe), chromedp.WindowSize(1280, 900), chromedp.Flag("disable-gpu", true),
 		chromedp.Flag("disable-component-update", true))...)
