@@ -224,7 +224,8 @@ func (w *Web) teamCreate(rw http.ResponseWriter, r *http.Request, v *viewer) err
 
 type teamData struct {
 	service.TeamView
-	Roles []rbac.Role
+	Roles        []rbac.Role
+	Visibilities []rbac.Visibility
 }
 
 func (w *Web) team(rw http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -235,7 +236,7 @@ func (w *Web) team(rw http.ResponseWriter, r *http.Request, v *viewer) error {
 	if err != nil {
 		return err
 	}
-	return w.render(rw, r, v, http.StatusOK, "team", tv.Team.Name, teamData{TeamView: tv, Roles: allRoles})
+	return w.render(rw, r, v, http.StatusOK, "team", tv.Team.Name, teamData{TeamView: tv, Roles: allRoles, Visibilities: allVisibilities})
 }
 
 func (w *Web) memberAdd(rw http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -265,5 +266,18 @@ func (w *Web) memberRemove(rw http.ResponseWriter, r *http.Request, v *viewer) e
 		return err
 	}
 	redirect(rw, r, "/ui/teams/"+team, "Removed "+user+".")
+	return nil
+}
+
+// namespaceCreate makes a namespace owned by the team (the site's namespace
+// creation rule decides who may).
+func (w *Web) namespaceCreate(rw http.ResponseWriter, r *http.Request, v *viewer) error {
+	f := r.PostForm
+	n, err := w.d.Service.CreateNamespace(r.Context(), v.actor(), service.NewNamespace{Name: strings.TrimSpace(f.Get("name")),
+		Team: r.PathValue("name"), Visibility: f.Get("visibility"), Description: f.Get("description")})
+	if err != nil {
+		return err
+	}
+	redirect(rw, r, "/ui/namespaces/"+n.Name, "Created namespace "+n.Name+".")
 	return nil
 }

@@ -196,6 +196,12 @@ func TestFlows(t *testing.T) {
 		if m, err := h.st.GetMember(ctx, "ops", "bob"); err != nil || m.Role != rbac.RoleOwner {
 			t.Fatalf("bob in ops: %+v %v", m, err)
 		}
+		want(t, "create namespace", alice.form("/ui/teams/ops", "/ui/teams/ops/namespaces", "name", "opsns", "visibility", "protected"), http.StatusSeeOther)
+		if n, err := h.st.GetNamespace(ctx, "opsns"); err != nil || n.Team != "ops" || n.Visibility != rbac.Protected {
+			t.Fatalf("namespace opsns: %+v %v", n, err)
+		}
+		want(t, "team lists it", alice.get("/ui/teams/ops"), http.StatusOK, ">opsns<")
+		want(t, "bad namespace name", alice.form("/ui/teams/ops", "/ui/teams/ops/namespaces", "name", "Bad Name"), http.StatusBadRequest)
 
 		// Grants on a namespace alice owns (through team sec).
 		want(t, "grant", alice.form("/ui/namespaces/hidden", "/ui/namespaces/hidden/grants", "kind", "user", "grantee", "bob", "role", "viewer"), http.StatusSeeOther)

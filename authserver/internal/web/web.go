@@ -133,6 +133,7 @@ func (w *Web) Register(mux *http.ServeMux) {
 	post("/ui/teams/{name}/members", w.memberAdd)
 	post("/ui/teams/{name}/members/update", w.memberUpdate)
 	post("/ui/teams/{name}/members/remove", w.memberRemove)
+	post("/ui/teams/{name}/namespaces", w.namespaceCreate)
 	get("/ui/me", w.me)
 	post("/ui/me/tokens", w.tokenCreate)
 	post("/ui/me/tokens/delete", w.tokenDelete)
