@@ -35,6 +35,7 @@ type Store interface {
 	store.SearchStore
 	store.ActivityStore
 	store.RegistryStore
+	store.TokenStore
 }
 
 // stores runs fn on SQLite and on PostgreSQL.

@@ -14,6 +14,9 @@ type meData struct {
 	User   store.User
 	Tokens []store.Token
 	Robots []store.Robot
+	// Logins are the user's registry sessions (docker login's refresh
+	// tokens); never their secrets.
+	Logins []store.RefreshToken
 	// Teams the user owns: where their robots may belong.
 	Teams        []store.Member
 	RegistryHost string
@@ -36,6 +39,9 @@ func (w *Web) meData(r *http.Request, v *viewer) (meData, error) {
 		return d, err
 	}
 	if d.Robots, err = w.d.Service.Robots(r.Context(), a); err != nil {
+		return d, err
+	}
+	if d.Logins, err = w.d.Service.Sessions(r.Context(), a, u.Username); err != nil {
 		return d, err
 	}
 	_, mine, err := w.d.Service.Teams(r.Context(), a, store.ListOptions{Limit: 1})
@@ -161,5 +167,25 @@ func (w *Web) passwordChange(rw http.ResponseWriter, r *http.Request, v *viewer)
 	}
 	w.clearCookie(rw, sessionCookie)
 	redirect(rw, r, "/login", "Password changed. Every session of yours has ended: sign in with the new password.")
+	return nil
+}
+
+// loginEnd ends one registry session (docker login's refresh token), or
+// every one with all=1.
+func (w *Web) loginEnd(rw http.ResponseWriter, r *http.Request, v *viewer) error {
+	if !v.SignedIn() {
+		return signInFirst()
+	}
+	if r.PostForm.Get("all") == "1" {
+		if err := w.d.Service.DeleteSessions(r.Context(), v.actor(), v.Name()); err != nil {
+			return err
+		}
+		redirect(rw, r, "/ui/me", "Ended every docker login session.")
+		return nil
+	}
+	if err := w.d.Service.DeleteSession(r.Context(), v.actor(), v.Name(), r.PostForm.Get("id")); err != nil {
+		return err
+	}
+	redirect(rw, r, "/ui/me", "Ended the session.")
 	return nil
 }

@@ -296,3 +296,27 @@ func TestActivity(t *testing.T) {
 		want(t, "hidden chart for a member", alice.get("/ui/namespaces/hidden"), http.StatusOK, "0 pushes and 7 pulls")
 	})
 }
+
+func TestRegistrySessions(t *testing.T) {
+	stores(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		h.user("alice", false)
+		for _, id := range []string{"rt1", "rt2"} {
+			if err := h.st.CreateRefreshToken(ctx, store.RefreshToken{ID: id, Hash: "hash-" + id, SubjectKind: "user", Subject: "alice",
+				Service: "dockmaster", ClientID: "docker-" + id, Source: "10.9.8.7", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b := h.browser()
+		b.mustLogin("alice", "pw-alice-secret")
+		p := b.get("/ui/me")
+		want(t, "sessions listed", p, http.StatusOK, "docker-rt1", "docker-rt2", "10.9.8.7")
+		lacks(t, "sessions listed", p, "hash-rt1")
+		want(t, "end one", b.form("/ui/me", "/ui/me/logins/end", "id", "rt1"), http.StatusSeeOther)
+		lacks(t, "after ending one", b.get("/ui/me"), "docker-rt1")
+		want(t, "end all", b.form("/ui/me", "/ui/me/logins/end", "all", "1"), http.StatusSeeOther)
+		if rts, _ := h.st.ListRefreshTokens(ctx, "user", "alice"); len(rts) != 0 {
+			t.Fatalf("sessions left: %d", len(rts))
+		}
+	})
+}

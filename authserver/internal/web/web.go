@@ -140,6 +140,7 @@ func (w *Web) Register(mux *http.ServeMux) {
 	post("/ui/me/robots", w.robotCreate)
 	post("/ui/me/robots/delete", w.robotDelete)
 	post("/ui/me/password", w.passwordChange)
+	post("/ui/me/logins/end", w.loginEnd)
 	get("/ui/admin/users", w.adminUsers)
 	post("/ui/admin/users", w.adminUserCreate)
 	post("/ui/admin/users/update", w.adminUserUpdate)
