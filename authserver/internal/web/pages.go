@@ -148,6 +148,10 @@ func (w *Web) namespaceVisibility(rw http.ResponseWriter, r *http.Request, v *vi
 	if _, ok := r.PostForm["description"]; ok {
 		in.Description = &desc
 	}
+	// Only admins get the team field; the service refuses anyone else.
+	if team := strings.TrimSpace(r.PostForm.Get("team")); team != "" {
+		in.Team = &team
+	}
 	if _, err := w.d.Service.UpdateNamespace(r.Context(), v.actor(), name, in); err != nil {
 		return err
 	}

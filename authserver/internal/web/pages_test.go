@@ -258,6 +258,11 @@ func TestFlows(t *testing.T) {
 		if s, _ := h.st.GetSettings(ctx); s.PushPolicy != rbac.AdminOnly {
 			t.Fatalf("push policy = %s", s.PushPolicy)
 		}
+		want(t, "move namespace", admin.form("/ui/namespaces/hidden", "/ui/namespaces/hidden/visibility", "visibility", "private", "team", "ops"), http.StatusSeeOther)
+		if n, _ := h.st.GetNamespace(ctx, "hidden"); n.Team != "ops" {
+			t.Fatalf("hidden's team = %s", n.Team)
+		}
+		want(t, "owner may not move", alice.form("/ui/namespaces/opsns", "/ui/namespaces/opsns/visibility", "visibility", "private", "team", "sec"), http.StatusForbidden)
 		want(t, "audit", admin.get("/ui/admin/audit?action=team.create"), http.StatusOK, "team/ops")
 		want(t, "audit csv", admin.get("/ui/admin/audit.csv?action=web.login"), http.StatusOK, "web.login,user/alice,success")
 	})
