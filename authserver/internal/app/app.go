@@ -397,14 +397,21 @@ func OpenStore(ctx context.Context, cfg config.Config) (Store, error) {
 	kind, dsn := cfg.DatabaseKind()
 	switch kind {
 	case "postgres":
-		return postgres.Open(ctx, dsn)
+		return postgres.OpenWith(ctx, dsn, postgres.Options{Timeout: cfg.DatabaseTimeout, AcquireTimeout: cfg.DatabaseAcquireTimeout})
 	case "sqlite":
 		if dir := filepath.Dir(dsn); dir != "" {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return nil, fmt.Errorf("create the data directory for %s: %w", dsn, err)
 			}
 		}
-		return sqlite.Open(ctx, dsn)
+		st, err := sqlite.Open(ctx, dsn)
+		if err != nil {
+			return nil, err
+		}
+		if cfg.DatabaseTimeout > 0 {
+			st.SetTimeout(cfg.DatabaseTimeout)
+		}
+		return st, nil
 	}
 	return nil, fmt.Errorf("--database: unsupported database %q", cfg.Database)
 }

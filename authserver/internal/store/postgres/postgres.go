@@ -51,10 +51,35 @@ var (
 // DefaultMaxConns is the pool size unless the URL sets pool_max_conns.
 const DefaultMaxConns = 24
 
+// Options tune the store's deadlines; zero values take the defaults.
+type Options struct {
+	// Timeout is the deadline of every store call (default
+	// sqlstore.DefaultTimeout).
+	Timeout time.Duration
+	// AcquireTimeout bounds a call's wait for a pool connection (default
+	// DefaultAcquireTimeout, never more than Timeout).
+	AcquireTimeout time.Duration
+}
+
+// DefaultAcquireTimeout is Options.AcquireTimeout's default.
+const DefaultAcquireTimeout = time.Second
+
 // Open connects to the database at url (postgres://...) and runs the
 // embedded migrations. A database that cannot be reached yields
 // store.ErrUnavailable.
 func Open(ctx context.Context, url string) (*Store, error) {
+	return OpenWith(ctx, url, Options{})
+}
+
+// OpenWith is Open with deadlines other than the defaults.
+func OpenWith(ctx context.Context, url string, o Options) (*Store, error) {
+	if o.Timeout <= 0 {
+		o.Timeout = sqlstore.DefaultTimeout
+	}
+	if o.AcquireTimeout <= 0 {
+		o.AcquireTimeout = DefaultAcquireTimeout
+	}
+	o.AcquireTimeout = min(o.AcquireTimeout, o.Timeout)
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse url: %w", err)
@@ -68,9 +93,10 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", mapErr(err))
 	}
-	d := &dialect{pool: pool}
+	d := &dialect{pool: pool, acquireTimeout: o.AcquireTimeout}
 	s := &Store{db: d, Now: time.Now}
 	s.core = sqlstore.New(d, func() time.Time { return s.Now() })
+	s.SetTimeout(o.Timeout)
 	if err := s.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err
