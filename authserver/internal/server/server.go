@@ -13,11 +13,14 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/dockmaster/dockmaster/authserver/internal/store"
 )
 
 // DefaultMaxBodyBytes caps request bodies unless Deps says otherwise.
@@ -40,10 +43,24 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
+// Check is one more line of /readyz beyond the database: a dependency
+// (Redis) or a stage of start-up. Ready false makes /readyz answer 503;
+// Detail says what state it is in either way (never a secret).
+type Check struct {
+	Name  string
+	Check func(ctx context.Context) (ready bool, detail string)
+}
+
 // Deps is what the server needs from main.
 type Deps struct {
 	// Store is pinged by /readyz.
-	Store  Pinger
+	Store Pinger
+	// Checks are the other lines of /readyz, in order.
+	Checks []Check
+	// DatabaseBudget, when > 0, is how long in total a request may wait for
+	// the database: each request is stamped with its arrival plus this
+	// (store.WithBudget), so a slow database answers 503 within it.
+	DatabaseBudget time.Duration
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -102,13 +119,30 @@ func New(d Deps) *Server {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 		defer cancel()
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		// The first line is the verdict ("ok" or what is down); the
+		// others say how each dependency is, for operators.
+		var lines []string
+		down := ""
 		if err := d.Store.Ping(ctx); err != nil {
 			d.Logger.WarnContext(r.Context(), "readiness check failed", "err", err)
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = w.Write([]byte("database unavailable\n"))
-			return
+			down = "database unavailable"
+			lines = append(lines, "database: unavailable")
+		} else {
+			lines = append(lines, "database: ok")
 		}
-		_, _ = w.Write([]byte("ok\n"))
+		for _, c := range d.Checks {
+			ready, detail := c.Check(ctx)
+			lines = append(lines, c.Name+": "+detail)
+			if !ready && down == "" {
+				down = c.Name + " " + detail
+			}
+		}
+		verdict := "ok"
+		if down != "" {
+			verdict = down
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		_, _ = w.Write([]byte(verdict + "\n" + strings.Join(lines, "\n") + "\n"))
 	})
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	for _, r := range d.Routes {
@@ -117,6 +151,9 @@ func New(d Deps) *Server {
 	m := newMetrics(reg)
 	var h http.Handler = routeRecorder{s.mux}
 	h = limitBody(h, d.MaxBodyBytes)
+	if d.DatabaseBudget > 0 {
+		h = withBudget(h, d.DatabaseBudget)
+	}
 	h = recoverer(h, d.Logger)
 	h = observe(h, d.Logger, m, d.Now)
 	h = withClientAddr(h, d.TrustedProxies)
@@ -171,4 +208,12 @@ func (s *Server) ListenAndServe(ctx context.Context, addr, certFile, keyFile str
 		return err
 	}
 	return nil
+}
+
+// withBudget stamps each request with the time by which its store calls
+// must be done (see Deps.DatabaseBudget).
+func withBudget(next http.Handler, budget time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(store.WithBudget(r.Context(), time.Now().Add(budget))))
+	})
 }

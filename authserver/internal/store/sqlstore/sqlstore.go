@@ -117,12 +117,19 @@ func (s *Store) SetTimeout(d time.Duration) { s.timeout = d }
 // Timeout is the deadline of each call.
 func (s *Store) Timeout() time.Duration { return s.timeout }
 
-// bound gives ctx the call's deadline (or keeps an earlier one of its own).
+// bound gives ctx the call's deadline (or keeps an earlier one of its
+// own): the timeout, or what is left of the request's budget
+// (store.WithBudget) when that ends sooner. Bulk calls (factor > 1) run in
+// the background and ignore budgets.
 func (s *Store) bound(ctx context.Context, factor int) (context.Context, context.CancelFunc) {
 	if s.timeout <= 0 {
 		return ctx, func() {}
 	}
-	return context.WithTimeout(ctx, time.Duration(factor)*s.timeout)
+	by := time.Now().Add(time.Duration(factor) * s.timeout)
+	if b, ok := store.Budget(ctx); ok && factor == 1 && b.Before(by) {
+		by = b
+	}
+	return context.WithDeadline(ctx, by)
 }
 
 // deadlineErr makes a call that ran out of its own deadline (not the
