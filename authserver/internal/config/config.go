@@ -179,6 +179,10 @@ type setting struct {
 	set   func(c *Config, v string) error
 }
 
+// booleans are the settings that may be given as a bare flag
+// (--redis-fail-closed for --redis-fail-closed=true).
+var booleans = map[string]bool{"redis-fail-closed": true}
+
 func (s setting) flag() string { return "--" + s.name }
 func (s setting) key() string  { return strings.ReplaceAll(s.name, "-", "_") }
 func (s setting) env() string  { return EnvPrefix + strings.ToUpper(s.key()) }
@@ -309,10 +313,15 @@ func LoadFlagSet(fs *flag.FlagSet, args []string, getenv func(string) string) (C
 	})
 	for _, s := range settings {
 		name := s.name
-		fs.Func(name, s.usage, func(v string) error {
+		set := func(v string) error {
 			given = append(given, flagValue{name, v})
 			return nil
-		})
+		}
+		if booleans[name] {
+			fs.BoolFunc(name, s.usage, set)
+		} else {
+			fs.Func(name, s.usage, set)
+		}
 	}
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
