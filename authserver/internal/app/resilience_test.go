@@ -448,4 +448,3 @@ func TestSlowDatabaseFailsFast(t *testing.T) {
 	db.proxy.SetDelay(0)
 	waitFor(t, "a token at normal latency", func() bool { return r.token(t, "alice", alicePW, "repository:alice/app:pull").status == 200 })
 }
-

@@ -61,7 +61,7 @@ type Deps struct {
 	// the database: each request is stamped with its arrival plus this
 	// (store.WithBudget), so a slow database answers 503 within it.
 	DatabaseBudget time.Duration
-	Logger *slog.Logger
+	Logger         *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// MaxBodyBytes caps every request body; 0 means 1 MiB.
