@@ -311,6 +311,9 @@ func (b *bench) runAll(ctx context.Context) error {
 	if o.registryOnly {
 		return b.registryFigure(ctx)
 	}
+	if o.slowDBOnly {
+		return b.slowDBFigure(ctx)
+	}
 
 	ref, err := b.startReference("reference")
 	if err != nil {
@@ -395,6 +398,13 @@ func (b *bench) runAll(ctx context.Context) error {
 	if o.skipRegistry {
 		b.add(row{figure: "6. registry verification", value: "skipped (-skip-registry)"})
 	} else if err := b.registryFigure(ctx); err != nil {
+		return err
+	}
+
+	// 7. Token requests with a slow database, as clients grow.
+	if o.skipSlowDB || o.skipPostgres {
+		b.add(row{figure: "7. slow database", value: "skipped (-skip-slowdb)"})
+	} else if err := b.slowDBFigure(ctx); err != nil {
 		return err
 	}
 	return nil
