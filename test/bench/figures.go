@@ -116,7 +116,7 @@ func (b *bench) startReference(name string) (*server, error) {
 
 // startDockmaster starts `dockmaster serve` pinned to the server core, on
 // SQLite in a fresh data directory or on database (a postgres:// URL).
-func (b *bench) startDockmaster(name, database string) (*server, error) {
+func (b *bench) startDockmaster(name, database string, extraEnv ...string) (*server, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -132,6 +132,7 @@ func (b *bench) startDockmaster(name, database string) (*server, error) {
 	if database != "" {
 		env = append(env, "DOCKMASTER_DATABASE="+database)
 	}
+	env = append(env, extraEnv...)
 	s := &server{}
 	if b.o.profileDir != "" {
 		if s.pprof, err = freeAddr(); err != nil {
