@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -169,45 +170,110 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 // flight finish for up to Deps.ShutdownTimeout; past it, the connections
 // are closed and the deadline is the error.
 func (s *Server) ListenAndServe(ctx context.Context, addr, certFile, keyFile string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return Serve(ctx, ln, s, ServeOptions{CertFile: certFile, KeyFile: keyFile, Logger: s.log, ShutdownTimeout: s.shutdown})
+}
+
+// ServeOptions are Serve's settings besides the listener and handler.
+type ServeOptions struct {
+	CertFile, KeyFile string // TLS when both are set
+	Logger            *slog.Logger
+	ShutdownTimeout   time.Duration // 0: DefaultShutdownTimeout
+}
+
+// Serve serves h on ln until ctx is canceled, then shuts down gracefully
+// (see ListenAndServe). main binds the listener before the server is built
+// and serves a Front meanwhile: start-up against a distant database takes
+// time, and the probes should answer during it.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, o ServeOptions) error {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = DefaultShutdownTimeout
+	}
 	srv := &http.Server{
-		Addr:              addr,
-		Handler:           s,
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      120 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(o.Logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
 	}
 	errc := make(chan error, 1)
 	go func() {
-		if certFile != "" || keyFile != "" {
-			errc <- srv.ServeTLS(ln, certFile, keyFile)
+		if o.CertFile != "" || o.KeyFile != "" {
+			errc <- srv.ServeTLS(ln, o.CertFile, o.KeyFile)
 		} else {
 			errc <- srv.Serve(ln)
 		}
 	}()
-	s.log.Info("listening", "addr", ln.Addr().String(), "tls", certFile != "")
+	o.Logger.Info("listening", "addr", ln.Addr().String(), "tls", o.CertFile != "")
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), s.shutdown)
+	sctx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		_ = srv.Close()
-		return fmt.Errorf("requests still running after the %s shutdown timeout were cut off: %w", s.shutdown, err)
+		return fmt.Errorf("requests still running after the %s shutdown timeout were cut off: %w", o.ShutdownTimeout, err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
+}
+
+// Front is what the listener serves: while the server is being built,
+// /healthz answers 200, /readyz 503 with the stage of start-up, and every
+// other request 503 with Retry-After (clients retry, load balancers wait);
+// once Ready, the server itself.
+type Front struct {
+	h     atomic.Pointer[http.Handler]
+	stage atomic.Pointer[string]
+}
+
+// NewFront returns a Front in its starting state.
+func NewFront() *Front {
+	f := &Front{}
+	f.SetStage("starting")
+	return f
+}
+
+// SetStage names what start-up is doing (shown by /readyz).
+func (f *Front) SetStage(stage string) { f.stage.Store(&stage) }
+
+// Ready hands every request from now on to h.
+func (f *Front) Ready(h http.Handler) { f.h.Store(&h) }
+
+// ServeHTTP implements http.Handler.
+func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h := f.h.Load(); h != nil {
+		(*h).ServeHTTP(w, r)
+		return
+	}
+	stage := *f.stage.Load()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	switch r.URL.Path {
+	case "/healthz":
+		_, _ = w.Write([]byte("ok\n"))
+		return
+	case "/readyz":
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("starting: " + stage + "\n"))
+		return
+	}
+	w.Header().Set("Retry-After", "1")
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = w.Write([]byte(`{"code":"unavailable","message":"the server is starting; retry shortly"}` + "\n"))
 }
 
 // withBudget stamps each request with the time by which its store calls
