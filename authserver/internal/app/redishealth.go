@@ -60,16 +60,19 @@ func newRedisHealth(reg prometheus.Registerer, log *slog.Logger, failClosed bool
 }
 
 // report records what user saw: err non-nil when Redis failed it, nil when
-// it answered. Only the first failure of an outage and its end are logged.
+// it answered. Both users talk to the same Redis, so the latest word wins:
+// an answer to either ends the outage (the throttle, which probes only
+// when a login comes, must not keep it open after the subscription is
+// back). Only the first failure of an outage and its end are logged.
 func (h *redisHealth) report(ctx context.Context, user string, err error) {
 	h.mu.Lock()
-	wasDown := len(h.down) > 0
+	wasDown := h.isDownLocked()
 	if err != nil {
 		h.down[user] = err
 	} else {
-		delete(h.down, user)
+		clear(h.down)
 	}
-	isDown := len(h.down) > 0
+	isDown := h.isDownLocked()
 	if isDown && !wasDown {
 		h.since = h.now()
 	}
@@ -87,9 +90,11 @@ func (h *redisHealth) report(ctx context.Context, user string, err error) {
 		}
 	case wasDown && !isDown:
 		h.up.Set(1)
-		h.log.InfoContext(ctx, "Redis is back: throttling and cache invalidation across replicas again", "outage", h.now().Sub(since).Round(time.Millisecond))
+		h.log.InfoContext(ctx, "Redis is back: throttling and cache invalidation across replicas again", "seen_by", user, "outage", h.now().Sub(since).Round(time.Millisecond))
 	}
 }
+
+func (h *redisHealth) isDownLocked() bool { return len(h.down) > 0 }
 
 // check is /readyz's line for Redis. During an outage the replica still
 // serves (ready) unless fail-closed, when it refuses logins anyway.
