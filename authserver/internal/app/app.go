@@ -20,6 +20,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/api"
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
 	"github.com/dockmaster/dockmaster/authserver/internal/config"
+	"github.com/dockmaster/dockmaster/authserver/internal/enrich"
 	"github.com/dockmaster/dockmaster/authserver/internal/events"
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/registryclient"
@@ -54,6 +55,9 @@ type App struct {
 	// Registry is the client for the registry's API (nil without
 	// --registry-url); the REST API's deletes go through it.
 	Registry *registryclient.Client
+	// Enricher reads pushed manifests (kind, artifact type, charts) behind
+	// the events; nil without a registry URL.
+	Enricher *enrich.Enricher
 	closers  []func(context.Context) error
 }
 
@@ -210,6 +214,9 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 	changed := drop
 	// Deletes through the REST API act on the registry first.
 	var registryAPI api.Registry // stays a nil interface without --registry-url
+	// The enricher reads pushed manifests behind the events' answers; it
+	// needs the registry's API.
+	var enricher events.Enqueuer
 	if cfg.RegistryURL != "" {
 		reg, err := registryclient.New(cfg.RegistryURL, registryclient.Options{Tokens: SyncTokens(minter, cfg.Service)})
 		if err != nil {
@@ -217,6 +224,29 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 			return nil, fmt.Errorf("--registry-url: %w", err)
 		}
 		a.Registry, registryAPI = reg, reg
+		en := enrich.New(enrich.Deps{Registry: reg, Store: st, Logger: log})
+		a.Enricher, enricher = en, en
+	}
+	if en := a.Enricher; en != nil {
+		for _, c := range []struct {
+			outcome string
+			get     func(enrich.Stats) int64
+		}{
+			{"enriched", func(s enrich.Stats) int64 { return s.Enriched }},
+			{"unknown", func(s enrich.Stats) int64 { return s.Unknown }},
+			{"retry", func(s enrich.Stats) int64 { return s.Retry }},
+			{"dropped", func(s enrich.Stats) int64 { return s.Dropped }},
+		} {
+			a.Metrics.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name:        "dockmaster_enrich_manifests_total",
+				Help:        "Manifests the enricher read (enriched: kind known; unknown: unreadable), left pending (retry) or could not queue (dropped: the sweep reads them).",
+				ConstLabels: prometheus.Labels{"outcome": c.outcome},
+			}, func() float64 { return float64(c.get(en.Stats())) }))
+		}
+		a.Metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "dockmaster_enrich_queue",
+			Help: "Manifests waiting for the enricher.",
+		}, func() float64 { return float64(en.Queued()) }))
 	}
 	a.Metrics.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "dockmaster_password_checks_total",
@@ -253,6 +283,8 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		Metrics:   events.NewPrometheusMetrics(a.Metrics),
 		// Group commit.
 		BatchWorkers: eventWriters,
+		Enricher:     enricher,
+		SelfActor:    SyncSubject,
 	})
 	rest := api.New(api.Deps{
 		// The REST API's changes of settings, namespaces and roles drop
@@ -281,6 +313,9 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		DatabaseBudget: cfg.DatabaseTimeout,
 	})
 	a.closers = append(a.closers, a.Endpoint.Close, recv.Close)
+	if a.Enricher != nil {
+		a.closers = append(a.closers, a.Enricher.Close)
+	}
 	if rdb != nil {
 		// Started once the endpoint exists: announcements drop its caches.
 		feed := startChangeFeed(rdb, auth, drop, log, health)
