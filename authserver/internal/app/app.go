@@ -32,6 +32,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/throttle"
 	"github.com/dockmaster/dockmaster/authserver/internal/token"
 	"github.com/dockmaster/dockmaster/authserver/internal/tokenserver"
+	"github.com/dockmaster/dockmaster/authserver/internal/web"
 )
 
 // Store is every part of the database the server uses; both the SQLite
@@ -40,6 +41,9 @@ type Store interface {
 	store.Store
 	store.TokenStore
 	store.RegistryStore
+	store.WebSessionStore
+	store.SearchStore
+	store.ActivityStore
 }
 
 // App is the composed server with the parts its callers reach after wiring.
@@ -299,6 +303,24 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		PublicURL:  cfg.PublicURL,
 		Registry:   registryAPI,
 	})
+	// The web UI runs the same use cases over the same cache-dropping
+	// store as the REST API.
+	ui, err := web.New(web.Deps{
+		Service: service.New(service.Deps{Store: cacheNotifier{Store: st, changed: func(kind, name string) { changed(kind, name) }},
+			Logger: log, BcryptCost: cfg.BcryptCost, Registry: registryAPI}),
+		Auth:         auth,
+		Sessions:     st,
+		Audit:        st,
+		PublicURL:    cfg.PublicURL,
+		TLS:          cfg.TLSCert != "",
+		RegistryHost: cfg.RegistryHost,
+		ClientAddr:   server.ClientAddr,
+		Logger:       log,
+	})
+	if err != nil {
+		a.Close(ctx)
+		return nil, fmt.Errorf("web UI: %w", err)
+	}
 	a.Server = server.New(server.Deps{
 		Registry:        a.Metrics,
 		Store:           st,
@@ -306,7 +328,7 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		MaxBodyBytes:    cfg.MaxBodyBytes,
 		TrustedProxies:  cfg.TrustedProxies,
 		ShutdownTimeout: cfg.ShutdownTimeout,
-		Routes:          []server.Routes{rest, a.Endpoint, recv},
+		Routes:          []server.Routes{rest, a.Endpoint, recv, ui},
 		Checks:          checks,
 		// A request waits for the database no longer than one store
 		// call may: past it, 503 with Retry-After.
