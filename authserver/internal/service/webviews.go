@@ -20,6 +20,8 @@ type RepositoryView struct {
 	MayDelete bool
 	// MayEdit: a may change the description.
 	MayEdit bool
+	// Platforms of the tags' manifests that are indexes, by digest.
+	Platforms map[string][]string
 }
 
 // RepositoryPage loads a repository a may pull and a page of its tags.
@@ -41,6 +43,19 @@ func (s *Service) RepositoryPage(ctx context.Context, a Actor, name string, opt 
 		v.Next = tags[want-1].Name
 	}
 	v.Tags = tags
+	// The platforms an index serves, as the enrichment read them.
+	tagged := true
+	ms, err := s.st.ListManifests(ctx, store.ManifestFilter{Repository: rp.Name, Tagged: &tagged,
+		ListOptions: store.ListOptions{Limit: 1000}})
+	if err != nil {
+		return v, err
+	}
+	v.Platforms = map[string][]string{}
+	for _, m := range ms {
+		if len(m.Platforms) > 0 {
+			v.Platforms[m.Digest] = m.Platforms
+		}
+	}
 	return v, nil
 }
 

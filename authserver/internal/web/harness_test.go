@@ -7,7 +7,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -237,9 +236,6 @@ func (b *browser) cookie(name string) *http.Cookie {
 }
 
 func want(t testing.TB, what string, p page, status int, contains ...string) {
-	if os.Getenv("WEBTEST_DUMP") != "" {
-		_ = os.WriteFile(os.Getenv("WEBTEST_DUMP"), []byte(p.body), 0o600)
-	}
 	t.Helper()
 	if p.status != status {
 		t.Fatalf("%s: status %d, want %d; body: %.800s", what, p.status, status, p.body)

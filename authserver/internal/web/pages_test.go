@@ -325,3 +325,22 @@ func TestRegistrySessions(t *testing.T) {
 		}
 	})
 }
+
+// An index's platforms and a tag's kind, as the enrichment recorded them.
+func TestRepositoryPlatforms(t *testing.T) {
+	stores(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		h.team("web", "admin", nil)
+		h.namespace("pub", "web", rbac.Public)
+		if err := h.st.PutTag(ctx, store.Tag{Repository: "pub/multi", Name: "1", Digest: publicDigest,
+			MediaType: "application/vnd.oci.image.index.v1+json", Size: 500}); err != nil {
+			t.Fatal(err)
+		}
+		ok, err := h.st.SetManifestDetails(ctx, store.ManifestDetails{Repository: "pub/multi", Digest: publicDigest,
+			Kind: "index", Platforms: []string{"linux/amd64", "linux/arm64"}})
+		if err != nil || !ok {
+			t.Fatalf("set details: %v %v", ok, err)
+		}
+		want(t, "platforms", h.browser().get("/ui/repositories/pub/multi"), http.StatusOK, "index", "linux/amd64, linux/arm64")
+	})
+}

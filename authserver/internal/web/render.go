@@ -31,10 +31,17 @@ type view struct {
 }
 
 var funcs = template.FuncMap{
-	"when":  when,
-	"ago":   ago,
-	"size":  humanSize,
-	"kind":  manifestKind,
+	"when": when,
+	"ago":  ago,
+	"size": humanSize,
+	"kind": manifestKind,
+	"tagKind": func(kind, mt string) string {
+		if kind != "" {
+			return kind
+		}
+		return manifestKind(mt)
+	},
+	"join":  strings.Join,
 	"short": shortDigest,
 	"add":   func(a, b int) int { return a + b },
 	"query": func(kv ...string) template.URL {
