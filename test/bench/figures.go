@@ -120,7 +120,7 @@ func (b *bench) startReference(name string) (*server, error) {
 
 // startDockmaster starts `dockmaster serve` pinned to the server core, on
 // SQLite in a fresh data directory or on database (a postgres:// URL).
-func (b *bench) startDockmaster(name, database string) (*server, error) {
+func (b *bench) startDockmaster(name, database string, extraEnv ...string) (*server, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -136,6 +136,7 @@ func (b *bench) startDockmaster(name, database string) (*server, error) {
 	if database != "" {
 		env = append(env, "DOCKMASTER_DATABASE="+database)
 	}
+	env = append(env, extraEnv...)
 	if b.registryURL != "" {
 		env = append(env, "DOCKMASTER_REGISTRY_URL="+b.registryURL)
 	}
@@ -318,6 +319,9 @@ func (b *bench) runAll(ctx context.Context) error {
 	if o.registryOnly {
 		return b.registryFigure(ctx)
 	}
+	if o.slowDBOnly {
+		return b.slowDBFigure(ctx)
+	}
 
 	ref, err := b.startReference("reference")
 	if err != nil {
@@ -411,6 +415,13 @@ func (b *bench) runAll(ctx context.Context) error {
 	if o.skipRegistry {
 		b.add(row{figure: "6. registry verification", value: "skipped (-skip-registry)"})
 	} else if err := b.registryFigure(ctx); err != nil {
+		return err
+	}
+
+	// 7. Token requests with a slow database, as clients grow.
+	if o.skipSlowDB || o.skipPostgres {
+		b.add(row{figure: "7. slow database", value: "skipped (-skip-slowdb)"})
+	} else if err := b.slowDBFigure(ctx); err != nil {
 		return err
 	}
 	return nil

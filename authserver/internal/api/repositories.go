@@ -39,11 +39,11 @@ func (a *API) listRepositories(w http.ResponseWriter, r *http.Request, c *caller
 		f.ListOptions = o
 		return a.st.ListRepositories(ctx, f)
 	}
-	items, next, err := paginate(r.Context(), opt, fetch, func(rp store.Repository) string { return rp.Name }, keep)
+	page, err := service.Paginate(r.Context(), opt, fetch, func(rp store.Repository) string { return rp.Name }, keep)
 	if err != nil {
 		return err
 	}
-	writePage(w, mapSlice(items, toRepository), next)
+	writePage(w, page, toRepository)
 	return nil
 }
 
@@ -189,11 +189,11 @@ func (a *API) listTags(w http.ResponseWriter, r *http.Request, c *caller, repo s
 	fetch := func(ctx context.Context, o store.ListOptions) ([]store.Tag, error) {
 		return a.st.ListTags(ctx, rp.Name, o)
 	}
-	items, next, err := paginate(r.Context(), opt, fetch, func(t store.Tag) string { return t.Name }, nil)
+	page, err := service.Paginate(r.Context(), opt, fetch, func(t store.Tag) string { return t.Name }, nil)
 	if err != nil {
 		return err
 	}
-	writePage(w, mapSlice(items, toTag), next)
+	writePage(w, page, toTag)
 	return nil
 }
 
@@ -252,11 +252,11 @@ func (a *API) listManifests(w http.ResponseWriter, r *http.Request, c *caller, r
 		f.ListOptions = o
 		return a.st.ListManifests(ctx, f)
 	}
-	items, next, err := paginate(r.Context(), opt, fetch, func(m store.Manifest) string { return m.Digest }, nil)
+	page, err := service.Paginate(r.Context(), opt, fetch, func(m store.Manifest) string { return m.Digest }, nil)
 	if err != nil {
 		return err
 	}
-	writePage(w, mapSlice(items, func(m store.Manifest) apiv1.Manifest { return toManifest(m, nil) }), next)
+	writePage(w, page, func(m store.Manifest) apiv1.Manifest { return toManifest(m, nil) })
 	return nil
 }
 

@@ -124,6 +124,6 @@ func (a *API) table() []Route {
 		{Method: G, Pattern: "/api/v1/settings", Summary: "Get the site settings", Tag: "settings", Response: apiv1.Settings{}, h: a.getSettings},
 		{Method: U, Pattern: "/api/v1/settings", Summary: "Update the site settings (admins)", Tag: "settings", Request: apiv1.UpdateSettings{}, Response: apiv1.Settings{}, h: a.updateSettings},
 
-		{Method: G, Pattern: "/api/v1/audit", Summary: "List audit events, newest first (admins)", Tag: "audit", Response: apiv1.Page[apiv1.AuditEvent]{}, Query: []string{"actor", "action", "object", "since", "until", "page_size", "page_token"}, h: a.listAudit},
+		{Method: G, Pattern: "/api/v1/audit", Summary: "List audit events, newest first (admins)", Tag: "audit", Response: apiv1.Page[apiv1.AuditEvent]{}, Query: []string{"actor", "action", "object", "since", "until", "page_size", "page_token", "format"}, h: a.listAudit},
 	}
 }

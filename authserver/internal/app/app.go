@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,6 +32,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/throttle"
 	"github.com/dockmaster/dockmaster/authserver/internal/token"
 	"github.com/dockmaster/dockmaster/authserver/internal/tokenserver"
+	"github.com/dockmaster/dockmaster/authserver/internal/web"
 )
 
 // Store is every part of the database the server uses; both the SQLite
@@ -39,6 +41,9 @@ type Store interface {
 	store.Store
 	store.TokenStore
 	store.RegistryStore
+	store.WebSessionStore
+	store.SearchStore
+	store.ActivityStore
 }
 
 // App is the composed server with the parts its callers reach after wiring.
@@ -94,13 +99,37 @@ func newRedis(cfg config.Config) (*redis.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--redis-url: %w", err)
 	}
+	// go-redis waits 5 s to dial and 3 s to read, three times over: a hung
+	// Redis would hold a login that long before the fallback. Unless the
+	// URL says otherwise (dial_timeout=…, read_timeout=…, max_retries=…),
+	// give up sooner; the fallback then throttles on this replica.
+	q := ""
+	if i := strings.IndexByte(cfg.RedisURL, '?'); i >= 0 {
+		q = cfg.RedisURL[i:]
+	}
+	if !strings.Contains(q, "dial_timeout") {
+		opts.DialTimeout = redisTimeout
+	}
+	if !strings.Contains(q, "read_timeout") {
+		opts.ReadTimeout = redisTimeout
+	}
+	if !strings.Contains(q, "write_timeout") {
+		opts.WriteTimeout = redisTimeout
+	}
+	if !strings.Contains(q, "max_retries") {
+		opts.MaxRetries = 1
+	}
 	return redis.NewClient(opts), nil
 }
+
+// redisTimeout bounds a Redis dial, read or write unless --redis-url sets
+// its own: Redis answers in well under a millisecond when it is up.
+const redisTimeout = 500 * time.Millisecond
 
 // newLimiter is the failed-login throttle: Redis shared across replicas when
 // configured (rdb != nil), else in process; while Redis is down each replica
 // throttles on its own (Redis is a cache, security.md).
-func newLimiter(rdb *redis.Client, log *slog.Logger) (throttle.Limiter, error) {
+func newLimiter(rdb *redis.Client, health *redisHealth, failClosed bool) (throttle.Limiter, error) {
 	mem, err := throttle.NewMemory(throttle.Config{})
 	if rdb == nil || err != nil {
 		return mem, err
@@ -109,7 +138,10 @@ func newLimiter(rdb *redis.Client, log *slog.Logger) (throttle.Limiter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return throttle.NewFallback(shared, mem, log), nil
+	return throttle.NewFallbackWith(shared, mem, throttle.FallbackOptions{
+		FailClosed: failClosed,
+		Report:     func(ctx context.Context, err error) { health.report(ctx, "throttle", err) },
+	}), nil
 }
 
 // userCacheTTL is how long the password path reuses a user row when it is
@@ -141,9 +173,18 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		return nil, err
 	}
 	if rdb != nil {
+		quietRedisLog(log)
 		a.closers = append(a.closers, func(context.Context) error { return rdb.Close() })
 	}
-	limiter, err := newLimiter(rdb, log)
+	a.Metrics = prometheus.NewRegistry()
+	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var health *redisHealth
+	var checks []server.Check
+	if rdb != nil {
+		health = newRedisHealth(a.Metrics, log, cfg.RedisFailClosed)
+		checks = append(checks, server.Check{Name: "redis", Check: health.check})
+	}
+	limiter, err := newLimiter(rdb, health, cfg.RedisFailClosed)
 	if err != nil {
 		a.Close(ctx)
 		return nil, err
@@ -190,7 +231,6 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		en := enrich.New(enrich.Deps{Registry: reg, Store: st, Logger: log})
 		a.Enricher, enricher = en, en
 	}
-	a.Metrics = prometheus.NewRegistry()
 	if en := a.Enricher; en != nil {
 		for _, c := range []struct {
 			outcome string
@@ -212,7 +252,6 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 			Help: "Manifests waiting for the enricher.",
 		}, func() float64 { return float64(en.Queued()) }))
 	}
-	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Metrics.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "dockmaster_password_checks_total",
 		Help: "Password hash (bcrypt) compares run, the dummy compares for unknown users included; verified passwords are cached.",
@@ -264,6 +303,24 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		PublicURL:  cfg.PublicURL,
 		Registry:   registryAPI,
 	})
+	// The web UI runs the same use cases over the same cache-dropping
+	// store as the REST API.
+	ui, err := web.New(web.Deps{
+		Service: service.New(service.Deps{Store: cacheNotifier{Store: st, changed: func(kind, name string) { changed(kind, name) }},
+			Logger: log, BcryptCost: cfg.BcryptCost, Registry: registryAPI}),
+		Auth:         auth,
+		Sessions:     st,
+		Audit:        st,
+		PublicURL:    cfg.PublicURL,
+		TLS:          cfg.TLSCert != "",
+		RegistryHost: cfg.RegistryHost,
+		ClientAddr:   server.ClientAddr,
+		Logger:       log,
+	})
+	if err != nil {
+		a.Close(ctx)
+		return nil, fmt.Errorf("web UI: %w", err)
+	}
 	a.Server = server.New(server.Deps{
 		Registry:        a.Metrics,
 		Store:           st,
@@ -271,7 +328,11 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		MaxBodyBytes:    cfg.MaxBodyBytes,
 		TrustedProxies:  cfg.TrustedProxies,
 		ShutdownTimeout: cfg.ShutdownTimeout,
-		Routes:          []server.Routes{rest, a.Endpoint, recv},
+		Routes:          []server.Routes{rest, a.Endpoint, recv, ui},
+		Checks:          checks,
+		// A request waits for the database no longer than one store
+		// call may: past it, 503 with Retry-After.
+		DatabaseBudget: cfg.DatabaseTimeout,
 	})
 	a.closers = append(a.closers, a.Endpoint.Close, recv.Close)
 	if a.Enricher != nil {
@@ -279,7 +340,7 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 	}
 	if rdb != nil {
 		// Started once the endpoint exists: announcements drop its caches.
-		feed := startChangeFeed(rdb, auth, drop, log)
+		feed := startChangeFeed(rdb, auth, drop, log, health)
 		a.closers = append(a.closers, feed.close)
 		changed = feed.changed
 	}
@@ -432,14 +493,21 @@ func OpenStore(ctx context.Context, cfg config.Config) (Store, error) {
 	kind, dsn := cfg.DatabaseKind()
 	switch kind {
 	case "postgres":
-		return postgres.Open(ctx, dsn)
+		return postgres.OpenWith(ctx, dsn, postgres.Options{Timeout: cfg.DatabaseTimeout, AcquireTimeout: cfg.DatabaseAcquireTimeout})
 	case "sqlite":
 		if dir := filepath.Dir(dsn); dir != "" {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return nil, fmt.Errorf("create the data directory for %s: %w", dsn, err)
 			}
 		}
-		return sqlite.Open(ctx, dsn)
+		st, err := sqlite.Open(ctx, dsn)
+		if err != nil {
+			return nil, err
+		}
+		if cfg.DatabaseTimeout > 0 {
+			st.SetTimeout(cfg.DatabaseTimeout)
+		}
+		return st, nil
 	}
 	return nil, fmt.Errorf("--database: unsupported database %q", cfg.Database)
 }

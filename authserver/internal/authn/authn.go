@@ -35,6 +35,11 @@ import (
 // ErrBadCredentials is the answer to every refused credential.
 var ErrBadCredentials = errors.New("invalid credentials")
 
+// ErrThrottleUnavailable: the login throttle could not be consulted (Redis
+// down with --redis-fail-closed); the login is refused as an outage (503),
+// never as bad credentials.
+var ErrThrottleUnavailable = errors.New("the login throttle is unavailable")
+
 // Store is what authentication reads from the database.
 type Store interface {
 	GetUser(ctx context.Context, username string) (store.User, error)

@@ -455,7 +455,7 @@ func removeRepositoryBefore(t *dbtx, repo string, at time.Time, keepRow bool) (s
 // RegistryState returns every repository with its tags, sorted by name.
 func (s *Store) RegistryState(ctx context.Context) ([]store.RepositoryState, error) {
 	var out []store.RepositoryState
-	err := s.read(ctx, func(t *dbtx) error {
+	err := s.readN(ctx, bulkFactor, func(t *dbtx) error {
 		out = []store.RepositoryState{}
 		index := map[string]int{}
 		if err := t.query(`SELECT name FROM repositories ORDER BY name`, nil, func(scan func(...any) error) error {
@@ -652,7 +652,7 @@ func (s *Store) RemoveRepository(ctx context.Context, name string, snapshot time
 // Live tags keep their versions.
 func (s *Store) PruneRegistryHistory(ctx context.Context, before time.Time) (int64, error) {
 	var total int64
-	err := s.write(ctx, func(t *dbtx) error {
+	err := s.writeN(ctx, bulkFactor, func(t *dbtx) error {
 		total = 0
 		for _, q := range []string{
 			`DELETE FROM registry_events WHERE received_at < ?`,
