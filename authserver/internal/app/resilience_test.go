@@ -355,8 +355,8 @@ func TestDatabaseOutageUnderLoad(t *testing.T) {
 		})
 	}
 	time.Sleep(300 * time.Millisecond)
+	db.proxy.Down() // before down is set: a request that began earlier may still succeed
 	down.Store(true)
-	db.proxy.Down()
 	// The user row and grants may be served from caches for their bound;
 	// past it, only 503.
 	time.Sleep(1500 * time.Millisecond)
