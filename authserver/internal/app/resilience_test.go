@@ -18,6 +18,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/config"
 	"github.com/dockmaster/dockmaster/authserver/internal/throttle"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
+	"github.com/dockmaster/dockmaster/internal/client"
 	"github.com/dockmaster/dockmaster/internal/testutil/latencyproxy"
 	"github.com/dockmaster/dockmaster/internal/testutil/pgtest"
 	"github.com/dockmaster/dockmaster/internal/testutil/redistest"
@@ -50,6 +51,23 @@ func startWith(t *testing.T, args ...string) *replica {
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return &replica{app: a, st: st, cfg: cfg, url: srv.URL}
+}
+
+// mkUser creates username through the API as the admin. On a loaded
+// machine (race detector, shared cores) the password hash can eat into the
+// request's database budget and the create answers 503: retry, and take a
+// conflict as "the earlier try committed".
+func (r *replica) mkUser(t *testing.T, adminPW, username string) {
+	t.Helper()
+	var err error
+	for range 5 {
+		_, err = r.admin(t, adminPW).CreateUser(t.Context(), apiv1.CreateUser{Username: username, Password: alicePW})
+		if err == nil || client.IsConflict(err) {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("create user %s: %v", username, err)
 }
 
 // proxied starts a latency proxy (no delay) in front of addr, closed when
@@ -319,14 +337,12 @@ func TestRedisOutageFailClosed(t *testing.T) {
 // the database is back.
 func TestDatabaseOutageUnderLoad(t *testing.T) {
 	db := pgURLVia(t)
-	r := startWith(t, "--data-dir", t.TempDir(), "--database", db.url, "--database-timeout", "2s")
+	r := startWith(t, "--data-dir", t.TempDir(), "--database", db.url, "--database-timeout", "5s")
 	pw, err := app.BootstrapAdmin(t.Context(), r.st, "admin", "", r.cfg.BcryptCost)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.admin(t, pw).CreateUser(t.Context(), apiv1.CreateUser{Username: "alice", Password: alicePW}); err != nil {
-		t.Fatal(err)
-	}
+	r.mkUser(t, pw, "alice")
 	const scope = "repository:alice/app:pull"
 	if got := r.token(t, "alice", alicePW, scope); got.status != 200 || len(got.actions) != 1 {
 		t.Fatalf("before the outage: %+v", got)
@@ -411,10 +427,7 @@ func TestSlowDatabaseFailsFast(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	adm := r.admin(t, pw)
-	if _, err := adm.CreateUser(t.Context(), apiv1.CreateUser{Username: "alice", Password: alicePW}); err != nil {
-		t.Fatal(err)
-	}
+	r.mkUser(t, pw, "alice")
 	db.proxy.SetDelay(250 * time.Millisecond)
 	const clients = 100
 	replies := make([]tokenReply, clients*2)
