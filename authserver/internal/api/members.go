@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
+	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
@@ -26,11 +27,11 @@ func (a *API) listMembers(w http.ResponseWriter, r *http.Request, c *caller) err
 	fetch := func(ctx context.Context, o store.ListOptions) ([]store.Member, error) {
 		return a.st.ListMembers(ctx, t.Name, o)
 	}
-	items, next, err := paginate(r.Context(), opt, fetch, func(m store.Member) string { return m.Username }, nil)
+	page, err := service.Paginate(r.Context(), opt, fetch, func(m store.Member) string { return m.Username }, nil)
 	if err != nil {
 		return err
 	}
-	writePage(w, mapSlice(items, toMember), next)
+	writePage(w, page, toMember)
 	return nil
 }
 

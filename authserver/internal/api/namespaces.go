@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 
-	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
@@ -14,24 +13,12 @@ func (a *API) listNamespaces(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err != nil {
 		return err
 	}
-	var roles map[string]rbac.Role // read once, when first needed
-	keep := func(n store.Namespace) (bool, error) {
-		if canSeeNamespace(c, n, rbac.RoleNone) {
-			return true, nil
-		}
-		if roles == nil {
-			var err error
-			if roles, err = a.allRoles(r.Context(), c); err != nil {
-				return false, err
-			}
-		}
-		return canSeeNamespace(c, n, roles[n.Name]), nil
-	}
-	items, next, err := paginate(r.Context(), opt, a.st.ListNamespaces, func(n store.Namespace) string { return n.Name }, keep)
+	keep := a.svc.NamespaceFilter(r.Context(), c.actor())
+	page, err := service.Paginate(r.Context(), opt, a.st.ListNamespaces, func(n store.Namespace) string { return n.Name }, keep)
 	if err != nil {
 		return err
 	}
-	writePage(w, mapSlice(items, toNamespace), next)
+	writePage(w, page, toNamespace)
 	return nil
 }
 

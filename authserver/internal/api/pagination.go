@@ -1,13 +1,13 @@
 package api
 
 import (
-	"context"
 	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
+	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
@@ -63,68 +63,14 @@ func decodePageToken(tok string) (string, error) {
 	return string(b), nil
 }
 
-// paginate fills one page from a store list ordered by name: it asks for
-// pages after the cursor, keeps what keep accepts (authorization filters)
-// and stops once the page is full. keep may be nil.
-func paginate[T any](ctx context.Context, opt store.ListOptions,
-	fetch func(context.Context, store.ListOptions) ([]T, error),
-	name func(T) string, keep func(T) (bool, error)) ([]T, string, error) {
-	size := opt.Limit
-	items := make([]T, 0, size)
-	cur := opt
-	cur.Limit = size + 1
-	for {
-		batch, err := fetch(ctx, cur)
-		if err != nil {
-			return nil, "", err
-		}
-		for _, it := range batch {
-			ok := true
-			if keep != nil {
-				if ok, err = keep(it); err != nil {
-					return nil, "", err
-				}
-			}
-			if !ok {
-				continue
-			}
-			if len(items) == size {
-				// One more visible item exists: there is a next page.
-				return items, encodePageToken(name(items[len(items)-1])), nil
-			}
-			items = append(items, it)
-		}
-		if len(batch) < cur.Limit {
-			return items, "", nil
-		}
-		cur.After = name(batch[len(batch)-1])
+// writePage writes one page of a list, converting each item with conv;
+// the next page's cursor becomes the opaque page_token.
+func writePage[T, U any](w http.ResponseWriter, p service.Page[T], conv func(T) U) {
+	next := ""
+	if p.Next != "" {
+		next = encodePageToken(p.Next)
 	}
-}
-
-// pageSlice pages an in-memory list already sorted by key.
-func pageSlice[T any](all []T, opt store.ListOptions, key func(T) string) ([]T, string) {
-	items := make([]T, 0, min(len(all), opt.Limit))
-	for _, it := range all {
-		k := key(it)
-		if opt.After != "" && k <= opt.After {
-			continue
-		}
-		if opt.Query != "" && !strings.Contains(strings.ToLower(k), strings.ToLower(opt.Query)) {
-			continue
-		}
-		if len(items) == opt.Limit {
-			return items, encodePageToken(key(items[len(items)-1]))
-		}
-		items = append(items, it)
-	}
-	return items, ""
-}
-
-func writePage[T any](w http.ResponseWriter, items []T, next string) {
-	if items == nil {
-		items = []T{}
-	}
-	writeJSON(w, http.StatusOK, apiv1.Page[T]{Items: items, NextPageToken: next})
+	writeJSON(w, http.StatusOK, apiv1.Page[U]{Items: mapSlice(p.Items, conv), NextPageToken: next})
 }
 
 // mapSlice converts a slice.

@@ -20,8 +20,8 @@ func (a *API) listPermissions(w http.ResponseWriter, r *http.Request, c *caller)
 	if err != nil {
 		return err
 	}
-	items, next := pageSlice(all, opt, service.PermissionKey)
-	writePage(w, mapSlice(items, toPermission), next)
+	page := service.PageSlice(all, opt, service.PermissionKey)
+	writePage(w, page, toPermission)
 	return nil
 }
 

@@ -25,11 +25,11 @@ func (a *API) listRobots(w http.ResponseWriter, r *http.Request, c *caller) erro
 	if err != nil {
 		return err
 	}
-	items, next, err := paginate(r.Context(), opt, a.st.ListRobots, func(rb store.Robot) string { return rb.Name }, keep)
+	page, err := service.Paginate(r.Context(), opt, a.st.ListRobots, func(rb store.Robot) string { return rb.Name }, keep)
 	if err != nil {
 		return err
 	}
-	writePage(w, mapSlice(items, toRobot), next)
+	writePage(w, page, toRobot)
 	return nil
 }
 

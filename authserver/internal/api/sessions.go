@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/dockmaster/dockmaster/authserver/internal/service"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
@@ -26,7 +27,7 @@ func (a *API) listSessions(w http.ResponseWriter, r *http.Request, c *caller) er
 	if err != nil {
 		return err
 	}
-	writePage(w, mapSlice(all, toSession), "")
+	writePage(w, service.Page[store.RefreshToken]{Items: all}, toSession)
 	return nil
 }
 

@@ -17,11 +17,11 @@ func (a *API) listTeams(w http.ResponseWriter, r *http.Request, c *caller) error
 	if err != nil {
 		return err
 	}
-	items, next, err := paginate(r.Context(), opt, a.st.ListTeams, func(t store.Team) string { return t.Name }, nil)
+	page, err := service.Paginate(r.Context(), opt, a.st.ListTeams, func(t store.Team) string { return t.Name }, nil)
 	if err != nil {
 		return err
 	}
-	writePage(w, mapSlice(items, toTeam), next)
+	writePage(w, page, toTeam)
 	return nil
 }
 

@@ -18,8 +18,8 @@ func (a *API) listTokens(w http.ResponseWriter, r *http.Request, c *caller) erro
 		return err
 	}
 	opt.Query = ""
-	items, next := pageSlice(all, opt, func(t store.Token) string { return t.ID })
-	writePage(w, mapSlice(items, toToken), next)
+	page := service.PageSlice(all, opt, func(t store.Token) string { return t.ID })
+	writePage(w, page, toToken)
 	return nil
 }
 

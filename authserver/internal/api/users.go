@@ -17,7 +17,7 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request, c *caller) error
 	if err != nil {
 		return err
 	}
-	items, next, err := paginate(r.Context(), opt, a.st.ListUsers, func(u store.User) string { return u.Username }, nil)
+	page, err := service.Paginate(r.Context(), opt, a.st.ListUsers, func(u store.User) string { return u.Username }, nil)
 	if err != nil {
 		return err
 	}
@@ -25,7 +25,7 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request, c *caller) error
 	if full {
 		conv = toUser
 	}
-	writePage(w, mapSlice(items, conv), next)
+	writePage(w, page, conv)
 	return nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/api"
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
 	"github.com/dockmaster/dockmaster/authserver/internal/config"
+	"github.com/dockmaster/dockmaster/authserver/internal/enrich"
 	"github.com/dockmaster/dockmaster/authserver/internal/events"
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/registryclient"
@@ -31,6 +32,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/throttle"
 	"github.com/dockmaster/dockmaster/authserver/internal/token"
 	"github.com/dockmaster/dockmaster/authserver/internal/tokenserver"
+	"github.com/dockmaster/dockmaster/authserver/internal/web"
 )
 
 // Store is every part of the database the server uses; both the SQLite
@@ -39,6 +41,9 @@ type Store interface {
 	store.Store
 	store.TokenStore
 	store.RegistryStore
+	store.WebSessionStore
+	store.SearchStore
+	store.ActivityStore
 }
 
 // App is the composed server with the parts its callers reach after wiring.
@@ -54,6 +59,9 @@ type App struct {
 	// Registry is the client for the registry's API (nil without
 	// --registry-url); the REST API's deletes go through it.
 	Registry *registryclient.Client
+	// Enricher reads pushed manifests (kind, artifact type, charts) behind
+	// the events; nil without a registry URL.
+	Enricher *enrich.Enricher
 	closers  []func(context.Context) error
 }
 
@@ -210,6 +218,9 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 	changed := drop
 	// Deletes through the REST API act on the registry first.
 	var registryAPI api.Registry // stays a nil interface without --registry-url
+	// The enricher reads pushed manifests behind the events' answers; it
+	// needs the registry's API.
+	var enricher events.Enqueuer
 	if cfg.RegistryURL != "" {
 		reg, err := registryclient.New(cfg.RegistryURL, registryclient.Options{Tokens: SyncTokens(minter, cfg.Service)})
 		if err != nil {
@@ -217,6 +228,29 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 			return nil, fmt.Errorf("--registry-url: %w", err)
 		}
 		a.Registry, registryAPI = reg, reg
+		en := enrich.New(enrich.Deps{Registry: reg, Store: st, Logger: log})
+		a.Enricher, enricher = en, en
+	}
+	if en := a.Enricher; en != nil {
+		for _, c := range []struct {
+			outcome string
+			get     func(enrich.Stats) int64
+		}{
+			{"enriched", func(s enrich.Stats) int64 { return s.Enriched }},
+			{"unknown", func(s enrich.Stats) int64 { return s.Unknown }},
+			{"retry", func(s enrich.Stats) int64 { return s.Retry }},
+			{"dropped", func(s enrich.Stats) int64 { return s.Dropped }},
+		} {
+			a.Metrics.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name:        "dockmaster_enrich_manifests_total",
+				Help:        "Manifests the enricher read (enriched: kind known; unknown: unreadable), left pending (retry) or could not queue (dropped: the sweep reads them).",
+				ConstLabels: prometheus.Labels{"outcome": c.outcome},
+			}, func() float64 { return float64(c.get(en.Stats())) }))
+		}
+		a.Metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "dockmaster_enrich_queue",
+			Help: "Manifests waiting for the enricher.",
+		}, func() float64 { return float64(en.Queued()) }))
 	}
 	a.Metrics.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "dockmaster_password_checks_total",
@@ -253,6 +287,8 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		Metrics:   events.NewPrometheusMetrics(a.Metrics),
 		// Group commit.
 		BatchWorkers: eventWriters,
+		Enricher:     enricher,
+		SelfActor:    SyncSubject,
 	})
 	rest := api.New(api.Deps{
 		// The REST API's changes of settings, namespaces and roles drop
@@ -267,6 +303,24 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		PublicURL:  cfg.PublicURL,
 		Registry:   registryAPI,
 	})
+	// The web UI runs the same use cases over the same cache-dropping
+	// store as the REST API.
+	ui, err := web.New(web.Deps{
+		Service: service.New(service.Deps{Store: cacheNotifier{Store: st, changed: func(kind, name string) { changed(kind, name) }},
+			Logger: log, BcryptCost: cfg.BcryptCost, Registry: registryAPI}),
+		Auth:         auth,
+		Sessions:     st,
+		Audit:        st,
+		PublicURL:    cfg.PublicURL,
+		TLS:          cfg.TLSCert != "",
+		RegistryHost: cfg.RegistryHost,
+		ClientAddr:   server.ClientAddr,
+		Logger:       log,
+	})
+	if err != nil {
+		a.Close(ctx)
+		return nil, fmt.Errorf("web UI: %w", err)
+	}
 	a.Server = server.New(server.Deps{
 		Registry:        a.Metrics,
 		Store:           st,
@@ -274,13 +328,16 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		MaxBodyBytes:    cfg.MaxBodyBytes,
 		TrustedProxies:  cfg.TrustedProxies,
 		ShutdownTimeout: cfg.ShutdownTimeout,
-		Routes:          []server.Routes{rest, a.Endpoint, recv},
+		Routes:          []server.Routes{rest, a.Endpoint, recv, ui},
 		Checks:          checks,
 		// A request waits for the database no longer than one store
 		// call may: past it, 503 with Retry-After.
 		DatabaseBudget: cfg.DatabaseTimeout,
 	})
 	a.closers = append(a.closers, a.Endpoint.Close, recv.Close)
+	if a.Enricher != nil {
+		a.closers = append(a.closers, a.Enricher.Close)
+	}
 	if rdb != nil {
 		// Started once the endpoint exists: announcements drop its caches.
 		feed := startChangeFeed(rdb, auth, drop, log, health)

@@ -159,24 +159,37 @@ type fixture struct {
 
 var hashes sync.Map // password → bcrypt hash, computed once per test binary
 
+// mustHash hashes pw at bcrypt's lowest cost: these tests are about the
+// login flow, not the cost (TestHashPassword and
+// TestDecoyCostIsConfiguredCost pin that), and a low cost keeps each
+// mutant's test run of `make mutate` short.
 func mustHash(t testing.TB, pw string) string {
 	t.Helper()
 	if h, ok := hashes.Load(pw); ok {
 		return h.(string)
 	}
-	h, err := HashPassword(pw, MinBcryptCost)
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hashes.Store(pw, h)
-	return h
+	hashes.Store(pw, string(h))
+	return string(h)
+}
+
+// newCheap is New with the decoy hash at bcrypt's lowest cost, for the
+// tests of the flow (see mustHash); the production floor, MinBcryptCost,
+// is pinned by TestDecoyCostIsConfiguredCost, which uses New itself.
+func newCheap(st Store, opts Options) *Authenticator {
+	a := New(st, opts)
+	a.dummyCost = bcrypt.MinCost
+	return a
 }
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	st := newFakeStore()
 	clk := &clock{now: t0}
-	f := &fixture{st: st, clk: clk, a: New(st, Options{Now: clk.Now})}
+	f := &fixture{st: st, clk: clk, a: newCheap(st, Options{Now: clk.Now})}
 	st.setUser(store.User{Username: "alice", PasswordHash: mustHash(t, "alice-pw"), Enabled: true})
 	st.setUser(store.User{Username: "root", PasswordHash: mustHash(t, "root-pw"), Enabled: true, Admin: true})
 	st.setUser(store.User{Username: "bob", PasswordHash: mustHash(t, "bob-pw"), Enabled: false})
@@ -453,7 +466,7 @@ func TestPasswordCache(t *testing.T) {
 
 func TestPasswordCacheDisabled(t *testing.T) {
 	f := newFixture(t)
-	f.a = New(f.st, Options{Now: f.clk.Now, CacheTTL: -1})
+	f.a = newCheap(f.st, Options{Now: f.clk.Now, CacheTTL: -1})
 	for range 2 {
 		if _, err := f.a.Basic(context.Background(), "192.0.2.1", "alice", "alice-pw"); err != nil {
 			t.Fatal(err)
@@ -466,7 +479,7 @@ func TestPasswordCacheDisabled(t *testing.T) {
 
 func TestPasswordCacheBounded(t *testing.T) {
 	f := newFixture(t)
-	f.a = New(f.st, Options{Now: f.clk.Now, CacheSize: 2})
+	f.a = newCheap(f.st, Options{Now: f.clk.Now, CacheSize: 2})
 	for _, u := range []string{"u1", "u2", "u3", "u4"} {
 		f.st.setUser(store.User{Username: u, PasswordHash: mustHash(t, "alice-pw"), Enabled: true})
 		if _, err := f.a.Basic(context.Background(), "192.0.2.1", u, "alice-pw"); err != nil {

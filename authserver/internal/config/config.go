@@ -60,6 +60,9 @@ type Config struct {
 	PublicURL string
 	// RegistryURL is the registry's API URL (sync, deletes); optional.
 	RegistryURL string
+	// RegistryHost is the host[:port] people pull from, as the web UI's
+	// docker pull lines show it; empty means the host of PublicURL.
+	RegistryHost string
 	// Service is the token audience (the registry's auth.token.service).
 	Service string
 	// Issuer is the token iss claim.
@@ -207,6 +210,7 @@ var settings = []setting{
 	{"redis-url", "Redis URL for cluster-wide throttling and cache invalidation (default: in process)", str(func(c *Config) *string { return &c.RedisURL })},
 	{"public-url", "public URL of this service (default http://LISTEN)", str(func(c *Config) *string { return &c.PublicURL })},
 	{"registry-url", "registry API URL used by the sync and for deletes", str(func(c *Config) *string { return &c.RegistryURL })},
+	{"registry-host", "host[:port] clients pull from, shown in the web UI's docker pull lines (default: the host of --public-url)", str(func(c *Config) *string { return &c.RegistryHost })},
 	{"service", "token service, equal to the registry's auth.token.service (default dockmaster)", str(func(c *Config) *string { return &c.Service })},
 	{"issuer", "token issuer (default dockmaster)", str(func(c *Config) *string { return &c.Issuer })},
 	{"token-key-header", "how token headers name the key: kid (thumbprint only, for registry v3) or x5c (adds the certificate, for older registries) (default kid)", func(c *Config, v string) error {

@@ -204,3 +204,23 @@ func (s *Service) DeleteNamespace(ctx context.Context, a Actor, name string) err
 	s.done(ctx, a, "namespace.delete", obj, "")
 	return nil
 }
+
+// NamespaceFilter returns the filter of the namespaces a may see (the
+// list shows only those). Public namespaces, and everything for an admin,
+// are decided without a read; a's roles on every namespace are read once,
+// at the first namespace that needs them.
+func (s *Service) NamespaceFilter(ctx context.Context, a Actor) func(store.Namespace) (bool, error) {
+	var roles map[string]rbac.Role
+	return func(n store.Namespace) (bool, error) {
+		if rbac.CanSeeNamespace(a.subject(), n.Visibility, rbac.RoleNone) {
+			return true, nil
+		}
+		if roles == nil {
+			var err error
+			if roles, err = s.AllRoles(ctx, a); err != nil {
+				return false, err
+			}
+		}
+		return rbac.CanSeeNamespace(a.subject(), n.Visibility, roles[n.Name]), nil
+	}
+}

@@ -24,7 +24,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -38,6 +37,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/dockmaster/dockmaster/internal/registryproc"
 )
 
 // EnvURL names the environment variable of an existing server to use.
@@ -221,7 +222,7 @@ func start() (*server, error) {
 	// A free port can be taken between probing and binding; try a few.
 	var lastErr error
 	for range 3 {
-		port, err := freePort()
+		port, err := registryproc.FreePort()
 		if err != nil {
 			return nil, err
 		}
@@ -267,15 +268,6 @@ func (s *server) run(timeout time.Duration, bin string, args ...string) ([]byte,
 	cmd.WaitDelay = 5 * time.Second
 	err := cmd.Run()
 	return out.Bytes(), err
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func tail(b []byte, n int) string {
