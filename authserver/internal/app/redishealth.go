@@ -96,8 +96,10 @@ func (h *redisHealth) report(ctx context.Context, user string, err error) {
 
 func (h *redisHealth) isDownLocked() bool { return len(h.down) > 0 }
 
-// check is /readyz's line for Redis. During an outage the replica still
-// serves (ready) unless fail-closed, when it refuses logins anyway.
+// check is /readyz's line for Redis. During an outage the replica stays
+// ready either way: it serves (fallback), or with fail-closed it still
+// serves everything but password logins, and a load balancer that took
+// every replica out for a Redis outage would refuse even those requests.
 func (h *redisHealth) check(context.Context) (bool, string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -106,7 +108,7 @@ func (h *redisHealth) check(context.Context) (bool, string) {
 	}
 	since := h.since.UTC().Format(time.RFC3339)
 	if h.failClosed {
-		return false, "unavailable since " + since + "; refusing logins (fail-closed)"
+		return true, "unavailable since " + since + "; refusing password logins (fail-closed)"
 	}
 	return true, "unavailable since " + since + "; throttling per replica, caches expire by TTL"
 }

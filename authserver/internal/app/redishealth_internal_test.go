@@ -64,7 +64,7 @@ func TestRedisHealthOnceAnOutage(t *testing.T) {
 			h.report(ctx, "changes", errors.New("connection refused"))
 		}
 		ready, detail := h.check(ctx)
-		if ready == failClosed || !strings.Contains(detail, "unavailable since") {
+		if !ready || !strings.Contains(detail, "unavailable since") || failClosed != strings.Contains(detail, "fail-closed") {
 			t.Errorf("fail-closed %v, during: ready %v %q", failClosed, ready, detail)
 		}
 		if g := value(t, reg, "dockmaster_redis_up"); g != 0 {

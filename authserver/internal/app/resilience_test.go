@@ -18,6 +18,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/config"
 	"github.com/dockmaster/dockmaster/authserver/internal/throttle"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
+	"github.com/dockmaster/dockmaster/internal/client"
 	"github.com/dockmaster/dockmaster/internal/testutil/latencyproxy"
 	"github.com/dockmaster/dockmaster/internal/testutil/pgtest"
 	"github.com/dockmaster/dockmaster/internal/testutil/redistest"
@@ -50,6 +51,23 @@ func startWith(t *testing.T, args ...string) *replica {
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return &replica{app: a, st: st, cfg: cfg, url: srv.URL}
+}
+
+// mkUser creates username through the API as the admin. On a loaded
+// machine (race detector, shared cores) the password hash can eat into the
+// request's database budget and the create answers 503: retry, and take a
+// conflict as "the earlier try committed".
+func (r *replica) mkUser(t *testing.T, adminPW, username string) {
+	t.Helper()
+	var err error
+	for range 5 {
+		_, err = r.admin(t, adminPW).CreateUser(t.Context(), apiv1.CreateUser{Username: username, Password: alicePW})
+		if err == nil || client.IsConflict(err) {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("create user %s: %v", username, err)
 }
 
 // proxied starts a latency proxy (no delay) in front of addr, closed when
@@ -273,7 +291,7 @@ func TestRedisOutageFallsBack(t *testing.T) {
 
 // TestRedisOutageFailClosed: with --redis-fail-closed, a Redis outage
 // refuses password logins with 503 and Retry-After (never 401), /readyz
-// says so, and logins work again once Redis is back.
+// says so (still 200), and logins work again once Redis is back.
 func TestRedisOutageFailClosed(t *testing.T) {
 	redisAddr, _ := redistest.Start(t)
 	link := proxied(t, redisAddr)
@@ -299,8 +317,10 @@ func TestRedisOutageFailClosed(t *testing.T) {
 	if _, s := r.me(t, "alice", alicePW); s != http.StatusServiceUnavailable {
 		t.Errorf("REST Basic during the outage (fail-closed): %d, want 503", s)
 	}
-	if status, body := r.get(t, "/readyz"); status != http.StatusServiceUnavailable || !strings.Contains(body, "fail-closed") {
-		t.Errorf("/readyz during the outage (fail-closed): %d %q", status, body)
+	// Still ready: everything but password logins is served (a load
+	// balancer must not take every replica out for a Redis outage).
+	if status, body := r.get(t, "/readyz"); status != http.StatusOK || !strings.Contains(body, "fail-closed") {
+		t.Errorf("/readyz during the outage (fail-closed): %d %q, want 200 saying fail-closed", status, body)
 	}
 	if err := link.Up(); err != nil {
 		t.Fatal(err)
@@ -317,14 +337,12 @@ func TestRedisOutageFailClosed(t *testing.T) {
 // the database is back.
 func TestDatabaseOutageUnderLoad(t *testing.T) {
 	db := pgURLVia(t)
-	r := startWith(t, "--data-dir", t.TempDir(), "--database", db.url, "--database-timeout", "2s")
+	r := startWith(t, "--data-dir", t.TempDir(), "--database", db.url, "--database-timeout", "5s")
 	pw, err := app.BootstrapAdmin(t.Context(), r.st, "admin", "", r.cfg.BcryptCost)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.admin(t, pw).CreateUser(t.Context(), apiv1.CreateUser{Username: "alice", Password: alicePW}); err != nil {
-		t.Fatal(err)
-	}
+	r.mkUser(t, pw, "alice")
 	const scope = "repository:alice/app:pull"
 	if got := r.token(t, "alice", alicePW, scope); got.status != 200 || len(got.actions) != 1 {
 		t.Fatalf("before the outage: %+v", got)
@@ -355,8 +373,8 @@ func TestDatabaseOutageUnderLoad(t *testing.T) {
 		})
 	}
 	time.Sleep(300 * time.Millisecond)
+	db.proxy.Down() // before down is set: a request that began earlier may still succeed
 	down.Store(true)
-	db.proxy.Down()
 	// The user row and grants may be served from caches for their bound;
 	// past it, only 503.
 	time.Sleep(1500 * time.Millisecond)
@@ -409,10 +427,7 @@ func TestSlowDatabaseFailsFast(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	adm := r.admin(t, pw)
-	if _, err := adm.CreateUser(t.Context(), apiv1.CreateUser{Username: "alice", Password: alicePW}); err != nil {
-		t.Fatal(err)
-	}
+	r.mkUser(t, pw, "alice")
 	db.proxy.SetDelay(250 * time.Millisecond)
 	const clients = 100
 	replies := make([]tokenReply, clients*2)
@@ -427,7 +442,7 @@ func TestSlowDatabaseFailsFast(t *testing.T) {
 	wg.Wait()
 	// Slack for what is not the database: a bcrypt compare or two, the
 	// scheduling of 100 clients on a shared 2-core machine.
-	const slack = 2 * time.Second
+	const slack = 3 * time.Second
 	count := map[int]int{}
 	var slowest time.Duration
 	for _, rep := range replies {

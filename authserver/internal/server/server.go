@@ -59,8 +59,8 @@ type Deps struct {
 	// Checks are the other lines of /readyz, in order.
 	Checks []Check
 	// DatabaseBudget, when > 0, is how long in total a request may wait for
-	// the database: each request is stamped with its arrival plus this
-	// (store.WithBudget), so a slow database answers 503 within it.
+	// the database across its store calls (store.WithBudget), so a slow
+	// database answers 503 within it.
 	DatabaseBudget time.Duration
 	Logger         *slog.Logger
 	// Now is the clock; nil means time.Now.
@@ -276,10 +276,10 @@ func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte(`{"code":"unavailable","message":"the server is starting; retry shortly"}` + "\n"))
 }
 
-// withBudget stamps each request with the time by which its store calls
-// must be done (see Deps.DatabaseBudget).
+// withBudget gives each request its budget of time for the database (see
+// Deps.DatabaseBudget).
 func withBudget(next http.Handler, budget time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(store.WithBudget(r.Context(), time.Now().Add(budget))))
+		next.ServeHTTP(w, r.WithContext(store.WithBudget(r.Context(), budget)))
 	})
 }

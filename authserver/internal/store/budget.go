@@ -2,23 +2,40 @@ package store
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 )
 
 type budgetKey struct{}
 
-// WithBudget marks ctx with the time by which every store call made with it
-// must be done: the server stamps each request with its arrival plus the
-// database timeout, so a request that makes several calls waits for the
-// database no longer than that in total, not that long per call. It is a
-// value, not a deadline: work that is not a store call (writing the
-// response, a hash check) is not cut.
-func WithBudget(ctx context.Context, by time.Time) context.Context {
-	return context.WithValue(ctx, budgetKey{}, by)
+// budget is what is left of a request's time for the database.
+type budget struct{ left atomic.Int64 }
+
+// WithBudget gives ctx a budget of d for waiting on the database in total:
+// the server gives each request the database timeout, so a request that
+// makes several store calls waits for the database no longer than that
+// altogether, not that long per call. Only time spent in store calls
+// counts: work in between (a password hash, writing the response) does
+// not use it up and is not cut.
+func WithBudget(ctx context.Context, d time.Duration) context.Context {
+	b := &budget{}
+	b.left.Store(int64(d))
+	return context.WithValue(ctx, budgetKey{}, b)
 }
 
-// Budget is the time set by WithBudget, if any.
-func Budget(ctx context.Context) (time.Time, bool) {
-	t, ok := ctx.Value(budgetKey{}).(time.Time)
-	return t, ok
+// Budget is what is left of ctx's budget, if it has one (≤ 0: spent).
+func Budget(ctx context.Context) (time.Duration, bool) {
+	b, ok := ctx.Value(budgetKey{}).(*budget)
+	if !ok {
+		return 0, false
+	}
+	return time.Duration(b.left.Load()), true
+}
+
+// Spend takes d off ctx's budget, if it has one (store implementations call
+// it with the time each call took).
+func Spend(ctx context.Context, d time.Duration) {
+	if b, ok := ctx.Value(budgetKey{}).(*budget); ok {
+		b.left.Add(-int64(d))
+	}
 }

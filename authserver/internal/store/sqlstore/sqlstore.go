@@ -119,17 +119,25 @@ func (s *Store) Timeout() time.Duration { return s.timeout }
 
 // bound gives ctx the call's deadline (or keeps an earlier one of its
 // own): the timeout, or what is left of the request's budget
-// (store.WithBudget) when that ends sooner. Bulk calls (factor > 1) run in
-// the background and ignore budgets.
-func (s *Store) bound(ctx context.Context, factor int) (context.Context, context.CancelFunc) {
+// (store.WithBudget) when that is less; done charges the call's time to
+// the budget. Bulk calls (factor > 1) run in the background and ignore
+// budgets.
+func (s *Store) bound(ctx context.Context, factor int) (context.Context, func()) {
 	if s.timeout <= 0 {
 		return ctx, func() {}
 	}
-	by := time.Now().Add(time.Duration(factor) * s.timeout)
-	if b, ok := store.Budget(ctx); ok && factor == 1 && b.Before(by) {
-		by = b
+	d := time.Duration(factor) * s.timeout
+	if left, ok := store.Budget(ctx); ok && factor == 1 {
+		d = max(min(d, left), 0)
 	}
-	return context.WithDeadline(ctx, by)
+	start := time.Now()
+	bctx, cancel := context.WithTimeout(ctx, d)
+	return bctx, func() {
+		cancel()
+		if factor == 1 {
+			store.Spend(ctx, time.Since(start))
+		}
+	}
 }
 
 // deadlineErr makes a call that ran out of its own deadline (not the
