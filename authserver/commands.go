@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"strings"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/app"
 	"github.com/dockmaster/dockmaster/authserver/internal/config"
+	"github.com/dockmaster/dockmaster/authserver/internal/server"
 )
 
 // loadConfig parses a command's flags (extra ones registered by register)
@@ -113,25 +115,51 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	st, err := app.OpenStore(ctx, cfg)
+	// Listen first: start-up against a distant or slow database takes
+	// time, and meanwhile /healthz answers, /readyz says what start-up is
+	// doing and every other request gets 503 with Retry-After. A port that
+	// is taken still fails at once.
+	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
+	}
+	front := server.NewFront()
+	serveCtx, stopServing := context.WithCancel(ctx)
+	defer stopServing()
+	served := make(chan error, 1)
+	go func() {
+		served <- server.Serve(serveCtx, ln, front, server.ServeOptions{CertFile: cfg.TLSCert, KeyFile: cfg.TLSKey,
+			Logger: log, ShutdownTimeout: cfg.ShutdownTimeout})
+	}()
+	fail := func(err error) error {
+		stopServing()
+		<-served
+		return err
+	}
+
+	front.SetStage("opening the database and applying migrations")
+	st, err := app.OpenStore(ctx, cfg)
+	if err != nil {
+		return fail(err)
 	}
 	defer st.Close()
 
 	// First start: no default password. An empty database gets an admin
 	// whose secret is printed once (or taken from DOCKMASTER_ADMIN_PASSWORD).
+	front.SetStage("checking for the first admin")
 	msg, err := ensureAdmin(ctx, st, cfg, getenv)
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	fmt.Fprint(stdout, msg)
 
+	front.SetStage("loading the signing keys")
 	a, err := app.New(ctx, cfg, st, log)
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	defer a.Close(context.WithoutCancel(ctx))
 	log.Info("dockmaster starting", "version", version, "config", cfg)
-	return a.Server.ListenAndServe(ctx, cfg.Listen, cfg.TLSCert, cfg.TLSKey)
+	front.Ready(a.Server)
+	return <-served
 }

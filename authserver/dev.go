@@ -47,6 +47,9 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		cfg.PublicURL = "http://localhost:" + port
 	}
 	cfg.RegistryURL = "http://" + registryAddr
+	if cfg.RegistryHost == "" {
+		cfg.RegistryHost = "localhost:" + portOf(registryAddr)
+	}
 	secret, err := devSecret(filepath.Join(cfg.DataDir, "events-secret"))
 	if err != nil {
 		return err
@@ -136,6 +139,7 @@ func cmdDev(ctx context.Context, args []string, getenv func(string) string, stdo
 Dockmaster is running.
   registry  http://%[1]s      (distribution %[2]s, token auth, notifications to Dockmaster)
   dockmaster %[3]s   (REST API %[3]s/api/v1, token realm %[3]s/auth/token)
+  web UI    %[3]s/   (sign in as %[5]s with the password printed above)
   data      %[4]s
 
 Try (the admin's password was printed above; lost it? dockmaster admin reset-password --data-dir %[4]s --username %[5]s):

@@ -114,7 +114,7 @@ func printReport(w io.Writer, r catalogsync.Report) {
 		fmt.Fprintln(w, "sync: another replica holds the lock; skipped")
 		return
 	}
-	fmt.Fprintf(w, "sync: %d repositories, %d tags listed; tags +%d ~%d -%d; repositories +%d -%d; %d errors; deletions skipped: %v; %s\n",
+	fmt.Fprintf(w, "sync: %d repositories, %d tags listed; tags +%d ~%d -%d; repositories +%d -%d; manifests read %d in %s; orphaned accessories deleted %d; %d errors; deletions skipped: %v; %s\n",
 		r.Repositories, r.Tags, r.Added, r.Updated, r.Deleted, r.RepositoriesAdded, r.RepositoriesDeleted,
-		r.Errors, r.DeletionsSkipped, r.Duration.Round(time.Millisecond))
+		r.Enriched, r.EnrichDuration.Round(time.Millisecond), r.OrphansDeleted, r.Errors, r.DeletionsSkipped, r.Duration.Round(time.Millisecond))
 }

@@ -277,6 +277,69 @@ type Tag struct {
 	PushedAt     time.Time  `json:"pushed_at"`
 	LastPulledAt *time.Time `json:"last_pulled_at,omitempty"`
 	PullCount    int64      `json:"pull_count"`
+	// Kind and ArtifactType of the manifest the tag points at.
+	Kind         string `json:"kind"`
+	ArtifactType string `json:"artifact_type"`
+}
+
+// Kinds of artifact (Manifest.Kind, Tag.Kind, the kind filters).
+const (
+	KindImage       = "image"
+	KindIndex       = "index"
+	KindHelmChart   = "helm-chart"
+	KindSignature   = "signature"
+	KindSBOM        = "sbom"
+	KindAttestation = "attestation"
+	KindArtifact    = "artifact"
+	// KindUnknown: not read yet, or the manifest could not be read.
+	KindUnknown = "unknown"
+)
+
+// Kinds is every kind.
+var Kinds = []string{KindImage, KindIndex, KindHelmChart, KindSignature, KindSBOM, KindAttestation, KindArtifact, KindUnknown}
+
+// Chart is a Helm chart's metadata (from its Chart.yaml).
+type Chart struct {
+	Name        string `json:"name"`
+	Version     string `json:"version"`
+	AppVersion  string `json:"app_version,omitempty"`
+	Description string `json:"description,omitempty"`
+	Icon        string `json:"icon,omitempty"`
+}
+
+// Accessory is a manifest that refers to another: a signature, an SBOM,
+// an attestation or any artifact attached with oras attach.
+type Accessory struct {
+	Digest       string `json:"digest"`
+	Kind         string `json:"kind"`
+	ArtifactType string `json:"artifact_type"`
+	MediaType    string `json:"media_type"`
+	Size         int64  `json:"size"`
+}
+
+// Manifest is one manifest of a repository, tagged or not: GET
+// /repositories/{name…}/manifests[/{digest}].
+type Manifest struct {
+	Repository string `json:"repository"`
+	Digest     string `json:"digest"`
+	MediaType  string `json:"media_type"`
+	Size       int64  `json:"size"`
+	// Kind is one of Kinds; ArtifactType is the manifest's artifactType,
+	// else its config's media type.
+	Kind         string   `json:"kind"`
+	ArtifactType string   `json:"artifact_type"`
+	Platforms    []string `json:"platforms,omitempty"`
+	Chart        *Chart   `json:"chart,omitempty"`
+	// Subject is the digest this manifest refers to, when it is an
+	// accessory.
+	Subject string   `json:"subject,omitempty"`
+	Tags    []string `json:"tags"`
+	// Accessories (GET of one manifest only).
+	Accessories []Accessory `json:"accessories,omitempty"`
+	PushedBy    string      `json:"pushed_by,omitempty"`
+	PushedAt    *time.Time  `json:"pushed_at,omitempty"`
+	// Problem says why the manifest could not be read (kind unknown).
+	Problem string `json:"problem,omitempty"`
 }
 
 // AuditEvent is one audit log entry.

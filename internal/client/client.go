@@ -132,6 +132,9 @@ func IsConflict(err error) bool { return hasStatus(err, http.StatusConflict) }
 // IsForbidden reports whether err is an API error with status 403.
 func IsForbidden(err error) bool { return hasStatus(err, http.StatusForbidden) }
 
+// IsInvalid reports a 400: the request named something malformed.
+func IsInvalid(err error) bool { return hasStatus(err, http.StatusBadRequest) }
+
 // IsUnauthenticated reports whether err is an API error with status 401.
 func IsUnauthenticated(err error) bool { return hasStatus(err, http.StatusUnauthorized) }
 
@@ -607,6 +610,71 @@ func (c *Client) GetTag(ctx context.Context, repo, tag string) (apiv1.Tag, error
 
 func (c *Client) DeleteTag(ctx context.Context, repo, tag string) error {
 	p, err := repoPath(repo, "tags", tag)
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, http.MethodDelete, p, nil, nil, nil)
+}
+
+// RepositoryQuery filters ListRepositoriesWhere.
+type RepositoryQuery struct {
+	Namespace string
+	// Kind keeps repositories holding a manifest of this kind
+	// (apiv1.Kinds).
+	Kind string
+}
+
+// ListRepositoriesWhere is ListRepositories with every filter.
+func (c *Client) ListRepositoriesWhere(ctx context.Context, q RepositoryQuery, opt ListOptions) (apiv1.Page[apiv1.Repository], error) {
+	var out apiv1.Page[apiv1.Repository]
+	v := opt.values()
+	if q.Namespace != "" {
+		v.Set("namespace", q.Namespace)
+	}
+	if q.Kind != "" {
+		v.Set("kind", q.Kind)
+	}
+	return out, c.do(ctx, http.MethodGet, "/repositories", v, nil, &out)
+}
+
+// ManifestQuery filters ListManifests.
+type ManifestQuery struct {
+	// Untagged keeps manifests no tag points at.
+	Untagged bool
+	Kind     string
+}
+
+// ListManifests pages a repository's manifests by digest (accessories are
+// listed under their subject, by GetManifest).
+func (c *Client) ListManifests(ctx context.Context, repo string, q ManifestQuery, opt ListOptions) (apiv1.Page[apiv1.Manifest], error) {
+	var out apiv1.Page[apiv1.Manifest]
+	p, err := repoPath(repo, "manifests")
+	if err != nil {
+		return out, err
+	}
+	v := opt.values()
+	if q.Untagged {
+		v.Set("tagged", "false")
+	}
+	if q.Kind != "" {
+		v.Set("kind", q.Kind)
+	}
+	return out, c.do(ctx, http.MethodGet, p, v, nil, &out)
+}
+
+// GetManifest reads a manifest by digest, with its tags and accessories.
+func (c *Client) GetManifest(ctx context.Context, repo, digest string) (apiv1.Manifest, error) {
+	var out apiv1.Manifest
+	p, err := repoPath(repo, "manifests", digest)
+	if err != nil {
+		return out, err
+	}
+	return out, c.do(ctx, http.MethodGet, p, nil, nil, &out)
+}
+
+// DeleteManifest deletes a manifest by digest with its accessories.
+func (c *Client) DeleteManifest(ctx context.Context, repo, digest string) error {
+	p, err := repoPath(repo, "manifests", digest)
 	if err != nil {
 		return err
 	}

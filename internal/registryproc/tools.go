@@ -25,6 +25,14 @@ const (
 	CraneVersion    = "v0.22.1"
 	RegctlPkg       = "github.com/regclient/regclient/cmd/regctl"
 	RegctlVersion   = "v0.11.7"
+	// Helm v4 pushes charts as OCI artifacts (the artifact-aware catalog's
+	// tests); a cold build takes several minutes.
+	HelmPkg     = "helm.sh/helm/v4/cmd/helm"
+	HelmVersion = "v4.3.2"
+	// oras attaches artifacts with the referrers tag schema on registries
+	// without the referrers API (distribution v3.1.2).
+	OrasPkg     = "oras.land/oras/cmd/oras"
+	OrasVersion = "v1.3.6"
 )
 
 // buildTimeout bounds one `go install`; a cold registry build takes 2–5 minutes.

@@ -41,6 +41,10 @@ type bench struct {
 	rows    []row
 	notes   []string
 	procs   []*proc
+	// registryURL, when set, is an empty registry every `dockmaster
+	// serve` is pointed at (--registry-url), so the event figures run
+	// with the enrichment behind them.
+	registryURL string
 }
 
 const (
@@ -116,7 +120,7 @@ func (b *bench) startReference(name string) (*server, error) {
 
 // startDockmaster starts `dockmaster serve` pinned to the server core, on
 // SQLite in a fresh data directory or on database (a postgres:// URL).
-func (b *bench) startDockmaster(name, database string) (*server, error) {
+func (b *bench) startDockmaster(name, database string, extraEnv ...string) (*server, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -131,6 +135,10 @@ func (b *bench) startDockmaster(name, database string) (*server, error) {
 	}
 	if database != "" {
 		env = append(env, "DOCKMASTER_DATABASE="+database)
+	}
+	env = append(env, extraEnv...)
+	if b.registryURL != "" {
+		env = append(env, "DOCKMASTER_REGISTRY_URL="+b.registryURL)
 	}
 	s := &server{}
 	if b.o.profileDir != "" {
@@ -311,10 +319,22 @@ func (b *bench) runAll(ctx context.Context) error {
 	if o.registryOnly {
 		return b.registryFigure(ctx)
 	}
+	if o.slowDBOnly {
+		return b.slowDBFigure(ctx)
+	}
 
 	ref, err := b.startReference("reference")
 	if err != nil {
 		return err
+	}
+	// The event figures run with the enrichment: every push is read
+	// back from this registry behind the answer.
+	if o.noEnrich {
+		b.notes = append(b.notes, "events measured without enrichment (-no-enrich)")
+	} else if stop, err := b.enrichmentRegistry(); err != nil {
+		b.notes = append(b.notes, "events measured WITHOUT enrichment: no registry: "+firstLine(err.Error()))
+	} else {
+		defer stop()
 	}
 	dm, err := b.startDockmaster("dockmaster-sqlite", "")
 	if err != nil {
@@ -397,6 +417,13 @@ func (b *bench) runAll(ctx context.Context) error {
 	} else if err := b.registryFigure(ctx); err != nil {
 		return err
 	}
+
+	// 7. Token requests with a slow database, as clients grow.
+	if o.skipSlowDB || o.skipPostgres {
+		b.add(row{figure: "7. slow database", value: "skipped (-skip-slowdb)"})
+	} else if err := b.slowDBFigure(ctx); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -420,6 +447,7 @@ func (b *bench) events(ctx context.Context, db string, ref, dm *server) error {
 	b.add(row{figure: figure + ": rate", value: fmt.Sprintf("%.0f ev/s", d.Rate()), ref: fmt.Sprintf("%.0f ev/s", r.Rate()), pct: ps,
 		target: "≥ 2000 ev/s", pass: ptr(ok && d.Rate() >= 2000)})
 	b.latencyRow(figure+": p99", d, r, 99, 50*time.Millisecond, false)
+	b.enrichmentNote(ctx, dm, db)
 	return b.checkEvents(ctx, dm, d)
 }
 

@@ -77,7 +77,10 @@ type options struct {
 	syncOnly     bool
 	skipRegistry bool
 	registryOnly bool
+	skipSlowDB   bool
+	slowDBOnly   bool
 	serverCore   int
+	noEnrich     bool
 	src          string
 	loadCore     int
 }
@@ -96,6 +99,9 @@ func cmdRun(ctx context.Context, args []string) error {
 	fs.BoolVar(&o.syncOnly, "sync-only", false, "measure only the cron sync figure")
 	fs.BoolVar(&o.skipRegistry, "skip-registry", false, "skip the registry's verification cost figure")
 	fs.BoolVar(&o.registryOnly, "registry-only", false, "measure only the registry's verification cost figure (kid vs x5c tokens)")
+	fs.BoolVar(&o.skipSlowDB, "skip-slowdb", false, "skip the slow-database figure (PostgreSQL 25 ms away, 1/10/100 connections)")
+	fs.BoolVar(&o.slowDBOnly, "slowdb-only", false, "measure only the slow-database figure")
+	fs.BoolVar(&o.noEnrich, "no-enrich", false, "run the event figures without the enrichment behind them (no registry URL), for comparison")
 	fs.StringVar(&o.src, "src", "", "module directory to build ./authserver from (default: this checkout)")
 	fs.IntVar(&o.serverCore, "server-core", 0, "CPU core of the server under test (-1: no pinning)")
 	fs.IntVar(&o.loadCore, "load-core", 1, "CPU core of the load generator (-1: no pinning)")

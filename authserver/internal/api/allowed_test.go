@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/dockmaster/dockmaster/authserver/internal/mediatype"
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
 )
@@ -19,7 +20,7 @@ func strs[T ~string](xs []T) []string {
 
 // TestAllowedValuesMatchDomain holds the wire contract's lists of allowed
 // values (which clients and the provider validate against) equal to the
-// domain's, in the same order.
+// domain's (rbac's, and mediatype's artifact kinds), in the same order.
 func TestAllowedValuesMatchDomain(t *testing.T) {
 	for _, tt := range []struct {
 		name       string
@@ -32,6 +33,7 @@ func TestAllowedValuesMatchDomain(t *testing.T) {
 		{"NamespaceCreations", apiv1.NamespaceCreations, strs(rbac.NamespaceCreations)},
 		{"PermissionKinds", apiv1.PermissionKinds, strs(rbac.GranteeKinds)},
 		{"NamespaceKinds", apiv1.NamespaceKinds, strs(rbac.NamespaceKinds)},
+		{"Kinds", apiv1.Kinds, mediatype.Kinds},
 	} {
 		if !slices.Equal(tt.wire, tt.rbac) {
 			t.Errorf("apiv1.%s = %q, rbac has %q", tt.name, tt.wire, tt.rbac)

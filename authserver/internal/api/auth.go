@@ -17,17 +17,11 @@ type caller struct {
 	src string
 }
 
-func (c *caller) name() string { return c.p.Subject.Name }
-
 // actor is the caller as the use cases see it.
 func (c *caller) actor() service.Actor { return service.Actor{Principal: c.p, Source: c.src} }
 
 // isUser: a person (or bot user), not a robot.
 func (c *caller) isUser() bool { return c.p.Subject.Kind == rbac.UserKind }
-
-func (c *caller) isAdmin() bool { return c.isUser() && c.p.Subject.Admin }
-
-func (c *caller) isRobot() bool { return c.p.Subject.Kind == rbac.RobotKind }
 
 // handler is the shape of every API handler: it writes a success itself and
 // returns any failure, which the wrapper writes.

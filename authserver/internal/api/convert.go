@@ -88,7 +88,39 @@ func toTag(t store.Tag) apiv1.Tag {
 	return apiv1.Tag{
 		Repository: t.Repository, Name: t.Name, Digest: t.Digest, MediaType: t.MediaType, Size: t.Size,
 		PushedBy: t.PushedBy, PushedAt: t.PushedAt.UTC(), LastPulledAt: optTime(t.LastPulledAt), PullCount: t.PullCount,
+		Kind: kindOf(t.Kind), ArtifactType: t.ArtifactType,
 	}
+}
+
+// kindOf shows a manifest not read yet as unknown.
+func kindOf(k string) string {
+	if k == "" {
+		return apiv1.KindUnknown
+	}
+	return k
+}
+
+func toManifest(m store.Manifest, accessories []store.Manifest) apiv1.Manifest {
+	out := apiv1.Manifest{
+		Repository: m.Repository, Digest: m.Digest, MediaType: m.MediaType, Size: m.Size,
+		Kind: kindOf(m.Kind), ArtifactType: m.ArtifactType, Platforms: m.Platforms, Subject: m.Subject,
+		Tags: m.Tags, PushedBy: m.PushedBy, PushedAt: optTime(m.PushedAt), Problem: m.Problem,
+	}
+	if out.Tags == nil {
+		out.Tags = []string{}
+	}
+	if m.Chart != nil {
+		out.Chart = &apiv1.Chart{Name: m.Chart.Name, Version: m.Chart.Version, AppVersion: m.Chart.AppVersion,
+			Description: m.Chart.Description, Icon: m.Chart.Icon}
+	}
+	if accessories != nil {
+		out.Accessories = []apiv1.Accessory{}
+		for _, a := range accessories {
+			out.Accessories = append(out.Accessories, apiv1.Accessory{Digest: a.Digest, Kind: kindOf(a.Kind),
+				ArtifactType: a.ArtifactType, MediaType: a.MediaType, Size: a.Size})
+		}
+	}
+	return out
 }
 
 func toAudit(e store.AuditEvent) apiv1.AuditEvent {

@@ -144,6 +144,9 @@ func (a *API) buildOpenAPI() []byte {
 			if q == "since" || q == "until" {
 				sch = map[string]any{"type": "string", "format": "date-time"}
 			}
+			if q == "format" {
+				sch = map[string]any{"type": "string", "enum": []string{"json", "csv"}, "default": "json"}
+			}
 			params = append(params, map[string]any{"name": q, "in": "query", "required": false, "schema": sch})
 		}
 		if len(params) > 0 {
@@ -163,6 +166,10 @@ func (a *API) buildOpenAPI() []byte {
 		}
 		if rt.Pattern == "/api/v1/openapi.json" {
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}
+		}
+		if rt.Pattern == "/api/v1/audit" {
+			// format=csv: the filtered log as CSV (up to service.MaxAuditCSVRows).
+			ok["content"].(map[string]any)["text/csv"] = map[string]any{"schema": map[string]any{"type": "string"}}
 		}
 		responses := map[string]any{strconv.Itoa(status): ok, "503": errResp("The database is unavailable; retry")}
 		if rt.Public {

@@ -52,6 +52,8 @@ func (a *API) table() []Route {
 		repo  = "/api/v1/repositories/{namespace}/{name...}"
 		tags  = "/api/v1/repositories/{namespace}/{name...}/tags"
 		tag   = "/api/v1/repositories/{namespace}/{name...}/tags/{tag}"
+		mans  = "/api/v1/repositories/{namespace}/{name...}/manifests"
+		man   = "/api/v1/repositories/{namespace}/{name...}/manifests/{digest}"
 	)
 	G, P, U, D := http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete
 	created := http.StatusCreated
@@ -105,7 +107,7 @@ func (a *API) table() []Route {
 		{Method: D, Pattern: rob, Summary: "Delete a robot account", Tag: "robots", Status: noContent, h: a.deleteRobot},
 		{Method: P, Pattern: rob + "/secret", Summary: "Rotate a robot's secret (the new secret is in this answer only)", Tag: "robots", Response: apiv1.Robot{}, h: a.rotateRobotSecret},
 
-		{Method: G, Pattern: repos, Summary: "List the repositories the caller may pull", Tag: "repositories", Response: apiv1.Page[apiv1.Repository]{}, Paged: true, Query: []string{"namespace"}, h: a.listRepositories},
+		{Method: G, Pattern: repos, Summary: "List the repositories the caller may pull", Tag: "repositories", Response: apiv1.Page[apiv1.Repository]{}, Paged: true, Query: []string{"namespace", "kind"}, h: a.listRepositories},
 		{Method: G, Pattern: grepo, Summary: "Get a repository of the global namespace", Tag: "repositories", Response: apiv1.Repository{}, h: a.getGlobalRepository},
 		{Method: U, Pattern: grepo, Summary: "Update a global repository's description", Tag: "repositories", Request: apiv1.UpdateRepository{}, Response: apiv1.Repository{}, h: a.updateGlobalRepository},
 		{Method: D, Pattern: grepo, Summary: "Delete a global repository", Tag: "repositories", Status: noContent, h: a.deleteGlobalRepository},
@@ -115,10 +117,13 @@ func (a *API) table() []Route {
 		{Method: G, Pattern: tags, Summary: "List a repository's tags", Tag: "repositories", Virtual: true, Response: apiv1.Page[apiv1.Tag]{}, Paged: true},
 		{Method: G, Pattern: tag, Summary: "Get a tag", Tag: "repositories", Virtual: true, Response: apiv1.Tag{}},
 		{Method: D, Pattern: tag, Summary: "Delete a tag (needs the delete right)", Tag: "repositories", Virtual: true, Status: noContent},
+		{Method: G, Pattern: mans, Summary: "List a repository's manifests (accessories are listed under their subject; tagged=false: untagged only; kind: one kind)", Tag: "repositories", Virtual: true, Response: apiv1.Page[apiv1.Manifest]{}, Paged: true, Query: []string{"tagged", "kind"}},
+		{Method: G, Pattern: man, Summary: "Get a manifest by digest: kind, artifact type, platforms, chart details, tags and accessories", Tag: "repositories", Virtual: true, Response: apiv1.Manifest{}},
+		{Method: D, Pattern: man, Summary: "Delete a manifest by digest with its accessories, in the registry first (needs the delete right)", Tag: "repositories", Virtual: true, Status: noContent},
 
 		{Method: G, Pattern: "/api/v1/settings", Summary: "Get the site settings", Tag: "settings", Response: apiv1.Settings{}, h: a.getSettings},
 		{Method: U, Pattern: "/api/v1/settings", Summary: "Update the site settings (admins)", Tag: "settings", Request: apiv1.UpdateSettings{}, Response: apiv1.Settings{}, h: a.updateSettings},
 
-		{Method: G, Pattern: "/api/v1/audit", Summary: "List audit events, newest first (admins)", Tag: "audit", Response: apiv1.Page[apiv1.AuditEvent]{}, Query: []string{"actor", "action", "object", "since", "until", "page_size", "page_token"}, h: a.listAudit},
+		{Method: G, Pattern: "/api/v1/audit", Summary: "List audit events, newest first (admins)", Tag: "audit", Response: apiv1.Page[apiv1.AuditEvent]{}, Query: []string{"actor", "action", "object", "since", "until", "page_size", "page_token", "format"}, h: a.listAudit},
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,6 +20,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/api"
 	"github.com/dockmaster/dockmaster/authserver/internal/authn"
 	"github.com/dockmaster/dockmaster/authserver/internal/config"
+	"github.com/dockmaster/dockmaster/authserver/internal/enrich"
 	"github.com/dockmaster/dockmaster/authserver/internal/events"
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/registryclient"
@@ -30,6 +32,7 @@ import (
 	"github.com/dockmaster/dockmaster/authserver/internal/throttle"
 	"github.com/dockmaster/dockmaster/authserver/internal/token"
 	"github.com/dockmaster/dockmaster/authserver/internal/tokenserver"
+	"github.com/dockmaster/dockmaster/authserver/internal/web"
 )
 
 // Store is every part of the database the server uses; both the SQLite
@@ -38,6 +41,9 @@ type Store interface {
 	store.Store
 	store.TokenStore
 	store.RegistryStore
+	store.WebSessionStore
+	store.SearchStore
+	store.ActivityStore
 }
 
 // App is the composed server with the parts its callers reach after wiring.
@@ -53,6 +59,9 @@ type App struct {
 	// Registry is the client for the registry's API (nil without
 	// --registry-url); the REST API's deletes go through it.
 	Registry *registryclient.Client
+	// Enricher reads pushed manifests (kind, artifact type, charts) behind
+	// the events; nil without a registry URL.
+	Enricher *enrich.Enricher
 	closers  []func(context.Context) error
 }
 
@@ -90,13 +99,37 @@ func newRedis(cfg config.Config) (*redis.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--redis-url: %w", err)
 	}
+	// go-redis waits 5 s to dial and 3 s to read, three times over: a hung
+	// Redis would hold a login that long before the fallback. Unless the
+	// URL says otherwise (dial_timeout=…, read_timeout=…, max_retries=…),
+	// give up sooner; the fallback then throttles on this replica.
+	q := ""
+	if i := strings.IndexByte(cfg.RedisURL, '?'); i >= 0 {
+		q = cfg.RedisURL[i:]
+	}
+	if !strings.Contains(q, "dial_timeout") {
+		opts.DialTimeout = redisTimeout
+	}
+	if !strings.Contains(q, "read_timeout") {
+		opts.ReadTimeout = redisTimeout
+	}
+	if !strings.Contains(q, "write_timeout") {
+		opts.WriteTimeout = redisTimeout
+	}
+	if !strings.Contains(q, "max_retries") {
+		opts.MaxRetries = 1
+	}
 	return redis.NewClient(opts), nil
 }
+
+// redisTimeout bounds a Redis dial, read or write unless --redis-url sets
+// its own: Redis answers in well under a millisecond when it is up.
+const redisTimeout = 500 * time.Millisecond
 
 // newLimiter is the failed-login throttle: Redis shared across replicas when
 // configured (rdb != nil), else in process; while Redis is down each replica
 // throttles on its own (Redis is a cache, security.md).
-func newLimiter(rdb *redis.Client, log *slog.Logger) (throttle.Limiter, error) {
+func newLimiter(rdb *redis.Client, health *redisHealth, failClosed bool) (throttle.Limiter, error) {
 	mem, err := throttle.NewMemory(throttle.Config{})
 	if rdb == nil || err != nil {
 		return mem, err
@@ -105,7 +138,10 @@ func newLimiter(rdb *redis.Client, log *slog.Logger) (throttle.Limiter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return throttle.NewFallback(shared, mem, log), nil
+	return throttle.NewFallbackWith(shared, mem, throttle.FallbackOptions{
+		FailClosed: failClosed,
+		Report:     func(ctx context.Context, err error) { health.report(ctx, "throttle", err) },
+	}), nil
 }
 
 // userCacheTTL is how long the password path reuses a user row when it is
@@ -137,9 +173,18 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		return nil, err
 	}
 	if rdb != nil {
+		quietRedisLog(log)
 		a.closers = append(a.closers, func(context.Context) error { return rdb.Close() })
 	}
-	limiter, err := newLimiter(rdb, log)
+	a.Metrics = prometheus.NewRegistry()
+	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var health *redisHealth
+	var checks []server.Check
+	if rdb != nil {
+		health = newRedisHealth(a.Metrics, log, cfg.RedisFailClosed)
+		checks = append(checks, server.Check{Name: "redis", Check: health.check})
+	}
+	limiter, err := newLimiter(rdb, health, cfg.RedisFailClosed)
 	if err != nil {
 		a.Close(ctx)
 		return nil, err
@@ -173,6 +218,9 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 	changed := drop
 	// Deletes through the REST API act on the registry first.
 	var registryAPI api.Registry // stays a nil interface without --registry-url
+	// The enricher reads pushed manifests behind the events' answers; it
+	// needs the registry's API.
+	var enricher events.Enqueuer
 	if cfg.RegistryURL != "" {
 		reg, err := registryclient.New(cfg.RegistryURL, registryclient.Options{Tokens: SyncTokens(minter, cfg.Service)})
 		if err != nil {
@@ -180,9 +228,30 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 			return nil, fmt.Errorf("--registry-url: %w", err)
 		}
 		a.Registry, registryAPI = reg, reg
+		en := enrich.New(enrich.Deps{Registry: reg, Store: st, Logger: log})
+		a.Enricher, enricher = en, en
 	}
-	a.Metrics = prometheus.NewRegistry()
-	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if en := a.Enricher; en != nil {
+		for _, c := range []struct {
+			outcome string
+			get     func(enrich.Stats) int64
+		}{
+			{"enriched", func(s enrich.Stats) int64 { return s.Enriched }},
+			{"unknown", func(s enrich.Stats) int64 { return s.Unknown }},
+			{"retry", func(s enrich.Stats) int64 { return s.Retry }},
+			{"dropped", func(s enrich.Stats) int64 { return s.Dropped }},
+		} {
+			a.Metrics.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name:        "dockmaster_enrich_manifests_total",
+				Help:        "Manifests the enricher read (enriched: kind known; unknown: unreadable), left pending (retry) or could not queue (dropped: the sweep reads them).",
+				ConstLabels: prometheus.Labels{"outcome": c.outcome},
+			}, func() float64 { return float64(c.get(en.Stats())) }))
+		}
+		a.Metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "dockmaster_enrich_queue",
+			Help: "Manifests waiting for the enricher.",
+		}, func() float64 { return float64(en.Queued()) }))
+	}
 	a.Metrics.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "dockmaster_password_checks_total",
 		Help: "Password hash (bcrypt) compares run, the dummy compares for unknown users included; verified passwords are cached.",
@@ -218,6 +287,8 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		Metrics:   events.NewPrometheusMetrics(a.Metrics),
 		// Group commit.
 		BatchWorkers: eventWriters,
+		Enricher:     enricher,
+		SelfActor:    SyncSubject,
 	})
 	rest := api.New(api.Deps{
 		// The REST API's changes of settings, namespaces and roles drop
@@ -232,6 +303,24 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		PublicURL:  cfg.PublicURL,
 		Registry:   registryAPI,
 	})
+	// The web UI runs the same use cases over the same cache-dropping
+	// store as the REST API.
+	ui, err := web.New(web.Deps{
+		Service: service.New(service.Deps{Store: cacheNotifier{Store: st, changed: func(kind, name string) { changed(kind, name) }},
+			Logger: log, BcryptCost: cfg.BcryptCost, Registry: registryAPI}),
+		Auth:         auth,
+		Sessions:     st,
+		Audit:        st,
+		PublicURL:    cfg.PublicURL,
+		TLS:          cfg.TLSCert != "",
+		RegistryHost: cfg.RegistryHost,
+		ClientAddr:   server.ClientAddr,
+		Logger:       log,
+	})
+	if err != nil {
+		a.Close(ctx)
+		return nil, fmt.Errorf("web UI: %w", err)
+	}
 	a.Server = server.New(server.Deps{
 		Registry:        a.Metrics,
 		Store:           st,
@@ -239,12 +328,19 @@ func New(ctx context.Context, cfg config.Config, st Store, log *slog.Logger) (*A
 		MaxBodyBytes:    cfg.MaxBodyBytes,
 		TrustedProxies:  cfg.TrustedProxies,
 		ShutdownTimeout: cfg.ShutdownTimeout,
-		Routes:          []server.Routes{rest, a.Endpoint, recv},
+		Routes:          []server.Routes{rest, a.Endpoint, recv, ui},
+		Checks:          checks,
+		// A request waits for the database no longer than one store
+		// call may: past it, 503 with Retry-After.
+		DatabaseBudget: cfg.DatabaseTimeout,
 	})
 	a.closers = append(a.closers, a.Endpoint.Close, recv.Close)
+	if a.Enricher != nil {
+		a.closers = append(a.closers, a.Enricher.Close)
+	}
 	if rdb != nil {
 		// Started once the endpoint exists: announcements drop its caches.
-		feed := startChangeFeed(rdb, auth, drop, log)
+		feed := startChangeFeed(rdb, auth, drop, log, health)
 		a.closers = append(a.closers, feed.close)
 		changed = feed.changed
 	}
@@ -397,14 +493,21 @@ func OpenStore(ctx context.Context, cfg config.Config) (Store, error) {
 	kind, dsn := cfg.DatabaseKind()
 	switch kind {
 	case "postgres":
-		return postgres.Open(ctx, dsn)
+		return postgres.OpenWith(ctx, dsn, postgres.Options{Timeout: cfg.DatabaseTimeout, AcquireTimeout: cfg.DatabaseAcquireTimeout})
 	case "sqlite":
 		if dir := filepath.Dir(dsn); dir != "" {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return nil, fmt.Errorf("create the data directory for %s: %w", dsn, err)
 			}
 		}
-		return sqlite.Open(ctx, dsn)
+		st, err := sqlite.Open(ctx, dsn)
+		if err != nil {
+			return nil, err
+		}
+		if cfg.DatabaseTimeout > 0 {
+			st.SetTimeout(cfg.DatabaseTimeout)
+		}
+		return st, nil
 	}
 	return nil, fmt.Errorf("--database: unsupported database %q", cfg.Database)
 }

@@ -29,14 +29,15 @@ var passThrough = map[string]string{
 	"NamespaceAccess": read, "RolesByNamespace": read, "GetRobot": read, "GetRobotBySecretHash": read,
 	"ListRobots": read, "GetTokenByHash": read, "ListTokens": read, "GetSettings": read,
 	"GetRepository": read, "ListRepositories": read, "GetTag": read, "ListTags": read, "ListAudit": read,
-	"ListRefreshTokens": read,
+	"ListRefreshTokens": read, "GetManifest": read, "ListManifests": read, "PendingManifests": read,
 
 	"UpdateTeam": teamText,
 
 	"SetRobotSecret": perLogin, "CreateToken": perLogin, "TouchToken": perLogin, "DeleteToken": perLogin,
 
 	"PutTag": notCached, "UpdateRepository": notCached, "DeleteRepository": notCached,
-	"DeleteTag": notCached, "AppendAudit": notCached,
+	"DeleteTag": notCached, "AppendAudit": notCached, "DeleteManifest": notCached,
+	"SetManifestDetails": notCached, "SetManifestDetailsBatch": notCached,
 
 	"DeleteRefreshToken": perUse, "DeleteRefreshTokens": perUse,
 }

@@ -39,6 +39,9 @@ type changeFeed struct {
 	// drop drops this replica's copy of what an announcement names.
 	drop func(kind, name string)
 	log  *slog.Logger
+	// redis is told whether the subscription holds (one warning per
+	// outage, the metric, /readyz).
+	redis *redisHealth
 	// health is how long the subscription may stay silent before it is
 	// pinged; a ping unanswered for another health period counts as down.
 	health time.Duration
@@ -47,9 +50,9 @@ type changeFeed struct {
 	done   chan struct{}
 }
 
-func startChangeFeed(rdb redis.UniversalClient, auth *authn.Authenticator, drop func(kind, name string), log *slog.Logger) *changeFeed {
+func startChangeFeed(rdb redis.UniversalClient, auth *authn.Authenticator, drop func(kind, name string), log *slog.Logger, rh *redisHealth) *changeFeed {
 	ctx, cancel := context.WithCancel(context.Background())
-	u := &changeFeed{rdb: rdb, auth: auth, drop: drop, log: log, health: time.Second, cancel: cancel, done: make(chan struct{})}
+	u := &changeFeed{rdb: rdb, auth: auth, drop: drop, log: log, redis: rh, health: time.Second, cancel: cancel, done: make(chan struct{})}
 	auth.SetUserCacheActive(false)
 	go u.run(ctx)
 	return u
@@ -72,7 +75,12 @@ func (u *changeFeed) changed(kind, name string) {
 	if err != nil {
 		// Other replicas' subscriptions are then likely down too (and their
 		// user caches off); if not, their copy expires within its TTL.
-		u.log.Warn("announcing a change on Redis failed; other replicas drop their cached copy within the cache TTL",
+		// During a known outage that is said once, not per change.
+		level := slog.LevelWarn
+		if u.redis != nil && u.redis.isDown() {
+			level = slog.LevelDebug
+		}
+		u.log.Log(ctx, level, "announcing a change on Redis failed; other replicas drop their cached copy within the cache TTL",
 			"kind", kind, "name", name, "error", err)
 		return
 	}
@@ -155,7 +163,8 @@ func (u *changeFeed) subscribe(ctx context.Context) (confirmed bool) {
 				}
 			}
 			if ctx.Err() == nil {
-				u.log.Warn("Redis subscription for changes is down; password logins read the store until it is back", "error", err)
+				u.report(ctx, err)
+				u.log.Debug("Redis subscription for changes is down; password logins read the store until it is back", "error", err)
 			}
 			return confirmed
 		}
@@ -166,10 +175,18 @@ func (u *changeFeed) subscribe(ctx context.Context) (confirmed bool) {
 				confirmed = true
 				// Changes made before this point were missed: start empty.
 				u.auth.SetUserCacheActive(true)
-				u.log.Info("Redis subscription for changes is up; password logins reuse user rows")
+				u.report(ctx, nil)
+				u.log.Debug("Redis subscription for changes is up; password logins reuse user rows")
 			}
 		case *redis.Message:
 			u.forget(ctx, m.Payload)
 		}
+	}
+}
+
+// report tells the Redis health what the subscription saw.
+func (u *changeFeed) report(ctx context.Context, err error) {
+	if u.redis != nil {
+		u.redis.report(ctx, "changes", err)
 	}
 }

@@ -35,6 +35,11 @@ import (
 // ErrBadCredentials is the answer to every refused credential.
 var ErrBadCredentials = errors.New("invalid credentials")
 
+// ErrThrottleUnavailable: the login throttle could not be consulted (Redis
+// down with --redis-fail-closed); the login is refused as an outage (503),
+// never as bad credentials.
+var ErrThrottleUnavailable = errors.New("the login throttle is unavailable")
+
 // Store is what authentication reads from the database.
 type Store interface {
 	GetUser(ctx context.Context, username string) (store.User, error)
@@ -201,7 +206,11 @@ func New(st Store, opts Options) *Authenticator {
 	if opts.UserCacheSize <= 0 {
 		opts.UserCacheSize = 10_000
 	}
-	a.users = ttlcache.New(st.GetUser, ttlcache.Options{TTL: opts.UserCacheTTL, Max: opts.UserCacheSize, Now: a.now})
+	// Refresh: in the second half of a row's life the next login reads
+	// its successor in the background. Nothing is served past the TTL
+	// (counted from arrival) either way; this only spares logins the wait
+	// for the database each time a busy user's row expires.
+	a.users = ttlcache.New(st.GetUser, ttlcache.Options{TTL: opts.UserCacheTTL, Refresh: opts.UserCacheTTL / 2, Max: opts.UserCacheSize, Now: a.now})
 	_, _ = rand.Read(a.macKey[:])
 	return a
 }

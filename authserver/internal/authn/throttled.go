@@ -74,7 +74,7 @@ func (a *Authenticator) throttled(ctx context.Context, key, secret string, check
 	v, err, _ := a.attempts.Do(flight, func() (any, error) {
 		verdict, err := a.limiter.Reserve(ctx, key)
 		if err != nil {
-			return nil, fmt.Errorf("authn: throttle: %w", err)
+			return nil, fmt.Errorf("authn: %w: %w", ErrThrottleUnavailable, err)
 		}
 		if !verdict.Allowed {
 			return nil, &ThrottledError{RetryAfter: verdict.RetryAfter}

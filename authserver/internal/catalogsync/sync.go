@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dockmaster/dockmaster/authserver/internal/enrich"
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/registryclient"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
@@ -32,6 +33,14 @@ type Store interface {
 	ReconcileRepository(ctx context.Context, r store.Reconcile) (store.ReconcileResult, error)
 	RemoveRepository(ctx context.Context, name string, snapshot time.Time) (store.ReconcileResult, error)
 	TryLock(ctx context.Context, name string) (release func(), ok bool, err error)
+	OrphanAccessories(ctx context.Context, before time.Time, n int) ([]store.Manifest, error)
+	DeleteManifest(ctx context.Context, repo, digest string) error
+}
+
+// Enricher reads the manifests the catalog has not read yet
+// (enrich.Enricher).
+type Enricher interface {
+	Sweep(ctx context.Context, max int) (int, error)
 }
 
 // Metrics receives each run's report (optional).
@@ -97,7 +106,21 @@ type Deps struct {
 	// LockName is the leader lock; "" means DefaultLockName.
 	LockName string
 	Metrics  Metrics
+	// Enricher, when set, reads the manifests still unread after each
+	// run (the events' enrichment may have dropped or missed them); nil:
+	// one on the sync's own registry client when Store can record them.
+	Enricher Enricher
+	// MaxEnrich bounds the manifests one run reads; 0 means
+	// DefaultMaxEnrich.
+	MaxEnrich int
 }
+
+// DefaultMaxEnrich bounds the manifests one run reads: a first run over a
+// big registry spreads the reading over several runs.
+const DefaultMaxEnrich = 20_000
+
+// maxOrphans bounds the orphaned accessories one run removes.
+const maxOrphans = 1000
 
 // Report counts what a run saw and did.
 type Report struct {
@@ -118,7 +141,14 @@ type Report struct {
 	// DeletionsSkipped: the run deleted nothing on purpose (incomplete
 	// listing or the guard).
 	DeletionsSkipped bool
-	Duration         time.Duration
+	// Enriched: manifests read (kind, artifact type, ...) this run, in
+	// EnrichDuration.
+	Enriched       int
+	EnrichDuration time.Duration
+	// OrphansDeleted: accessories whose subject is gone, removed from the
+	// registry and the catalog.
+	OrphansDeleted int
+	Duration       time.Duration
 }
 
 // Syncer runs the reconciliation.
@@ -151,17 +181,27 @@ func New(d Deps) *Syncer {
 	if d.LockName == "" {
 		d.LockName = DefaultLockName
 	}
+	if d.MaxEnrich <= 0 {
+		d.MaxEnrich = DefaultMaxEnrich
+	}
 	s := &Syncer{d: d}
 	if d.Registry != nil {
 		s.reg = d.Registry
-		return s
+	} else {
+		if d.HTTPClient == nil {
+			d.HTTPClient = registryclient.NewHTTPClient(d.Concurrency, d.RequestTimeout)
+		}
+		s.reg, s.err = registryclient.New(d.RegistryURL, registryclient.Options{
+			Tokens: d.Tokens, HTTPClient: d.HTTPClient, Now: d.Now, Timeout: d.RequestTimeout, PageSize: d.PageSize,
+		})
 	}
-	if d.HTTPClient == nil {
-		d.HTTPClient = registryclient.NewHTTPClient(d.Concurrency, d.RequestTimeout)
+	if s.d.Enricher == nil && s.reg != nil {
+		if es, ok := d.Store.(enrich.Store); ok {
+			// Sweep only: no workers to stop.
+			s.d.Enricher = enrich.New(enrich.Deps{Registry: s.reg, Store: es, Logger: d.Logger, Workers: -1, SweepEvery: -1,
+				SweepWorkers: d.Concurrency})
+		}
 	}
-	s.reg, s.err = registryclient.New(d.RegistryURL, registryclient.Options{
-		Tokens: d.Tokens, HTTPClient: d.HTTPClient, Now: d.Now, Timeout: d.RequestTimeout, PageSize: d.PageSize,
-	})
 	return s
 }
 
@@ -271,9 +311,23 @@ func (s *Syncer) Run(ctx context.Context) (rep Report, err error) {
 	if ctx.Err() != nil {
 		return rep, ctx.Err()
 	}
+	if deletions {
+		s.removeOrphans(ctx, snapshot, &rep, &problems)
+	}
+	if s.d.Enricher != nil {
+		t0 := time.Now()
+		n, err := s.d.Enricher.Sweep(ctx, s.d.MaxEnrich)
+		rep.Enriched, rep.EnrichDuration = n, time.Since(t0)
+		if err != nil && ctx.Err() == nil {
+			// Not an error of the run: the manifests stay pending for the
+			// next one.
+			log.WarnContext(ctx, "sync: reading manifests stopped", "read", n, "err", err)
+		}
+	}
 	log.InfoContext(ctx, "sync: done", "repositories", rep.Repositories, "tags", rep.Tags, "added", rep.Added,
 		"updated", rep.Updated, "deleted", rep.Deleted, "repositories_added", rep.RepositoriesAdded,
-		"repositories_deleted", rep.RepositoriesDeleted, "errors", rep.Errors, "deletions_skipped", rep.DeletionsSkipped)
+		"repositories_deleted", rep.RepositoriesDeleted, "errors", rep.Errors, "deletions_skipped", rep.DeletionsSkipped,
+		"enriched", rep.Enriched, "orphans_deleted", rep.OrphansDeleted)
 	switch {
 	case guardErr != nil:
 		return rep, guardErr
@@ -435,6 +489,51 @@ func (s *Syncer) apply(ctx context.Context, listings []listing, gone []string, d
 	}
 	close(jobs)
 	wg.Wait()
+}
+
+// removeOrphans deletes accessories (signatures, SBOMs, ...) whose subject
+// is gone: not in the catalog and positively not in the registry (404 on
+// its digest), recorded before the snapshot — the registry first, then the
+// catalog. Any other answer leaves the accessory alone.
+func (s *Syncer) removeOrphans(ctx context.Context, snapshot time.Time, rep *Report, problems *[]error) {
+	orphans, err := s.d.Store.OrphanAccessories(ctx, snapshot, maxOrphans)
+	if err != nil {
+		rep.Errors++
+		*problems = append(*problems, err)
+		return
+	}
+	subjectGone := map[store.ManifestRef]bool{}
+	for _, m := range orphans {
+		if ctx.Err() != nil {
+			return
+		}
+		sub := store.ManifestRef{Repository: m.Repository, Digest: m.Subject}
+		gone, seen := subjectGone[sub]
+		if !seen {
+			scopes := []string{registryclient.DeleteScope(m.Repository)}
+			_, err := s.reg.HeadManifest(ctx, m.Repository, m.Subject, scopes)
+			gone = errors.Is(err, registryclient.ErrNotFound)
+			subjectGone[sub] = gone
+		}
+		if !gone {
+			continue
+		}
+		err := s.reg.DeleteManifest(ctx, m.Repository, m.Digest)
+		if err != nil && !errors.Is(err, registryclient.ErrNotFound) {
+			rep.Errors++
+			*problems = append(*problems, err)
+			s.d.Logger.WarnContext(ctx, "sync: orphaned accessory left", "repository", m.Repository, "digest", m.Digest, "err", err)
+			continue
+		}
+		if err := s.d.Store.DeleteManifest(ctx, m.Repository, m.Digest); err != nil && !errors.Is(err, store.ErrNotFound) {
+			rep.Errors++
+			*problems = append(*problems, err)
+			continue
+		}
+		rep.OrphansDeleted++
+		s.d.Logger.InfoContext(ctx, "sync: orphaned accessory deleted", "repository", m.Repository, "digest", m.Digest,
+			"kind", m.Kind, "subject", m.Subject)
+	}
 }
 
 // RunEvery runs now and then every interval until ctx ends, logging each

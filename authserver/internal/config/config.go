@@ -60,6 +60,9 @@ type Config struct {
 	PublicURL string
 	// RegistryURL is the registry's API URL (sync, deletes); optional.
 	RegistryURL string
+	// RegistryHost is the host[:port] people pull from, as the web UI's
+	// docker pull lines show it; empty means the host of PublicURL.
+	RegistryHost string
 	// Service is the token audience (the registry's auth.token.service).
 	Service string
 	// Issuer is the token iss claim.
@@ -89,6 +92,17 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// MaxBodyBytes caps request bodies.
 	MaxBodyBytes int64
+	// DatabaseTimeout is the deadline of every store call: past it the
+	// request answers 503 with Retry-After instead of waiting for a slow
+	// or overloaded database until the client gives up.
+	DatabaseTimeout time.Duration
+	// DatabaseAcquireTimeout bounds how long a store call waits for a
+	// PostgreSQL connection of the pool (≤ DatabaseTimeout): a saturated
+	// pool answers fast 503s rather than a growing queue.
+	DatabaseAcquireTimeout time.Duration
+	// RedisFailClosed makes a Redis outage refuse logins (503) instead of
+	// falling back to this replica's own throttle and the cache TTLs.
+	RedisFailClosed bool
 	// ConfigFile is the YAML file that was loaded, if any.
 	ConfigFile string
 }
@@ -132,6 +146,30 @@ func Default() Config {
 		BcryptCost:      MinBcryptCost,
 		ShutdownTimeout: 15 * time.Second,
 		MaxBodyBytes:    1 << 20,
+
+		DatabaseTimeout:        DefaultDatabaseTimeout,
+		DatabaseAcquireTimeout: DefaultDatabaseAcquireTimeout,
+	}
+}
+
+// Defaults of the database deadlines: a few seconds for a call (a healthy
+// database answers the hot paths in milliseconds; clients such as docker
+// wait 30 s or more, so a 503 comes well before they give up), and a third
+// of that for a pool connection.
+const (
+	DefaultDatabaseTimeout        = 3 * time.Second
+	DefaultDatabaseAcquireTimeout = time.Second
+)
+
+// duration is a setter of a time.Duration field.
+func duration(field func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not a duration like 3s or 500ms", v)
+		}
+		*field(c) = d
+		return nil
 	}
 }
 
@@ -143,6 +181,10 @@ type setting struct {
 	usage string
 	set   func(c *Config, v string) error
 }
+
+// booleans are the settings that may be given as a bare flag
+// (--redis-fail-closed for --redis-fail-closed=true).
+var booleans = map[string]bool{"redis-fail-closed": true}
 
 func (s setting) flag() string { return "--" + s.name }
 func (s setting) key() string  { return strings.ReplaceAll(s.name, "-", "_") }
@@ -168,6 +210,7 @@ var settings = []setting{
 	{"redis-url", "Redis URL for cluster-wide throttling and cache invalidation (default: in process)", str(func(c *Config) *string { return &c.RedisURL })},
 	{"public-url", "public URL of this service (default http://LISTEN)", str(func(c *Config) *string { return &c.PublicURL })},
 	{"registry-url", "registry API URL used by the sync and for deletes", str(func(c *Config) *string { return &c.RegistryURL })},
+	{"registry-host", "host[:port] clients pull from, shown in the web UI's docker pull lines (default: the host of --public-url)", str(func(c *Config) *string { return &c.RegistryHost })},
 	{"service", "token service, equal to the registry's auth.token.service (default dockmaster)", str(func(c *Config) *string { return &c.Service })},
 	{"issuer", "token issuer (default dockmaster)", str(func(c *Config) *string { return &c.Issuer })},
 	{"token-key-header", "how token headers name the key: kid (thumbprint only, for registry v3) or x5c (adds the certificate, for older registries) (default kid)", func(c *Config, v string) error {
@@ -228,6 +271,18 @@ var settings = []setting{
 		c.MaxBodyBytes = n
 		return nil
 	}},
+	{"database-timeout", "deadline of every database call; past it the request answers 503 with Retry-After (default 3s)",
+		duration(func(c *Config) *time.Duration { return &c.DatabaseTimeout })},
+	{"database-acquire-timeout", "how long a database call waits for a free PostgreSQL connection before answering 503 (default 1s, at most --database-timeout)",
+		duration(func(c *Config) *time.Duration { return &c.DatabaseAcquireTimeout })},
+	{"redis-fail-closed", "refuse logins (503) while Redis is unreachable instead of throttling per replica and invalidating by TTL (default false)", func(c *Config, v string) error {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", v)
+		}
+		c.RedisFailClosed = b
+		return nil
+	}},
 }
 
 func lookup(name string) (setting, bool) {
@@ -262,10 +317,15 @@ func LoadFlagSet(fs *flag.FlagSet, args []string, getenv func(string) string) (C
 	})
 	for _, s := range settings {
 		name := s.name
-		fs.Func(name, s.usage, func(v string) error {
+		set := func(v string) error {
 			given = append(given, flagValue{name, v})
 			return nil
-		})
+		}
+		if booleans[name] {
+			fs.BoolFunc(name, s.usage, set)
+		} else {
+			fs.Func(name, s.usage, set)
+		}
 	}
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -527,6 +587,18 @@ func (c Config) Validate() error {
 	if c.MaxBodyBytes <= 0 {
 		bad("max-body-bytes", "%d must be positive", c.MaxBodyBytes)
 	}
+	if c.DatabaseTimeout <= 0 {
+		bad("database-timeout", "%s must be positive", c.DatabaseTimeout)
+	}
+	switch {
+	case c.DatabaseAcquireTimeout <= 0:
+		bad("database-acquire-timeout", "%s must be positive", c.DatabaseAcquireTimeout)
+	case c.DatabaseTimeout > 0 && c.DatabaseAcquireTimeout > c.DatabaseTimeout:
+		bad("database-acquire-timeout", "%s is longer than --database-timeout (%s)", c.DatabaseAcquireTimeout, c.DatabaseTimeout)
+	}
+	if c.RedisFailClosed && c.RedisURL == "" {
+		bad("redis-fail-closed", "is set but --redis-url / %sREDIS_URL is not", EnvPrefix)
+	}
 	return errors.Join(errs...)
 }
 
@@ -713,6 +785,9 @@ func (c Config) attrs() []slog.Attr {
 		slog.Int("bcrypt_cost", c.BcryptCost),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.Int64("max_body_bytes", c.MaxBodyBytes),
+		slog.Duration("database_timeout", c.DatabaseTimeout),
+		slog.Duration("database_acquire_timeout", c.DatabaseAcquireTimeout),
+		slog.Bool("redis_fail_closed", c.RedisFailClosed),
 		slog.String("config_file", c.ConfigFile),
 	}
 }

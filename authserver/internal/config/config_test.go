@@ -320,6 +320,10 @@ func TestValidate(t *testing.T) {
 		{"bcrypt cost high", func(c *Config) { c.BcryptCost = 32 }, "--bcrypt-cost / DOCKMASTER_BCRYPT_COST: 32 is outside"},
 		{"shutdown timeout", func(c *Config) { c.ShutdownTimeout = 0 }, "--shutdown-timeout / DOCKMASTER_SHUTDOWN_TIMEOUT"},
 		{"max body", func(c *Config) { c.MaxBodyBytes = -1 }, "--max-body-bytes / DOCKMASTER_MAX_BODY_BYTES"},
+		{"database timeout", func(c *Config) { c.DatabaseTimeout = 0 }, "--database-timeout / DOCKMASTER_DATABASE_TIMEOUT"},
+		{"acquire timeout", func(c *Config) { c.DatabaseAcquireTimeout = -time.Second }, "--database-acquire-timeout / DOCKMASTER_DATABASE_ACQUIRE_TIMEOUT"},
+		{"acquire past the call", func(c *Config) { c.DatabaseAcquireTimeout = 5 * time.Second }, "is longer than --database-timeout"},
+		{"fail closed without redis", func(c *Config) { c.RedisFailClosed, c.RedisURL = true, "" }, "--redis-fail-closed / DOCKMASTER_REDIS_FAIL_CLOSED: is set but --redis-url"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -333,6 +337,39 @@ func TestValidate(t *testing.T) {
 				t.Errorf("error leaks a secret: %v", err)
 			}
 		})
+	}
+}
+
+// TestResilienceSettings (issue 13): the database deadlines and the
+// fail-closed choice come from flags, the environment and the file, with
+// their defaults; --redis-fail-closed works as a bare flag.
+func TestResilienceSettings(t *testing.T) {
+	none := func(string) string { return "" }
+	c, err := Load(nil, none)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseTimeout != 3*time.Second || c.DatabaseAcquireTimeout != time.Second || c.RedisFailClosed {
+		t.Fatalf("defaults: %s %s %v", c.DatabaseTimeout, c.DatabaseAcquireTimeout, c.RedisFailClosed)
+	}
+	file := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(file, []byte("database_timeout: 10s\nredis_url: redis://cache:6379\nredis_fail_closed: true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"DOCKMASTER_DATABASE_ACQUIRE_TIMEOUT": "250ms"}
+	c, err = Load([]string{"--config", file, "--database-timeout", "5s"}, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseTimeout != 5*time.Second || c.DatabaseAcquireTimeout != 250*time.Millisecond || !c.RedisFailClosed {
+		t.Fatalf("file+env+flags: %s %s %v", c.DatabaseTimeout, c.DatabaseAcquireTimeout, c.RedisFailClosed)
+	}
+	c, err = Load([]string{"--redis-url", "redis://cache:6379", "--redis-fail-closed"}, none)
+	if err != nil || !c.RedisFailClosed {
+		t.Fatalf("bare --redis-fail-closed: %v %v", c.RedisFailClosed, err)
+	}
+	if _, err := Load([]string{"--database-timeout", "soon"}, none); err == nil || !strings.Contains(err.Error(), "--database-timeout") {
+		t.Fatalf("bad duration: %v", err)
 	}
 }
 

@@ -39,6 +39,9 @@ type wireEvent struct {
 	Actor struct {
 		Name string `json:"name"`
 	} `json:"actor"`
+	Request struct {
+		Method string `json:"method"`
+	} `json:"request"`
 }
 
 // Skipped is an event of the envelope that is not applied, and why.
@@ -134,6 +137,7 @@ func convert(w wireEvent) (store.RegistryEvent, string) {
 		MediaType:  mt,
 		Size:       size,
 		Actor:      truncate(w.Actor.Name, maxActorLength),
+		Method:     truncate(strings.ToUpper(w.Request.Method), 16),
 		Timestamp:  w.Timestamp,
 	}, ""
 }

@@ -82,6 +82,19 @@ type Deps struct {
 	// BatchWorkers is how many transactions may be in flight at once
 	// (default 1: one writer, as SQLite has).
 	BatchWorkers int
+	// Enricher, when set, is handed every manifest a push recorded, once
+	// the push is durable; it reads the manifest behind the answer and
+	// must not block (enrich.Enricher).
+	Enricher Enqueuer
+	// SelfActor is the subject of the tokens the server mints for itself
+	// (reserved: no login carries it): its reads — the enricher's, the
+	// sync's — are not pulls.
+	SelfActor string
+}
+
+// Enqueuer takes manifests to read later, without blocking.
+type Enqueuer interface {
+	Enqueue(refs ...store.ManifestRef)
 }
 
 // Receiver is the notification endpoint.
@@ -194,6 +207,17 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	var res response
+	if r.d.SelfActor != "" {
+		kept := evs[:0]
+		for _, e := range evs {
+			if e.Action == store.ActionPull && e.Actor == r.d.SelfActor {
+				skipped = append(skipped, Skipped{ID: e.ID, Reason: "Dockmaster's own read, not a pull"})
+				continue
+			}
+			kept = append(kept, e)
+		}
+		evs = kept
+	}
 	for _, s := range skipped {
 		res.Ignored++
 		if s.Rejected {
@@ -236,6 +260,9 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 		if applied {
+			if e.Action == store.ActionPush && e.Digest != "" && r.d.Enricher != nil {
+				r.d.Enricher.Enqueue(store.ManifestRef{Repository: e.Repository, Digest: e.Digest})
+			}
 			res.Applied++
 			r.count(OutcomeApplied)
 			log.DebugContext(req.Context(), "registry events: applied", "id", e.ID, "action", e.Action,

@@ -23,8 +23,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	_ "crypto/sha256" // digest.SHA256.Available
+	_ "crypto/sha512"
 	"github.com/dockmaster/dockmaster/authserver/internal/mediatype"
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
+	"github.com/opencontainers/go-digest"
 )
 
 // digestRE is the registry's digest grammar (algorithm:encoded). Names and
@@ -592,4 +595,104 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return strings.ToValidUTF8(s[:n], "") + "…"
+}
+
+// ErrTooLarge: a manifest or blob is larger than the caller's cap.
+var ErrTooLarge = errors.New("larger than allowed")
+
+// ErrContent: the registry answered with content that does not match the
+// digest asked for.
+var ErrContent = errors.New("content does not match its digest")
+
+// readCapped reads resp's body, at most max bytes (ErrTooLarge beyond),
+// and checks it against digest (a registry answering other content is an
+// error, never recorded).
+func readCapped(resp *http.Response, dgst string, max int64) ([]byte, error) {
+	if resp.ContentLength > max {
+		return nil, fmt.Errorf("%d bytes: %w (%d)", resp.ContentLength, ErrTooLarge, max)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading: %w", err)
+	}
+	if int64(len(body)) > max {
+		return nil, fmt.Errorf("%w (%d bytes)", ErrTooLarge, max)
+	}
+	d, err := digest.Parse(dgst)
+	if err != nil {
+		return nil, fmt.Errorf("digest %q: %w", truncate(dgst, 80), err)
+	}
+	if d.Algorithm().Available() && d.Algorithm().FromBytes(body) != d {
+		return nil, fmt.Errorf("%s: %w", d, ErrContent)
+	}
+	return body, nil
+}
+
+// Manifest reads the manifest dgst of repo (at most max bytes) with
+// repo's pull scope: its body and media type.
+func (c *Client) Manifest(ctx context.Context, repo, dgst string, max int64) ([]byte, string, error) {
+	what := "manifest " + refName(repo, dgst)
+	if !rbac.ValidRepositoryName(repo) || !digestRE.MatchString(dgst) || len(dgst) > 256 {
+		return nil, "", fmt.Errorf("%s: not a valid reference", truncate(what, 200))
+	}
+	h := http.Header{"Accept": {acceptManifests}}
+	resp, err := c.do(ctx, http.MethodGet, c.manifestURL(repo, dgst), h, []string{PullScope(repo)})
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", what, err)
+	}
+	defer drain(resp)
+	if resp.StatusCode != http.StatusOK {
+		return nil, "", statusError(what, resp)
+	}
+	body, err := readCapped(resp, dgst, max)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", what, err)
+	}
+	return body, mediatype.Base(resp.Header.Get("Content-Type")), nil
+}
+
+// Blob reads the blob dgst of repo (at most max bytes). A redirect (object
+// storage) is followed once, without the registry's token.
+func (c *Client) Blob(ctx context.Context, repo, dgst string, max int64) ([]byte, error) {
+	what := "blob " + repo + "@" + dgst
+	if !rbac.ValidRepositoryName(repo) || !digestRE.MatchString(dgst) || len(dgst) > 256 {
+		return nil, fmt.Errorf("%s: not a valid reference", truncate(what, 200))
+	}
+	u := *c.base
+	u.Path = strings.TrimRight(c.base.Path, "/") + "/v2/" + repo + "/blobs/" + dgst
+	resp, err := c.do(ctx, http.MethodGet, u.String(), nil, []string{PullScope(repo)})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer drain(resp)
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusTemporaryRedirect, http.StatusFound, http.StatusSeeOther, http.StatusMovedPermanently, http.StatusPermanentRedirect:
+		loc, err := resp.Request.URL.Parse(resp.Header.Get("Location"))
+		if err != nil || (loc.Scheme != "http" && loc.Scheme != "https") {
+			return nil, fmt.Errorf("%s: bad redirect", what)
+		}
+		rctx, cancel := context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+		req, err := http.NewRequestWithContext(rctx, http.MethodGet, loc.String(), nil)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		redirected, err := c.http.Do(req)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		defer drain(redirected)
+		if redirected.StatusCode != http.StatusOK {
+			return nil, statusError(what, redirected)
+		}
+		resp = redirected
+	default:
+		return nil, statusError(what, resp)
+	}
+	body, err := readCapped(resp, dgst, max)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return body, nil
 }

@@ -13,11 +13,15 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/dockmaster/dockmaster/authserver/internal/store"
 )
 
 // DefaultMaxBodyBytes caps request bodies unless Deps says otherwise.
@@ -40,11 +44,25 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
+// Check is one more line of /readyz beyond the database: a dependency
+// (Redis) or a stage of start-up. Ready false makes /readyz answer 503;
+// Detail says what state it is in either way (never a secret).
+type Check struct {
+	Name  string
+	Check func(ctx context.Context) (ready bool, detail string)
+}
+
 // Deps is what the server needs from main.
 type Deps struct {
 	// Store is pinged by /readyz.
-	Store  Pinger
-	Logger *slog.Logger
+	Store Pinger
+	// Checks are the other lines of /readyz, in order.
+	Checks []Check
+	// DatabaseBudget, when > 0, is how long in total a request may wait for
+	// the database across its store calls (store.WithBudget), so a slow
+	// database answers 503 within it.
+	DatabaseBudget time.Duration
+	Logger         *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// MaxBodyBytes caps every request body; 0 means 1 MiB.
@@ -102,13 +120,30 @@ func New(d Deps) *Server {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 		defer cancel()
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		// The first line is the verdict ("ok" or what is down); the
+		// others say how each dependency is, for operators.
+		var lines []string
+		down := ""
 		if err := d.Store.Ping(ctx); err != nil {
 			d.Logger.WarnContext(r.Context(), "readiness check failed", "err", err)
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = w.Write([]byte("database unavailable\n"))
-			return
+			down = "database unavailable"
+			lines = append(lines, "database: unavailable")
+		} else {
+			lines = append(lines, "database: ok")
 		}
-		_, _ = w.Write([]byte("ok\n"))
+		for _, c := range d.Checks {
+			ready, detail := c.Check(ctx)
+			lines = append(lines, c.Name+": "+detail)
+			if !ready && down == "" {
+				down = c.Name + " " + detail
+			}
+		}
+		verdict := "ok"
+		if down != "" {
+			verdict = down
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		_, _ = w.Write([]byte(verdict + "\n" + strings.Join(lines, "\n") + "\n"))
 	})
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	for _, r := range d.Routes {
@@ -117,6 +152,9 @@ func New(d Deps) *Server {
 	m := newMetrics(reg)
 	var h http.Handler = routeRecorder{s.mux}
 	h = limitBody(h, d.MaxBodyBytes)
+	if d.DatabaseBudget > 0 {
+		h = withBudget(h, d.DatabaseBudget)
+	}
 	h = recoverer(h, d.Logger)
 	h = observe(h, d.Logger, m, d.Now)
 	h = withClientAddr(h, d.TrustedProxies)
@@ -132,43 +170,116 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 // flight finish for up to Deps.ShutdownTimeout; past it, the connections
 // are closed and the deadline is the error.
 func (s *Server) ListenAndServe(ctx context.Context, addr, certFile, keyFile string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return Serve(ctx, ln, s, ServeOptions{CertFile: certFile, KeyFile: keyFile, Logger: s.log, ShutdownTimeout: s.shutdown})
+}
+
+// ServeOptions are Serve's settings besides the listener and handler.
+type ServeOptions struct {
+	CertFile, KeyFile string // TLS when both are set
+	Logger            *slog.Logger
+	ShutdownTimeout   time.Duration // 0: DefaultShutdownTimeout
+}
+
+// Serve serves h on ln until ctx is canceled, then shuts down gracefully
+// (see ListenAndServe). main binds the listener before the server is built
+// and serves a Front meanwhile: start-up against a distant database takes
+// time, and the probes should answer during it.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, o ServeOptions) error {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = DefaultShutdownTimeout
+	}
 	srv := &http.Server{
-		Addr:              addr,
-		Handler:           s,
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      120 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(o.Logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
 	}
 	errc := make(chan error, 1)
 	go func() {
-		if certFile != "" || keyFile != "" {
-			errc <- srv.ServeTLS(ln, certFile, keyFile)
+		if o.CertFile != "" || o.KeyFile != "" {
+			errc <- srv.ServeTLS(ln, o.CertFile, o.KeyFile)
 		} else {
 			errc <- srv.Serve(ln)
 		}
 	}()
-	s.log.Info("listening", "addr", ln.Addr().String(), "tls", certFile != "")
+	o.Logger.Info("listening", "addr", ln.Addr().String(), "tls", o.CertFile != "")
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), s.shutdown)
+	sctx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		_ = srv.Close()
-		return fmt.Errorf("requests still running after the %s shutdown timeout were cut off: %w", s.shutdown, err)
+		return fmt.Errorf("requests still running after the %s shutdown timeout were cut off: %w", o.ShutdownTimeout, err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
+}
+
+// Front is what the listener serves: while the server is being built,
+// /healthz answers 200, /readyz 503 with the stage of start-up, and every
+// other request 503 with Retry-After (clients retry, load balancers wait);
+// once Ready, the server itself.
+type Front struct {
+	h     atomic.Pointer[http.Handler]
+	stage atomic.Pointer[string]
+}
+
+// NewFront returns a Front in its starting state.
+func NewFront() *Front {
+	f := &Front{}
+	f.SetStage("starting")
+	return f
+}
+
+// SetStage names what start-up is doing (shown by /readyz).
+func (f *Front) SetStage(stage string) { f.stage.Store(&stage) }
+
+// Ready hands every request from now on to h.
+func (f *Front) Ready(h http.Handler) { f.h.Store(&h) }
+
+// ServeHTTP implements http.Handler.
+func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h := f.h.Load(); h != nil {
+		(*h).ServeHTTP(w, r)
+		return
+	}
+	stage := *f.stage.Load()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	switch r.URL.Path {
+	case "/healthz":
+		_, _ = w.Write([]byte("ok\n"))
+		return
+	case "/readyz":
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("starting: " + stage + "\n"))
+		return
+	}
+	w.Header().Set("Retry-After", "1")
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = w.Write([]byte(`{"code":"unavailable","message":"the server is starting; retry shortly"}` + "\n"))
+}
+
+// withBudget gives each request its budget of time for the database (see
+// Deps.DatabaseBudget).
+func withBudget(next http.Handler, budget time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(store.WithBudget(r.Context(), budget)))
+	})
 }

@@ -58,6 +58,7 @@ var errorTable = []struct {
 	{store.ErrNotFound, apiv1.CodeNotFound, "not found"},
 	{store.ErrConflict, apiv1.CodeConflict, "conflicts with an existing object or is still in use"},
 	{store.ErrUnavailable, apiv1.CodeUnavailable, "the database is unavailable; retry later"},
+	{authn.ErrThrottleUnavailable, apiv1.CodeUnavailable, "logins are refused while the login throttle (Redis) is unavailable; retry later"},
 	{authn.ErrBadCredentials, apiv1.CodeUnauthenticated, "authentication required: send valid Basic credentials or a Bearer application token"},
 	{context.DeadlineExceeded, apiv1.CodeUnavailable, "the request timed out; retry later"},
 	{context.Canceled, apiv1.CodeUnavailable, "the request was canceled"},

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/dockmaster/dockmaster/authserver/internal/mediatype"
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/registryclient"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/internal/apiv1"
+	"github.com/opencontainers/go-digest"
 )
 
 // Registry is the registry as the repository and tag deletes need it
@@ -284,5 +286,156 @@ func (s *Service) DeleteTag(ctx context.Context, a Actor, repo, tag string) erro
 		return s.failed(ctx, a, "tag.delete", obj, StoreError(err, "tag \""+repo+":"+tag+"\"", ""))
 	}
 	s.done(ctx, a, "tag.delete", obj, detail)
+	return nil
+}
+
+// checkDigest refuses what is not a digest (400 naming the field).
+func checkDigest(d string) error {
+	if len(d) > 256 {
+		return Invalid("digest", "digest is longer than 256 characters")
+	}
+	if _, err := digest.Parse(d); err != nil {
+		return Invalid("digest", "%q is not a digest (algorithm:hex, e.g. sha256:…)", Truncate(d, 100))
+	}
+	return nil
+}
+
+// maxAccessories bounds the accessories shown and deleted with a subject.
+const maxAccessories = 1000
+
+// Manifest loads a manifest of a repository a may pull, with its
+// accessories (signatures, SBOMs, … that refer to it).
+func (s *Service) Manifest(ctx context.Context, a Actor, repo, dgst string) (store.Manifest, []store.Manifest, error) {
+	rp, _, _, err := s.repository(ctx, a, repo)
+	if err != nil {
+		return store.Manifest{}, nil, err
+	}
+	if err := checkDigest(dgst); err != nil {
+		return store.Manifest{}, nil, err
+	}
+	m, err := s.st.GetManifest(ctx, rp.Name, dgst)
+	if err != nil {
+		return m, nil, StoreError(err, "manifest \""+repo+"@"+dgst+"\"", "")
+	}
+	all, err := s.st.ListManifests(ctx, store.ManifestFilter{Repository: rp.Name, Subject: dgst,
+		ListOptions: store.ListOptions{Limit: maxAccessories}})
+	if err != nil {
+		return m, nil, StoreError(err, "manifest \""+repo+"@"+dgst+"\"", "")
+	}
+	// The referrers fallback index (tag sha256-<hex>) only lists the
+	// accessories: shown are they, not it (it goes with them on delete).
+	acc := all[:0]
+	for _, a := range all {
+		if !(mediatype.IsIndex(a.MediaType) && a.ArtifactType == "") {
+			acc = append(acc, a)
+		}
+	}
+	return m, acc, nil
+}
+
+// accessoryDigests is every accessory of dgst the catalog knows (and
+// theirs, a few levels down), then what the registry's fallback tags of
+// dgst resolve to: what must go before the subject.
+func (s *Service) accessoryDigests(ctx context.Context, reg Registry, repo, dgst string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{dgst: true}
+	level := []string{dgst}
+	for depth := 0; depth < 4 && len(level) > 0; depth++ {
+		var next []string
+		for _, d := range level {
+			acc, err := s.st.ListManifests(ctx, store.ManifestFilter{Repository: repo, Subject: d,
+				ListOptions: store.ListOptions{Limit: maxAccessories}})
+			if err != nil {
+				return nil, err
+			}
+			for _, m := range acc {
+				if !seen[m.Digest] {
+					seen[m.Digest] = true
+					next = append(next, m.Digest)
+				}
+			}
+		}
+		out = append(out, next...)
+		level = next
+	}
+	if reg == nil {
+		return out, nil
+	}
+	tags, err := reg.Tags(ctx, repo)
+	if err != nil && !errors.Is(err, registryclient.ErrNotFound) {
+		return nil, err
+	}
+	for _, tag := range tags {
+		if sub, ok := mediatype.FallbackSubject(tag); !ok || sub != dgst {
+			continue
+		}
+		d, err := reg.ManifestDigest(ctx, repo, tag)
+		if errors.Is(err, registryclient.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// DeleteManifest deletes a manifest by digest as a (the delete right):
+// its accessories first, then the manifest — in the registry first (which
+// removes every tag on them, fallback tags included), then in the
+// catalog. A registry failure leaves the catalog as it was.
+func (s *Service) DeleteManifest(ctx context.Context, a Actor, repo, dgst string) error {
+	obj := "repository/" + Truncate(repo, 300) + "/manifest/" + Truncate(dgst, 100)
+	rp, acts, _, err := s.repository(ctx, a, repo)
+	if err != nil {
+		return s.deniedLookup(ctx, a, "manifest.delete", obj, err)
+	}
+	if err := checkDigest(dgst); err != nil {
+		return err
+	}
+	if !HasAction(acts, rbac.Delete) {
+		return s.deny(ctx, a, "manifest.delete", obj, Forbidden("you may not delete manifests of %q", repo))
+	}
+	if _, err := s.st.GetManifest(ctx, rp.Name, dgst); err != nil {
+		return s.deniedLookup(ctx, a, "manifest.delete", obj, StoreError(err, "manifest \""+repo+"@"+dgst+"\"", ""))
+	}
+	var reg Registry
+	if s.reg != nil {
+		reg = s.reg
+	}
+	acc, err := s.accessoryDigests(ctx, reg, rp.Name, dgst)
+	if err != nil {
+		if reg != nil {
+			return s.registryFailed(ctx, a, "manifest.delete", obj, err, "listing accessories")
+		}
+		return s.failed(ctx, a, "manifest.delete", obj, StoreError(err, "manifest \""+repo+"@"+dgst+"\"", ""))
+	}
+	detail := "accessories: " + digestList(acc) + "; registry: not configured, database only"
+	if reg != nil {
+		var deleted []string
+		// Accessories of accessories came last: delete from the end, so
+		// nothing is left pointing at a deleted manifest.
+		for i := len(acc) - 1; i >= -1; i-- {
+			d := dgst
+			if i >= 0 {
+				d = acc[i]
+			}
+			err := reg.DeleteManifest(ctx, rp.Name, d)
+			if err != nil && !errors.Is(err, registryclient.ErrNotFound) {
+				return s.registryFailed(ctx, a, "manifest.delete", obj, err,
+					fmt.Sprintf("deleted %d of %d manifests before the failure: %s", len(deleted), len(acc)+1, digestList(deleted)))
+			}
+			deleted = append(deleted, d)
+		}
+		detail = "accessories: " + digestList(acc) + "; registry: deleted"
+	}
+	if err := s.st.DeleteManifest(ctx, rp.Name, dgst); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return s.failed(ctx, a, "manifest.delete", obj, StoreError(err, "manifest \""+repo+"@"+dgst+"\"", ""))
+	}
+	s.done(ctx, a, "manifest.delete", obj, detail)
 	return nil
 }

@@ -31,6 +31,9 @@ type RegistryEvent struct {
 	MediaType  string
 	Size       int64
 	Actor      string
+	// Method is the HTTP method of a pull's request: a HEAD only checks
+	// that the manifest is there and does not count as a pull.
+	Method string
 	// Timestamp is when the registry made the change (a time further ahead
 	// of the store's clock than MaxClockSkew is applied as now); it orders changes that
 	// arrive out of order (zero: the store's now).
@@ -107,6 +110,9 @@ type RegistryStore interface {
 	// before; it bounds the tables. Events older than that are no longer
 	// deduplicated or ordered.
 	PruneRegistryHistory(ctx context.Context, before time.Time) (int64, error)
+	// OrphanAccessories returns up to n accessories, last changed at or
+	// before before, whose subject the catalog does not have.
+	OrphanAccessories(ctx context.Context, before time.Time, n int) ([]Manifest, error)
 	// TryLock takes the named leader lock without waiting: ok is false when
 	// someone else holds it. release is idempotent. PostgreSQL: a session
 	// advisory lock on a dedicated connection (cluster-wide); SQLite: a
@@ -117,3 +123,69 @@ type RegistryStore interface {
 // MaxClockSkew is how far ahead of the server's clock a registry
 // timestamp may be and still be believed (security 39).
 const MaxClockSkew = 10 * time.Second
+
+// Manifest is one manifest of a repository, tagged or not: what it is
+// (read from the registry behind the events, see ManifestDetails) and
+// what refers to it.
+type Manifest struct {
+	Repository string
+	Digest     string
+	MediaType  string
+	Size       int64
+	// Kind is one of mediatype.Kinds; "" while not read.
+	Kind         string
+	ArtifactType string
+	Subject      string
+	Platforms    []string
+	Chart        *Chart
+	Problem      string
+	PushedBy     string
+	PushedAt     time.Time
+	// Tags pointing at it, sorted, without referrers fallback tags.
+	Tags []string
+}
+
+// Chart is a Helm chart's metadata, from its config blob.
+type Chart struct {
+	Name        string `json:"name"`
+	Version     string `json:"version"`
+	AppVersion  string `json:"app_version,omitempty"`
+	Description string `json:"description,omitempty"`
+	Icon        string `json:"icon,omitempty"`
+}
+
+// ManifestRef names a manifest.
+type ManifestRef struct {
+	Repository string
+	Digest     string
+}
+
+// ManifestDetails is what reading a manifest (and a chart's config blob)
+// tells.
+type ManifestDetails struct {
+	Repository string
+	Digest     string
+	// Kind is one of mediatype.Kinds; "" while not read.
+	Kind         string
+	ArtifactType string
+	// Subject is the digest of the manifest this one refers to (an
+	// accessory: signature, SBOM, ...), from its subject field or a
+	// referrers fallback tag.
+	Subject   string
+	Platforms []string
+	Chart     *Chart
+	// Problem says why the manifest could not be read (Kind unknown).
+	Problem string
+}
+
+// ManifestFilter lists the manifests of Repository, by digest.
+type ManifestFilter struct {
+	ListOptions
+	Repository string
+	// Tagged: nil every manifest, false those no tag points at.
+	Tagged *bool
+	Kind   string
+	// Subject, when set, lists the accessories of that manifest; otherwise
+	// accessories are left out.
+	Subject string
+}

@@ -191,6 +191,10 @@ type Tag struct {
 	PushedAt     time.Time
 	LastPulledAt time.Time
 	PullCount    int64
+	// Kind and ArtifactType of the manifest the tag points at (reads only;
+	// "" until it has been read).
+	Kind         string
+	ArtifactType string
 }
 
 // AuditEvent records who did what, from where, with which outcome.
@@ -220,6 +224,8 @@ type RepositoryFilter struct {
 	ListOptions
 	Namespace  string
 	Namespaces []string
+	// Kind, when set, keeps repositories holding a manifest of that kind.
+	Kind string
 }
 
 // AuditFilter lists audit events newest first; BeforeID pages (0: from the newest).
@@ -349,6 +355,24 @@ type Store interface {
 	GetTag(ctx context.Context, repo, tag string) (Tag, error)
 	ListTags(ctx context.Context, repo string, opt ListOptions) ([]Tag, error)
 	DeleteTag(ctx context.Context, repo, tag string) error
+
+	// GetManifest returns one manifest of repo with its tags (fallback tags
+	// left out).
+	GetManifest(ctx context.Context, repo, digest string) (Manifest, error)
+	// ListManifests pages manifests by digest; see ManifestFilter.
+	ListManifests(ctx context.Context, f ManifestFilter) ([]Manifest, error)
+	// SetManifestDetails records what reading a manifest told; a manifest
+	// the catalog no longer has is left alone (ok false).
+	SetManifestDetails(ctx context.Context, d ManifestDetails) (ok bool, err error)
+	// SetManifestDetailsBatch is SetManifestDetails for many, in one
+	// transaction.
+	SetManifestDetailsBatch(ctx context.Context, ds []ManifestDetails) error
+	// PendingManifests returns up to limit manifests not read yet.
+	PendingManifests(ctx context.Context, limit int) ([]ManifestRef, error)
+	// DeleteManifest removes a manifest, the tags on it and its
+	// accessories (manifests whose subject it is, their tags and its
+	// fallback tags); ErrNotFound when the catalog has none of them.
+	DeleteManifest(ctx context.Context, repo, digest string) error
 
 	AppendAudit(ctx context.Context, e AuditEvent) error
 	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, error)

@@ -291,3 +291,80 @@ func TestFallbackDuringRedisOutage(t *testing.T) {
 		t.Fatalf("4th attempt during the outage: %+v, %v; want refused", v, err)
 	}
 }
+
+// flaky is a Limiter that fails while down, counting the calls it gets.
+type flaky struct {
+	down  atomic.Bool
+	calls atomic.Int64
+	mem   *throttle.Memory
+}
+
+func (f *flaky) Reserve(ctx context.Context, key string) (throttle.Verdict, error) {
+	f.calls.Add(1)
+	if f.down.Load() {
+		return throttle.Verdict{}, fmt.Errorf("connection refused")
+	}
+	return f.mem.Reserve(ctx, key)
+}
+
+func (f *flaky) Release(ctx context.Context, key string) error {
+	f.calls.Add(1)
+	if f.down.Load() {
+		return fmt.Errorf("connection refused")
+	}
+	return f.mem.Release(ctx, key)
+}
+
+func (f *flaky) Reset(ctx context.Context, key string) error {
+	f.calls.Add(1)
+	if f.down.Load() {
+		return fmt.Errorf("connection refused")
+	}
+	return f.mem.Reset(ctx, key)
+}
+
+// TestFallbackProbesAndFailsClosed (issue 13): while the shared limiter is
+// down it is asked at most once per probe interval (a hung Redis must not
+// add its timeout to every login), the state changes are reported once
+// each way, the first answer switches back; with FailClosed every attempt
+// is refused with an error instead.
+func TestFallbackProbesAndFailsClosed(t *testing.T) {
+	ctx := context.Background()
+	for _, failClosed := range []bool{false, true} {
+		c := &clock{now: time.Unix(1_700_000_000, 0)}
+		shared, _ := throttle.NewMemory(throttle.Config{MaxFailures: 3})
+		primary := &flaky{mem: shared}
+		mem, _ := throttle.NewMemory(throttle.Config{MaxFailures: 3})
+		var reports []error
+		l := throttle.NewFallbackWith(primary, mem, throttle.FallbackOptions{
+			FailClosed: failClosed, Probe: time.Second, Now: c.Now,
+			Report: func(_ context.Context, err error) { reports = append(reports, err) },
+		})
+		primary.down.Store(true)
+		for i := range 20 {
+			v, err := l.Reserve(ctx, throttle.Key("alice", fmt.Sprint(i)))
+			if failClosed != (err != nil) || (!failClosed && !v.Allowed) {
+				t.Fatalf("fail-closed %v, attempt %d while down: %+v, %v", failClosed, i, v, err)
+			}
+		}
+		if n := primary.calls.Load(); n != 1 {
+			t.Errorf("fail-closed %v: the down limiter was asked %d times within one probe interval, want 1", failClosed, n)
+		}
+		c.Add(time.Second)
+		_, _ = l.Reserve(ctx, "k")
+		if n := primary.calls.Load(); n != 2 {
+			t.Errorf("fail-closed %v: %d calls after the probe interval, want 2", failClosed, n)
+		}
+		primary.down.Store(false)
+		c.Add(time.Second)
+		if v, err := l.Reserve(ctx, "k2"); err != nil || !v.Allowed {
+			t.Fatalf("fail-closed %v: after the limiter is back: %+v, %v", failClosed, v, err)
+		}
+		if l.Down() {
+			t.Error("still down after an answer")
+		}
+		if len(reports) != 2 || reports[0] == nil || reports[1] != nil {
+			t.Errorf("fail-closed %v: reports %v, want one failure then one recovery", failClosed, reports)
+		}
+	}
+}

@@ -175,8 +175,8 @@ func NewEndpoint(d EndpointDeps) *Endpoint {
 	}
 	e.audit = newAuditor(d.Store, d.Logger, d.AuditQueue, d.AuditInterval)
 	e.settings = ttlcache.New(func(ctx context.Context, _ struct{}) (store.Settings, error) { return d.Store.GetSettings(ctx) },
-		ttlcache.Options{TTL: d.SettingsTTL})
-	e.namespaces = ttlcache.New(d.Store.GetNamespace, ttlcache.Options{TTL: d.AccessTTL})
+		boundedOptions(d.SettingsTTL, 0))
+	e.namespaces = ttlcache.New(d.Store.GetNamespace, boundedOptions(d.AccessTTL, 0))
 	e.access = newAccessCache(d.Store, d.AccessTTL)
 	return e
 }

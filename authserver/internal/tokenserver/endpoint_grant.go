@@ -132,7 +132,7 @@ func newAccessCache(acc GrantStore, ttl time.Duration) *ttlcache.Cache[accessKey
 	return ttlcache.New(func(ctx context.Context, k accessKey) (namespaceAccess, error) {
 		n, roles, err := acc.NamespaceAccess(ctx, k.namespace, k.kind, k.name)
 		return namespaceAccess{ns: n, role: rbac.Highest(roles...)}, err
-	}, ttlcache.Options{TTL: ttl, Max: accessCacheMax})
+	}, boundedOptions(ttl, accessCacheMax))
 }
 
 // intersect keeps the requested actions that are allowed, in the order

@@ -2,7 +2,19 @@ package tokenserver
 
 import (
 	"time"
+
+	"github.com/dockmaster/dockmaster/authserver/internal/ttlcache"
 )
+
+// boundedOptions are the caches' options for a staleness bound ttl: nothing
+// older than ttl (from the start of its read) is served, however slow the
+// database, and in the second half of that life the value is served while
+// one request reads its successor (so a steady stream of token requests
+// does not wait for the database each time an entry expires, and a slow
+// database sees one read per key at a time).
+func boundedOptions(ttl time.Duration, max int) ttlcache.Options {
+	return ttlcache.Options{TTL: ttl, MaxAge: ttl, Refresh: ttl / 2, Max: max}
+}
 
 // DefaultSettingsTTL is how long the token endpoint reuses the site settings
 // it read. A PATCH /settings on this replica takes effect at once

@@ -19,6 +19,10 @@ const (
 	CraneVersion    = registryproc.CraneVersion
 	RegctlPkg       = registryproc.RegctlPkg
 	RegctlVersion   = registryproc.RegctlVersion
+	HelmPkg         = registryproc.HelmPkg
+	HelmVersion     = registryproc.HelmVersion
+	OrasPkg         = registryproc.OrasPkg
+	OrasVersion     = registryproc.OrasVersion
 )
 
 // Options configure a test registry. With an empty Realm it runs without
@@ -70,6 +74,18 @@ func Crane(t testing.TB) string {
 func Regctl(t testing.TB) string {
 	t.Helper()
 	return Tool(t, "regctl", RegctlPkg, RegctlVersion)
+}
+
+// Helm returns the path of the helm (v4) binary, building it once.
+func Helm(t testing.TB) string {
+	t.Helper()
+	return Tool(t, "helm", HelmPkg, HelmVersion)
+}
+
+// Oras returns the path of the oras binary, building it once.
+func Oras(t testing.TB) string {
+	t.Helper()
+	return Tool(t, "oras", OrasPkg, OrasVersion)
 }
 
 // Tool returns the path of name built from pkg@version, cached; a build

@@ -105,12 +105,16 @@ terraform {
 }
 data "dockmaster_repository" "api" { name = "payments/api" }
 output "tags" { value = [for t in data.dockmaster_repository.api.tags : "${t.name} ${t.digest} ${t.size}"] }
+output "manifests" { value = [for m in data.dockmaster_repository.api.manifests : "${m.digest} tags=${join(",", m.tags)} kind=${m.kind}"] }
 `), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	tf.run(t, repoCfg, "apply", "-auto-approve", "-input=false")
 	if tags := tf.run(t, repoCfg, "output", "-json", "tags"); !strings.Contains(tags, `"1 sha256:`) {
 		t.Errorf("dockmaster_repository tags = %s, want tag 1 with a digest", tags)
+	}
+	if ms := tf.run(t, repoCfg, "output", "-json", "manifests"); !strings.Contains(ms, `"sha256:`) || !strings.Contains(ms, " tags=1 kind=") {
+		t.Errorf("dockmaster_repository manifests = %s, want the pushed manifest with tag 1 and a kind", ms)
 	}
 
 	// The next plan is empty.

@@ -140,21 +140,44 @@ type namespacesDataModel struct {
 }
 
 type repositoryDataModel struct {
-	Name        types.String   `tfsdk:"name"`
-	Namespace   types.String   `tfsdk:"namespace"`
-	Description types.String   `tfsdk:"description"`
-	TagCount    types.Int64    `tfsdk:"tag_count"`
-	PullCount   types.Int64    `tfsdk:"pull_count"`
-	Tags        []tagDataModel `tfsdk:"tags"`
+	Name        types.String        `tfsdk:"name"`
+	Namespace   types.String        `tfsdk:"namespace"`
+	Description types.String        `tfsdk:"description"`
+	TagCount    types.Int64         `tfsdk:"tag_count"`
+	PullCount   types.Int64         `tfsdk:"pull_count"`
+	Tags        []tagDataModel      `tfsdk:"tags"`
+	Manifests   []manifestDataModel `tfsdk:"manifests"`
+}
+
+type manifestDataModel struct {
+	Digest       types.String         `tfsdk:"digest"`
+	Kind         types.String         `tfsdk:"kind"`
+	ArtifactType types.String         `tfsdk:"artifact_type"`
+	MediaType    types.String         `tfsdk:"media_type"`
+	Size         types.Int64          `tfsdk:"size"`
+	Tags         []types.String       `tfsdk:"tags"`
+	Platforms    []types.String       `tfsdk:"platforms"`
+	ChartName    types.String         `tfsdk:"chart_name"`
+	ChartVersion types.String         `tfsdk:"chart_version"`
+	AppVersion   types.String         `tfsdk:"app_version"`
+	Accessories  []accessoryDataModel `tfsdk:"accessories"`
+}
+
+type accessoryDataModel struct {
+	Digest       types.String `tfsdk:"digest"`
+	Kind         types.String `tfsdk:"kind"`
+	ArtifactType types.String `tfsdk:"artifact_type"`
 }
 
 type tagDataModel struct {
-	Name      types.String `tfsdk:"name"`
-	Digest    types.String `tfsdk:"digest"`
-	MediaType types.String `tfsdk:"media_type"`
-	Size      types.Int64  `tfsdk:"size"`
-	PushedBy  types.String `tfsdk:"pushed_by"`
-	PushedAt  types.String `tfsdk:"pushed_at"`
+	Name         types.String `tfsdk:"name"`
+	Digest       types.String `tfsdk:"digest"`
+	MediaType    types.String `tfsdk:"media_type"`
+	Size         types.Int64  `tfsdk:"size"`
+	PushedBy     types.String `tfsdk:"pushed_by"`
+	PushedAt     types.String `tfsdk:"pushed_at"`
+	Kind         types.String `tfsdk:"kind"`
+	ArtifactType types.String `tfsdk:"artifact_type"`
 }
 
 type repositoriesDataModel struct {

@@ -48,11 +48,20 @@ type env struct {
 	// token source as the API's deletes.
 	syncer *catalogsync.Syncer
 	dirs   map[string]string // crane config dir per identity
+	// public is the server's URL, service the token audience.
+	public, service string
 }
 
 // start composes the server with app.New, as main does, in front of a real
 // registry that sends its tokens' realm and its events to that server.
 func start(t *testing.T, deleteEnabled bool) *env {
+	t.Helper()
+	return startOn(t, deleteEnabled, "")
+}
+
+// startOn is start on the database at databaseURL ("" for SQLite in the
+// data directory).
+func startOn(t *testing.T, deleteEnabled bool, databaseURL string) *env {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("runs the real registry and crane")
@@ -68,6 +77,9 @@ func start(t *testing.T, deleteEnabled bool) *env {
 	vars := map[string]string{config.EnvPrefix + "EVENTS_SECRET": notifySecret}
 	load := func(extra ...string) config.Config {
 		t.Helper()
+		if databaseURL != "" {
+			extra = append(extra, "--database", databaseURL)
+		}
 		cfg, err := config.Load(append([]string{"--data-dir", dataDir, "--listen", ln.Addr().String(),
 			"--public-url", public}, extra...), func(k string) string { return vars[k] })
 		if err != nil {
@@ -99,7 +111,7 @@ func start(t *testing.T, deleteEnabled bool) *env {
 	if err := os.WriteFile(bundlePath, bundle, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, crane: registry.Crane(t), dirs: map[string]string{}, adminPW: adminPW}
+	e := &env{t: t, crane: registry.Crane(t), dirs: map[string]string{}, adminPW: adminPW, public: public, service: cfg.Service}
 	e.reg = registry.Start(t, registry.Options{
 		Realm: public + "/auth/token", Service: cfg.Service, Issuer: cfg.Issuer,
 		RootCertBundlePath: bundlePath, SigningAlgorithms: []string{token.DefaultAlg},

@@ -30,6 +30,10 @@ import (
 // (up to 512 of them) unless the URL sets default_query_exec_mode.
 type dialect struct {
 	pool *pgxpool.Pool
+	// acquireTimeout bounds the wait for a pool connection (0: only the
+	// call's deadline): a saturated pool answers store.ErrUnavailable fast
+	// instead of queueing requests until their deadline.
+	acquireTimeout time.Duration
 	// rebound holds ReadOne's SQL texts rebound to $n (original to rebound).
 	rebound sync.Map
 }
@@ -76,8 +80,33 @@ func (d *dialect) run(ctx context.Context, opts pgx.TxOptions, fn func(sqlstore.
 	}
 }
 
+// errPoolBusy: no connection of the pool came free within the acquire
+// timeout.
+var errPoolBusy = errors.New("postgres: no free connection in the pool within the acquire timeout")
+
+// acquire takes a pool connection, waiting at most acquireTimeout (and
+// never past ctx).
+func (d *dialect) acquire(ctx context.Context) (*pgxpool.Conn, error) {
+	if d.acquireTimeout <= 0 {
+		c, err := d.pool.Acquire(ctx)
+		return c, mapErr(err)
+	}
+	actx, cancel := context.WithTimeout(ctx, d.acquireTimeout)
+	defer cancel()
+	c, err := d.pool.Acquire(actx)
+	if err != nil && ctx.Err() == nil && actx.Err() != nil {
+		return nil, fmt.Errorf("%w: %w", store.ErrUnavailable, errPoolBusy)
+	}
+	return c, mapErr(err)
+}
+
 func (d *dialect) runOnce(ctx context.Context, opts pgx.TxOptions, fn func(sqlstore.Tx) error) error {
-	tx, err := d.pool.BeginTx(ctx, opts)
+	conn, err := d.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	tx, err := conn.BeginTx(ctx, opts)
 	if err != nil {
 		return mapErr(err)
 	}
@@ -198,11 +227,21 @@ type poolTx struct {
 var errReadOnly = errors.New("postgres: write outside a transaction")
 
 func (t *poolTx) Get(q string, args []any, dest ...any) error {
-	return scanRow(t.d.pool.QueryRow(t.ctx, t.d.rebindOnce(q), args...), dest)
+	conn, err := t.d.acquire(t.ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	return scanRow(conn.QueryRow(t.ctx, t.d.rebindOnce(q), args...), dest)
 }
 
 func (t *poolTx) Query(q string, args []any, each func(scan func(dest ...any) error) error) error {
-	rows, err := t.d.pool.Query(t.ctx, t.d.rebindOnce(q), args...)
+	conn, err := t.d.acquire(t.ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	rows, err := conn.Query(t.ctx, t.d.rebindOnce(q), args...)
 	return scanRows(rows, err, each)
 }
 

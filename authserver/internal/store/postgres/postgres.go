@@ -51,10 +51,35 @@ var (
 // DefaultMaxConns is the pool size unless the URL sets pool_max_conns.
 const DefaultMaxConns = 24
 
+// Options tune the store's deadlines; zero values take the defaults.
+type Options struct {
+	// Timeout is the deadline of every store call (default
+	// sqlstore.DefaultTimeout).
+	Timeout time.Duration
+	// AcquireTimeout bounds a call's wait for a pool connection (default
+	// DefaultAcquireTimeout, never more than Timeout).
+	AcquireTimeout time.Duration
+}
+
+// DefaultAcquireTimeout is Options.AcquireTimeout's default.
+const DefaultAcquireTimeout = time.Second
+
 // Open connects to the database at url (postgres://...) and runs the
 // embedded migrations. A database that cannot be reached yields
 // store.ErrUnavailable.
 func Open(ctx context.Context, url string) (*Store, error) {
+	return OpenWith(ctx, url, Options{})
+}
+
+// OpenWith is Open with deadlines other than the defaults.
+func OpenWith(ctx context.Context, url string, o Options) (*Store, error) {
+	if o.Timeout <= 0 {
+		o.Timeout = sqlstore.DefaultTimeout
+	}
+	if o.AcquireTimeout <= 0 {
+		o.AcquireTimeout = DefaultAcquireTimeout
+	}
+	o.AcquireTimeout = min(o.AcquireTimeout, o.Timeout)
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse url: %w", err)
@@ -68,9 +93,10 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", mapErr(err))
 	}
-	d := &dialect{pool: pool}
+	d := &dialect{pool: pool, acquireTimeout: o.AcquireTimeout}
 	s := &Store{db: d, Now: time.Now}
 	s.core = sqlstore.New(d, func() time.Time { return s.Now() })
+	s.SetTimeout(o.Timeout)
 	if err := s.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -112,15 +138,31 @@ func (s *Store) Migrate(ctx context.Context) error {
 		applied_at TIMESTAMPTZ NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", mapErr(err))
 	}
+	// One query for what is applied: start-up against a distant database
+	// costs round trips, not work (a check per migration took seconds at
+	// 250 ms each way). The lock is held, so the answer stays true.
+	applied := map[string]bool{}
+	rows, err := conn.Query(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", mapErr(err))
+	}
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("migrate: %w", mapErr(err))
+		}
+		applied[v] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("migrate: %w", mapErr(err))
+	}
 	for _, m := range ms {
+		if applied[m.Version] {
+			continue
+		}
 		if err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			var n int
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, m.Version).Scan(&n); err != nil {
-				return mapErr(err)
-			}
-			if n > 0 {
-				return nil
-			}
 			// No arguments: pgx uses the simple protocol, which runs
 			// every statement of the file.
 			if _, err := tx.Exec(ctx, m.SQL); err != nil {

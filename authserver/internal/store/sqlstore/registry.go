@@ -337,6 +337,9 @@ func applyRecorded(t *dbtx, e store.RegistryEvent, now time.Time, ownerTeam stri
 // applyPull counts a pull; pulls of repositories or tags not (yet) known are
 // only recorded by id.
 func applyPull(t *dbtx, e store.RegistryEvent, at time.Time) error {
+	if strings.EqualFold(e.Method, "HEAD") {
+		return nil // a client checking the manifest is there, not a pull
+	}
 	if _, err := t.exec(`UPDATE repositories SET pull_count = pull_count + 1,
 		last_pulled_at = CASE WHEN last_pulled_at IS NULL OR last_pulled_at < ? THEN ? ELSE last_pulled_at END
 		WHERE name = ?`, ts(at), ts(at), e.Repository); err != nil {
@@ -382,6 +385,9 @@ func applyManifestDelete(t *dbtx, repo, digest string, at time.Time) error {
 				return err
 			}
 		}
+	}
+	if err := deleteManifestBefore(t, repo, digest, at); err != nil {
+		return err
 	}
 	del, err := manifestDeletedAt(t, repo, digest)
 	if err != nil {
@@ -432,6 +438,10 @@ func removeRepositoryBefore(t *dbtx, repo string, at time.Time, keepRow bool) (s
 		res.Deleted++
 	}
 	if remaining > 0 || keepRow {
+		// The row stays: so do the manifests pushed after at.
+		if _, err := t.exec(`DELETE FROM manifests WHERE repository = ? AND changed_at <= ?`, repo, ts(at)); err != nil {
+			return res, fmt.Errorf("repository %q: manifests: %w", repo, err)
+		}
 		return res, nil
 	}
 	n, err := t.exec(`DELETE FROM repositories WHERE name = ?`, repo)
@@ -445,7 +455,7 @@ func removeRepositoryBefore(t *dbtx, repo string, at time.Time, keepRow bool) (s
 // RegistryState returns every repository with its tags, sorted by name.
 func (s *Store) RegistryState(ctx context.Context) ([]store.RepositoryState, error) {
 	var out []store.RepositoryState
-	err := s.read(ctx, func(t *dbtx) error {
+	err := s.readN(ctx, bulkFactor, func(t *dbtx) error {
 		out = []store.RepositoryState{}
 		index := map[string]int{}
 		if err := t.query(`SELECT name FROM repositories ORDER BY name`, nil, func(scan func(...any) error) error {
@@ -526,9 +536,16 @@ func (s *Store) ReconcileRepository(ctx context.Context, r store.Reconcile) (sto
 			return err
 		}
 		var tagRows, versionRows [][]any
+		var manifests manifestSet
 		for i, tg := range tags {
 			old, exists := current[tg.Name]
 			ok, tv := states[i].allowed(tg.Name, tg.Digest, at)
+			// An unchanged tag's manifest is recorded already (with the
+			// tag, or by migration 0008): no write on a no-change run.
+			unchanged := ok && exists && old.TagState == tg
+			if manifestOK, _ := states[i].allowed("", tg.Digest, at); manifestOK && tg.Digest != "" && !unchanged {
+				manifests.add(manifestRow(r.Repository, tg.Digest, tg.MediaType, tg.Size, fallbackSubject(tg.Name), "", at))
+			}
 			if !ok {
 				continue // something newer than the snapshot is recorded
 			}
@@ -548,7 +565,7 @@ func (s *Store) ReconcileRepository(ctx context.Context, r store.Reconcile) (sto
 				res.Added++
 			}
 		}
-		if stmts := upsertTagVersions(upsertTags(nil, tagRows), versionRows); len(stmts) > 0 {
+		if stmts := upsertTagVersions(upsertTags(upsertManifests(nil, manifests.rows), tagRows), versionRows); len(stmts) > 0 {
 			if err := t.execBatch(stmts...); err != nil {
 				return fmt.Errorf("repository %q: tags: %w", r.Repository, err)
 			}
@@ -635,7 +652,7 @@ func (s *Store) RemoveRepository(ctx context.Context, name string, snapshot time
 // Live tags keep their versions.
 func (s *Store) PruneRegistryHistory(ctx context.Context, before time.Time) (int64, error) {
 	var total int64
-	err := s.write(ctx, func(t *dbtx) error {
+	err := s.writeN(ctx, bulkFactor, func(t *dbtx) error {
 		total = 0
 		for _, q := range []string{
 			`DELETE FROM registry_events WHERE received_at < ?`,

@@ -67,7 +67,11 @@ func applyPushes(t *dbtx, evs []store.RegistryEvent, now time.Time, ownerTeam st
 		if v, ok := tagSeen[k]; ok && e.Tag != "" {
 			st.tag = v
 		}
-		if ok, _ := st.allowed(e.Tag, e.Digest, at); !ok {
+		tagOK, _ := st.allowed(e.Tag, e.Digest, at)
+		// A newer change of the tag refuses the tag, not the manifest: the
+		// registry holds it (untagged, if nothing else points at it).
+		manifestOK, _ := st.allowed("", e.Digest, at)
+		if !tagOK && !manifestOK {
 			continue
 		}
 		namespace, createNS, team := pushTarget(e.Repository, ownerTeam)
@@ -75,6 +79,13 @@ func applyPushes(t *dbtx, evs []store.RegistryEvent, now time.Time, ownerTeam st
 		if createNS != "" && st.namespaceRows == 0 && st.teamRows > 0 && !nsMade[createNS] {
 			nsMade[createNS] = true
 			w.namespaces = append(w.namespaces, []any{createNS, team, string(rbac.Private), ts(now), ts(now)})
+		}
+		if e.Digest != "" {
+			w.manifests.add(manifestRow(e.Repository, e.Digest, e.MediaType, e.Size, fallbackSubject(e.Tag), e.Actor, at))
+		}
+		if !tagOK {
+			w.repositoryVersion(e.Repository, at)
+			continue
 		}
 		if e.Tag != "" {
 			tagSeen[k] = version{found: true, changedAt: at}
@@ -159,6 +170,7 @@ type pushWrites struct {
 	tagIndex   map[[2]string]int
 	repoVers   map[string]time.Time
 	repoOrder  []string
+	manifests  manifestSet
 }
 
 func (w *pushWrites) repository(name, namespace string, now time.Time) {
@@ -191,7 +203,7 @@ func (w *pushWrites) repositoryVersion(repo string, at time.Time) {
 	}
 }
 
-// statements are the multi-row writes, in this order: repositories (created, or updated_at moved to now), namespaces, tags and
+// statements are the multi-row writes, in this order: repositories (created, or updated_at moved to now), namespaces, manifests, tags and
 // their versions, repository versions.
 func (w *pushWrites) statements() []Stmt {
 	var out []Stmt
@@ -199,6 +211,7 @@ func (w *pushWrites) statements() []Stmt {
 		`(?, ?, '', 0, ?, ?)`, ` ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at`, w.repos)
 	out = appendRows(out, `INSERT INTO namespaces (name, team, owner, visibility, description, created_at, updated_at) VALUES `,
 		`(?, ?, NULL, ?, '', ?, ?)`, ` ON CONFLICT (name) DO NOTHING`, w.namespaces)
+	out = upsertManifests(out, w.manifests.rows)
 	out = upsertTagVersions(upsertTags(out, w.tags), w.tagVers)
 	var repoVers [][]any
 	for _, r := range w.repoOrder {

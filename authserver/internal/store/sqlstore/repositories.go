@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/dockmaster/dockmaster/authserver/internal/mediatype"
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 )
 
 // TagCount is derived from the tags table, so it is always consistent.
 const repositoryCols = `name, namespace, description,
-	(SELECT count(*) FROM tags WHERE tags.repository = repositories.name),
+	(SELECT count(*) FROM tags WHERE tags.repository = repositories.name AND ` + notFallbackTag + `),
 	pull_count, last_pulled_at, created_at, updated_at`
 
 func scanRepository(scan func(...any) error) (store.Repository, error) {
@@ -24,10 +25,15 @@ func scanRepository(scan func(...any) error) (store.Repository, error) {
 
 const tagCols = `repository, name, digest, media_type, size, pushed_by, pushed_at, last_pulled_at, pull_count`
 
+// tagSelect reads tags with what is known of their manifests (scanTag).
+const tagSelect = `SELECT tags.repository, tags.name, tags.digest, tags.media_type, tags.size, tags.pushed_by,
+	tags.pushed_at, tags.last_pulled_at, tags.pull_count, coalesce(manifests.kind, ''), coalesce(manifests.artifact_type, '')
+	FROM tags LEFT JOIN manifests ON manifests.repository = tags.repository AND manifests.digest = tags.digest`
+
 func scanTag(scan func(...any) error) (store.Tag, error) {
 	var tg store.Tag
 	err := scan(&tg.Repository, &tg.Name, &tg.Digest, &tg.MediaType, &tg.Size, &tg.PushedBy,
-		tsScan(&tg.PushedAt), tsScan(&tg.LastPulledAt), &tg.PullCount)
+		tsScan(&tg.PushedAt), tsScan(&tg.LastPulledAt), &tg.PullCount, &tg.Kind, &tg.ArtifactType)
 	return tg, err
 }
 
@@ -54,6 +60,12 @@ func (s *Store) PutTag(ctx context.Context, tg store.Tag) error {
 			tg.Repository, tg.Name, tg.Digest, tg.MediaType, tg.Size, tg.PushedBy,
 			ts(tg.PushedAt), ts(tg.LastPulledAt), tg.PullCount); err != nil {
 			return fmt.Errorf("repository %q tag %q: %w", tg.Repository, tg.Name, err)
+		}
+		if tg.Digest != "" {
+			if err := t.execBatch(upsertManifests(nil, [][]any{manifestRow(tg.Repository, tg.Digest, tg.MediaType, tg.Size,
+				fallbackSubject(tg.Name), tg.PushedBy, tg.PushedAt)})...); err != nil {
+				return fmt.Errorf("repository %q manifest %q: %w", tg.Repository, tg.Digest, err)
+			}
 		}
 		return nil
 	})
@@ -96,6 +108,13 @@ func (s *Store) ListRepositories(ctx context.Context, rf store.RepositoryFilter)
 		}
 		f.add("namespace IN (?"+strings.Repeat(", ?", len(args)-1)+")", args...)
 	}
+	if rf.Kind != "" {
+		kinds := []any{rf.Kind, rf.Kind}
+		if rf.Kind == mediatype.KindUnknown {
+			kinds[1] = ""
+		}
+		f.add(`EXISTS (SELECT 1 FROM manifests WHERE manifests.repository = repositories.name AND manifests.kind IN (?, ?))`, kinds...)
+	}
 	f.page("name", rf.ListOptions)
 	err := s.read(ctx, func(t *dbtx) error {
 		return t.query(`SELECT `+repositoryCols+` FROM repositories`+f.where()+` ORDER BY name LIMIT ?`,
@@ -133,7 +152,7 @@ func (s *Store) GetTag(ctx context.Context, repo, tag string) (store.Tag, error)
 	var tg store.Tag
 	err := s.readOne(ctx, func(t *dbtx) (err error) {
 		tg, err = scanTag(func(dest ...any) error {
-			return t.get(`SELECT `+tagCols+` FROM tags WHERE repository = ? AND name = ?`, []any{repo, tag}, dest...)
+			return t.get(tagSelect+` WHERE tags.repository = ? AND tags.name = ?`, []any{repo, tag}, dest...)
 		})
 		return err
 	})
@@ -149,14 +168,15 @@ func (s *Store) GetTag(ctx context.Context, repo, tag string) (store.Tag, error)
 // ListTags pages a repository's tags by name.
 func (s *Store) ListTags(ctx context.Context, repo string, opt store.ListOptions) ([]store.Tag, error) {
 	var f filter
-	f.add("repository = ?", repo)
-	f.page("name", opt)
+	f.add("tags.repository = ?", repo)
+	f.add(notFallbackTag)
+	f.page("tags.name", opt)
 	out := []store.Tag{}
 	err := s.read(ctx, func(t *dbtx) error {
 		if err := repositoryExists(t, repo); err != nil {
 			return err
 		}
-		return t.query(`SELECT `+tagCols+` FROM tags`+f.where()+` ORDER BY name LIMIT ?`,
+		return t.query(tagSelect+f.where()+` ORDER BY tags.name LIMIT ?`,
 			append(f.args, limit(opt.Limit)), func(scan func(...any) error) error {
 				tg, err := scanTag(scan)
 				out = append(out, tg)

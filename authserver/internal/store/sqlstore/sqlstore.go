@@ -11,7 +11,10 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
+
+	"github.com/dockmaster/dockmaster/authserver/internal/store"
 )
 
 // Dialect is what differs between the databases.
@@ -85,12 +88,69 @@ var ErrNoRows = errors.New("no rows")
 type Store struct {
 	d     Dialect
 	clock func() time.Time
+	// timeout is the deadline of each call (0: none but the caller's).
+	timeout time.Duration
 }
 
+// DefaultTimeout is the deadline of every store call unless SetTimeout
+// says otherwise (config's --database-timeout default).
+const DefaultTimeout = 3 * time.Second
+
+// bulkFactor stretches the deadline of the calls that read or rewrite the
+// whole catalog (the sync's snapshot, pruning): they run in the background,
+// never on a request's path, and grow with the catalog.
+const bulkFactor = 20
+
 // New returns the Store running on d; clock gives the time for timestamps
-// the caller leaves zero.
+// the caller leaves zero. Every call carries DefaultTimeout.
 func New(d Dialect, clock func() time.Time) *Store {
-	return &Store{d: d, clock: clock}
+	return &Store{d: d, clock: clock, timeout: DefaultTimeout}
+}
+
+// SetTimeout sets the deadline of every call from now on (0: none but the
+// caller's own); call it before the store is shared. Past the deadline a
+// call fails with an error that is store.ErrUnavailable, so a slow or
+// overloaded database answers 503 with Retry-After instead of holding the
+// request until the client gives up.
+func (s *Store) SetTimeout(d time.Duration) { s.timeout = d }
+
+// Timeout is the deadline of each call.
+func (s *Store) Timeout() time.Duration { return s.timeout }
+
+// bound gives ctx the call's deadline (or keeps an earlier one of its
+// own): the timeout, or what is left of the request's budget
+// (store.WithBudget) when that is less; done charges the call's time to
+// the budget. Bulk calls (factor > 1) run in the background and ignore
+// budgets.
+func (s *Store) bound(ctx context.Context, factor int) (context.Context, func()) {
+	if s.timeout <= 0 {
+		return ctx, func() {}
+	}
+	d := time.Duration(factor) * s.timeout
+	if left, ok := store.Budget(ctx); ok && factor == 1 {
+		d = max(min(d, left), 0)
+	}
+	start := time.Now()
+	bctx, cancel := context.WithTimeout(ctx, d)
+	return bctx, func() {
+		cancel()
+		if factor == 1 {
+			store.Spend(ctx, time.Since(start))
+		}
+	}
+}
+
+// deadlineErr makes a call that ran out of its own deadline (not the
+// caller's cancellation) a store.ErrUnavailable: the database was too slow
+// to answer, which is an outage for the caller, retryable.
+func deadlineErr(ctx, parent context.Context, err error) error {
+	if err == nil || errors.Is(err, store.ErrUnavailable) {
+		return err
+	}
+	if ctx.Err() != nil && parent.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: no answer within the database timeout: %w", store.ErrUnavailable, err)
+	}
+	return err
 }
 
 // SeedSettings inserts store.DefaultSettings unless the settings row exists;
@@ -103,17 +163,33 @@ func SeedSettings(d Dialect, t Tx, now time.Time) error {
 func (s *Store) now() time.Time { return s.clock().UTC().Truncate(time.Microsecond) }
 
 func (s *Store) write(ctx context.Context, fn func(*dbtx) error) error {
-	return s.d.Write(ctx, func(t Tx) error { return fn(&dbtx{tx: t, d: s.d}) })
+	return s.writeN(ctx, 1, fn)
+}
+
+// writeN is write with factor times the deadline.
+func (s *Store) writeN(parent context.Context, factor int, fn func(*dbtx) error) error {
+	ctx, cancel := s.bound(parent, factor)
+	defer cancel()
+	return deadlineErr(ctx, parent, s.d.Write(ctx, func(t Tx) error { return fn(&dbtx{tx: t, d: s.d}) }))
 }
 
 func (s *Store) read(ctx context.Context, fn func(*dbtx) error) error {
-	return s.d.Read(ctx, func(t Tx) error { return fn(&dbtx{tx: t, d: s.d}) })
+	return s.readN(ctx, 1, fn)
+}
+
+// readN is read with factor times the deadline.
+func (s *Store) readN(parent context.Context, factor int, fn func(*dbtx) error) error {
+	ctx, cancel := s.bound(parent, factor)
+	defer cancel()
+	return deadlineErr(ctx, parent, s.d.Read(ctx, func(t Tx) error { return fn(&dbtx{tx: t, d: s.d}) }))
 }
 
 // readOne is read for an fn that makes a single query whose SQL text is a
 // constant; see Dialect.ReadOne.
-func (s *Store) readOne(ctx context.Context, fn func(*dbtx) error) error {
-	return s.d.ReadOne(ctx, func(t Tx) error { return fn(&dbtx{tx: t, d: s.d, single: true}) })
+func (s *Store) readOne(parent context.Context, fn func(*dbtx) error) error {
+	ctx, cancel := s.bound(parent, 1)
+	defer cancel()
+	return deadlineErr(ctx, parent, s.d.ReadOne(ctx, func(t Tx) error { return fn(&dbtx{tx: t, d: s.d, single: true}) }))
 }
 
 // dbtx is the query API of the method bodies: the dialect's Tx, with the

@@ -156,6 +156,9 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) error {
 			if err := revokeRefreshTokens(t, "user_name", u.Username); err != nil {
 				return err
 			}
+			if err := revokeWebSessions(t, u.Username); err != nil {
+				return err
+			}
 		}
 		if cur.Bot && !u.Bot {
 			has, err := t.exists(`SELECT 1 FROM namespaces WHERE owner = ?`, u.Username)

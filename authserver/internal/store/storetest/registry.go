@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dockmaster/dockmaster/authserver/internal/mediatype"
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 )
@@ -33,6 +34,10 @@ func runRegistry(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RegistryRemoveRepository", testRemoveRepository},
 		{"RegistryPrune", testRegistryPrune},
 		{"RegistryLeaderLock", testLeaderLock},
+		{"RegistryManifests", testManifests},
+		{"RegistryManifestDeleteAccessories", testManifestDeleteAccessories},
+		{"RegistryHeadIsNotAPull", testHeadIsNotAPull},
+		{"RegistryReconcileManifests", testReconcileManifests},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -252,25 +257,38 @@ func testEventsReordering(t *testing.T, s registryStore) {
 		action, tag, digest string
 		sec                 int
 	}
+	fallbackA := mediatype.FallbackTagPrefix(digestA)
 	scenarios := []struct {
 		name   string
 		events []ev
 		want   []string // nil: the repository is gone
+		// manifests, when non-nil: what manifestsOf lists at the end.
+		manifests []string
 	}{
+		{"untagged push, then manifest delete", []ev{{"push", "", digestA, 1}, {"delete", "", digestA, 2}},
+			[]string{}, []string{}},
+		{"tag deleted, manifest stays untagged", []ev{{"push", "v1", digestA, 1}, {"delete", "v1", "", 2}},
+			[]string{}, []string{digestA + " untagged"}},
+		{"accessory by fallback tag", []ev{{"push", "v1", digestA, 1}, {"push", fallbackA, digestB, 2}},
+			[]string{"v1=" + digestA}, []string{digestA + " v1", digestB + " accessory of " + digestA}},
+		{"accessory and subject deleted", []ev{{"push", "v1", digestA, 1}, {"push", fallbackA + ".sig", digestB, 2},
+			{"delete", "", digestB, 3}, {"delete", "", digestA, 4}}, []string{}, []string{}},
+		{"untagged, repository deleted, pushed again", []ev{{"push", "", digestA, 1}, {"delete", "", "", 2}, {"push", "", digestB, 3}},
+			[]string{}, []string{digestB + " untagged"}},
 		{"push, delete tag, push again", []ev{{"push", "v1", digestA, 1}, {"delete", "v1", "", 2}, {"push", "v1", digestB, 3}},
-			[]string{"v1=" + digestB}},
+			[]string{"v1=" + digestB}, nil},
 		{"push then tag delete", []ev{{"push", "v1", digestA, 1}, {"push", "v2", digestB, 1}, {"delete", "v1", "", 2}},
-			[]string{"v2=" + digestB}},
+			[]string{"v2=" + digestB}, nil},
 		{"push then manifest delete", []ev{{"push", "v1", digestA, 1}, {"push", "v2", digestA, 2}, {"push", "v3", digestB, 2}, {"delete", "", digestA, 3}},
-			[]string{"v3=" + digestB}},
+			[]string{"v3=" + digestB}, []string{digestB + " v3"}},
 		{"manifest deleted, pushed again", []ev{{"push", "v1", digestA, 1}, {"delete", "", digestA, 2}, {"push", "v1", digestA, 3}},
-			[]string{"v1=" + digestA}},
+			[]string{"v1=" + digestA}, []string{digestA + " v1"}},
 		{"retag", []ev{{"push", "v1", digestA, 1}, {"push", "v1", digestB, 2}, {"delete", "", digestA, 3}},
-			[]string{"v1=" + digestB}},
+			[]string{"v1=" + digestB}, []string{digestB + " v1"}},
 		{"repository delete", []ev{{"push", "v1", digestA, 1}, {"push", "v2", digestB, 2}, {"delete", "", "", 3}},
-			nil},
+			nil, nil},
 		{"repository delete, then a new push", []ev{{"push", "v1", digestA, 1}, {"delete", "", "", 2}, {"push", "v2", digestB, 3}},
-			[]string{"v2=" + digestB}},
+			[]string{"v2=" + digestB}, []string{digestB + " v2"}},
 	}
 	for si, sc := range scenarios {
 		perms := permutations(len(sc.events))
@@ -294,6 +312,11 @@ func testEventsReordering(t *testing.T, s registryStore) {
 			}
 			if !slices.Equal(got, sc.want) {
 				t.Errorf("%s, order %v: tags %q, want %q", sc.name, perm, got, sc.want)
+			}
+			if sc.manifests != nil {
+				if m := manifestsOf(t, s, repo); !slices.Equal(m, sc.manifests) {
+					t.Errorf("%s, order %v: manifests %q, want %q", sc.name, perm, m, sc.manifests)
+				}
 			}
 		}
 	}

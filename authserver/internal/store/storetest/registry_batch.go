@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dockmaster/dockmaster/authserver/internal/mediatype"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 )
 
@@ -68,6 +69,9 @@ func randomEvents(rng *rand.Rand, n int) []store.RegistryEvent {
 			repo = fmt.Sprintf("NSglobal%d", rng.IntN(2)) // renamed into the global namespace
 		}
 		tag := fmt.Sprintf("v%d", rng.IntN(4))
+		if rng.IntN(10) == 0 {
+			tag = mediatype.FallbackTagPrefix(digestA) // an accessory of A
+		}
 		digest := digests[rng.IntN(len(digests))]
 		sec := 1 + rng.IntN(60)
 		var e store.RegistryEvent
@@ -123,6 +127,9 @@ func registryDump(t *testing.T, s registryStore, prefix string) []string {
 		for _, tg := range tags {
 			out = append(out, fmt.Sprintf("tag %s:%s %s %s size=%d by=%s at=%s pulls=%d last=%s", name, tg.Name, tg.Digest[:8],
 				tg.MediaType, tg.Size, tg.PushedBy, tg.PushedAt.Format("15:04:05"), tg.PullCount, tg.LastPulledAt.Format("15:04:05")))
+		}
+		for _, m := range manifestsOf(t, s, r.Name) {
+			out = append(out, "manifest "+name+" "+m)
 		}
 	}
 	for i := range 3 {
