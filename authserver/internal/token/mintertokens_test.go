@@ -41,3 +41,17 @@ func TestMinterTokensAllowed(t *testing.T) {
 		t.Fatal("malformed scope accepted")
 	}
 }
+
+// TestMinterTokensScopeBounds: a scope needs a type, a name and actions,
+// each at least one character; the shortest well-formed one is minted.
+func TestMinterTokensScopeBounds(t *testing.T) {
+	mt := token.MinterTokens{Minter: &minter{}}
+	for _, sc := range []string{":a:pull", "repository::pull", "repository:a:"} {
+		if _, err := mt.Token(t.Context(), []string{sc}); err == nil {
+			t.Errorf("scope %q minted, want malformed", sc)
+		}
+	}
+	if _, err := mt.Token(t.Context(), []string{"r:a:p"}); err != nil {
+		t.Errorf("scope r:a:p: %v", err)
+	}
+}
