@@ -65,11 +65,9 @@ func newBatcher(st BatchStore, owner string, window time.Duration, maxEvents, wo
 	return b
 }
 
-// queue is the channel of the worker that takes evs.
+// queue is the channel of the worker that takes evs (never empty): one
+// repository's events always go to the same worker.
 func (b *batcher) queue(evs []store.RegistryEvent) chan *batchReq {
-	if len(b.reqs) == 1 {
-		return b.reqs[0]
-	}
 	h := fnv.New32a()
 	io.WriteString(h, evs[0].Repository)
 	return b.reqs[h.Sum32()%uint32(len(b.reqs))]

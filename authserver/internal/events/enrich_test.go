@@ -43,18 +43,36 @@ func TestEnrichmentAndPulls(t *testing.T) {
 	self := strings.Replace(strings.Replace(event("s1", "pull", "team/app", "v1", ociMT), `"method":"PUT"`, `"method":"GET"`, 1),
 		`"name":"alice"`, `"name":"dockmaster-sync"`, 1)
 	get := strings.Replace(event("g1", "pull", "team/app", "v1", ociMT), `"method":"PUT"`, `"method":"GET"`, 1)
-	if rec := h.post(t, auth, strings.NewReader(envelope(head, self, get))); rec.Code != http.StatusOK {
-		t.Fatalf("pulls: %d %s", rec.Code, rec.Body)
+	pulls := func(want int64, evs ...string) {
+		t.Helper()
+		if rec := h.post(t, auth, strings.NewReader(envelope(evs...))); rec.Code != http.StatusOK {
+			t.Fatalf("pulls: %d %s", rec.Code, rec.Body)
+		}
+		tg, err := h.store.GetTag(t.Context(), "team/app", "v1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tg.PullCount != want {
+			t.Fatalf("pull count %d, want %d", tg.PullCount, want)
+		}
 	}
-	tg, err := h.store.GetTag(t.Context(), "team/app", "v1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tg.PullCount != 1 {
-		t.Fatalf("pull count %d after a HEAD, the server's own GET and a GET; want 1", tg.PullCount)
-	}
+	pulls(0, head, self) // a HEAD and the server's own GET
+	pulls(1, get)        // another actor's GET
 	rp, err := h.store.GetRepository(t.Context(), "team/app")
 	if err != nil || rp.PullCount != 1 {
 		t.Fatalf("repository pull count %d (%v), want 1", rp.PullCount, err)
+	}
+	// Only pushes are read behind: the pull above and a delete of the
+	// digest (both applied, both carrying it) are not enqueued.
+	if rec := h.post(t, auth, strings.NewReader(envelope(event("d1", "delete", "team/app", "", "")))); rec.Code != http.StatusOK {
+		t.Fatalf("delete: %d %s", rec.Code, rec.Body)
+	}
+	if _, err := h.store.GetTag(t.Context(), "team/app", "v1"); err == nil {
+		t.Fatal("the delete was not applied")
+	}
+	en.mu.Lock()
+	defer en.mu.Unlock()
+	if len(en.refs) != 1 {
+		t.Fatalf("enqueued %+v after a pull and a delete, want only the push", en.refs)
 	}
 }
