@@ -104,11 +104,11 @@ func NewMinter(keys *Keyring, cfg MinterConfig) (*Minter, error) {
 	if cfg.Lifetime < MinLifetime {
 		return nil, fmt.Errorf("token: lifetime %s is below %s", cfg.Lifetime, MinLifetime)
 	}
-	if cfg.Backdate == 0 {
-		cfg.Backdate = DefaultBackdate
-	}
 	if cfg.Backdate < 0 {
 		return nil, errors.New("token: negative backdate")
+	}
+	if cfg.Backdate == 0 {
+		cfg.Backdate = DefaultBackdate
 	}
 	switch cfg.KeyHeader {
 	case "":

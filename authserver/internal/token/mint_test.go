@@ -205,6 +205,11 @@ func TestNewMinterValidates(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+	// The bounds themselves are allowed: the shortest lifetime, a
+	// backdate of a nanosecond.
+	if _, err := NewMinter(kr, MinterConfig{Issuer: "i", Lifetime: MinLifetime, Backdate: time.Nanosecond}); err != nil {
+		t.Errorf("lifetime %s, backdate 1ns: %v", MinLifetime, err)
+	}
 	m, err := NewMinter(kr, MinterConfig{Issuer: "i"})
 	if err != nil {
 		t.Fatal(err)

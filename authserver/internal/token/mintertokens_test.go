@@ -2,6 +2,7 @@ package token_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 
@@ -19,9 +20,13 @@ func TestMinterTokensAllowed(t *testing.T) {
 	m := &minter{}
 	mt := token.MinterTokens{Minter: m, Subject: "dockmaster-sync", Service: "reg",
 		Allowed: map[string][]string{"registry": {"*"}, "repository": {"pull", "delete"}}}
-	if _, err := mt.Token(t.Context(), []string{"registry:catalog:*", "repository:a/b:pull,push,delete",
-		"repository:a/b:pull", "repository:c:push", "repository:localhost:5000/x:pull"}); err != nil {
+	raw, err := mt.Token(t.Context(), []string{"registry:catalog:*", "repository:a/b:pull,push,delete",
+		"repository:a/b:pull", "repository:c:push", "repository:localhost:5000/x:pull"})
+	if err != nil {
 		t.Fatal(err)
+	}
+	if raw != "raw" {
+		t.Fatalf("token %q, want the minted token's raw form", raw)
 	}
 	got := m.claims[0]
 	want := []token.ResourceActions{
@@ -53,5 +58,19 @@ func TestMinterTokensScopeBounds(t *testing.T) {
 	}
 	if _, err := mt.Token(t.Context(), []string{"r:a:p"}); err != nil {
 		t.Errorf("scope r:a:p: %v", err)
+	}
+}
+
+type failingMinter struct{}
+
+func (failingMinter) MintToken(context.Context, token.Claims) (token.Token, error) {
+	return token.Token{}, errors.New("no active key")
+}
+
+// TestMinterTokensMintError: the minter's error is returned, with no token.
+func TestMinterTokensMintError(t *testing.T) {
+	raw, err := token.MinterTokens{Minter: failingMinter{}}.Token(t.Context(), []string{"repository:a:pull"})
+	if err == nil || raw != "" {
+		t.Fatalf("token %q, error %v; want the minter's error", raw, err)
 	}
 }
