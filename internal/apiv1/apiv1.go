@@ -5,7 +5,10 @@
 // It imports nothing of the project.
 package apiv1
 
-import "time"
+import (
+	"net/http"
+	"time"
+)
 
 // Error is the body of every non-2xx answer.
 type Error struct {
@@ -386,6 +389,31 @@ const (
 	CodeUnavailable     = "unavailable"
 	CodeInternal        = "internal"
 )
+
+// HTTPStatus is the status that goes with an error code: the one place
+// codes become statuses, for every HTTP front end (API and UI). An unknown
+// code is a bug, not a client mistake: 500.
+func HTTPStatus(code string) int {
+	switch code {
+	case CodeInvalidArgument:
+		return http.StatusBadRequest
+	case CodeUnauthenticated:
+		return http.StatusUnauthorized
+	case CodeForbidden:
+		return http.StatusForbidden
+	case CodeNotFound:
+		return http.StatusNotFound
+	case CodeConflict:
+		return http.StatusConflict
+	case CodeTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case CodeTooManyRequests:
+		return http.StatusTooManyRequests
+	case CodeUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
 
 // Allowed values of the enumerated fields. The server's OpenAPI document
 // lists them as enums and a test of the server holds them equal to the

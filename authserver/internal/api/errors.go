@@ -73,20 +73,6 @@ var errUnauthenticated = &Error{
 	Message: "authentication required: send valid Basic credentials or a Bearer application token",
 }
 
-// statusOf is the HTTP status of each error code: the one place codes
-// become statuses.
-var statusOf = map[string]int{
-	codeInvalid:         http.StatusBadRequest,
-	codeUnauthenticated: http.StatusUnauthorized,
-	codeForbidden:       http.StatusForbidden,
-	codeNotFound:        http.StatusNotFound,
-	codeConflict:        http.StatusConflict,
-	codeTooLarge:        http.StatusRequestEntityTooLarge,
-	codeTooMany:         http.StatusTooManyRequests,
-	codeUnavailable:     http.StatusServiceUnavailable,
-	codeInternal:        http.StatusInternalServerError,
-}
-
 // toError turns any error into an *Error: the API's own as they are, a
 // too-large body as 413, and everything else through the service's domain
 // errors (store sentinels included; an error nothing classifies is a bug,
@@ -102,11 +88,7 @@ func toError(err error) *Error {
 			Message: fmt.Sprintf("request body larger than %d bytes", mbe.Limit), cause: err}
 	}
 	se := service.AsError(err)
-	status, ok := statusOf[se.Code]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
-	return &Error{Status: status, Code: se.Code, Message: se.Message, Field: se.Field, cause: err}
+	return &Error{Status: apiv1.HTTPStatus(se.Code), Code: se.Code, Message: se.Message, Field: se.Field, cause: err}
 }
 
 // writeError sends err as a apiv1.Error body and logs what the client does

@@ -123,7 +123,7 @@ func (w *Web) renderError(rw http.ResponseWriter, r *http.Request, v *viewer, st
 			msg = e.Field + ": " + e.Message
 		}
 		if status == 0 {
-			status = statusOf(e.Code)
+			status = apiv1.HTTPStatus(e.Code)
 		}
 		switch e.Code {
 		case apiv1.CodeNotFound:
@@ -152,28 +152,6 @@ func (w *Web) renderError(rw http.ResponseWriter, r *http.Request, v *viewer, st
 	if rerr := w.renderView(rw, r, status, "error", view{Title: http.StatusText(status), Viewer: v, Data: data}); rerr != nil {
 		http.Error(rw, msg, status)
 	}
-}
-
-func statusOf(code string) int {
-	switch code {
-	case apiv1.CodeInvalidArgument:
-		return http.StatusBadRequest
-	case apiv1.CodeUnauthenticated:
-		return http.StatusUnauthorized
-	case apiv1.CodeForbidden:
-		return http.StatusForbidden
-	case apiv1.CodeNotFound:
-		return http.StatusNotFound
-	case apiv1.CodeConflict:
-		return http.StatusConflict
-	case apiv1.CodeTooLarge:
-		return http.StatusRequestEntityTooLarge
-	case apiv1.CodeTooManyRequests:
-		return http.StatusTooManyRequests
-	case apiv1.CodeUnavailable:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
