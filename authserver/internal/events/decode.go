@@ -3,6 +3,7 @@ package events
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -121,6 +122,11 @@ func convert(w wireEvent) (store.RegistryEvent, string) {
 	default:
 		return store.RegistryEvent{}, "action not applied: " + truncate(w.Action, 20)
 	}
+	// A HEAD only checks that the manifest is there (docker pull, crane
+	// digest): not a pull, so neither the counts nor the activity see it.
+	if w.Action == store.ActionPull && strings.EqualFold(w.Request.Method, http.MethodHead) {
+		return store.RegistryEvent{}, "a HEAD request, not a pull"
+	}
 	size := t.Size
 	if size <= 0 {
 		size = t.Length
@@ -137,7 +143,6 @@ func convert(w wireEvent) (store.RegistryEvent, string) {
 		MediaType:  mt,
 		Size:       size,
 		Actor:      truncate(w.Actor.Name, maxActorLength),
-		Method:     truncate(strings.ToUpper(w.Request.Method), 16),
 		Timestamp:  w.Timestamp,
 	}, ""
 }

@@ -31,9 +31,6 @@ type RegistryEvent struct {
 	MediaType  string
 	Size       int64
 	Actor      string
-	// Method is the HTTP method of a pull's request: a HEAD only checks
-	// that the manifest is there and does not count as a pull.
-	Method string
 	// Timestamp is when the registry made the change (a time further ahead
 	// of the store's clock than MaxClockSkew is applied as now); it orders changes that
 	// arrive out of order (zero: the store's now).

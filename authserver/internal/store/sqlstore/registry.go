@@ -337,9 +337,6 @@ func applyRecorded(t *dbtx, e store.RegistryEvent, now time.Time, ownerTeam stri
 // applyPull counts a pull; pulls of repositories or tags not (yet) known are
 // only recorded by id.
 func applyPull(t *dbtx, e store.RegistryEvent, at time.Time) error {
-	if strings.EqualFold(e.Method, "HEAD") {
-		return nil // a client checking the manifest is there, not a pull
-	}
 	if _, err := t.exec(`UPDATE repositories SET pull_count = pull_count + 1,
 		last_pulled_at = CASE WHEN last_pulled_at IS NULL OR last_pulled_at < ? THEN ? ELSE last_pulled_at END
 		WHERE name = ?`, ts(at), ts(at), e.Repository); err != nil {

@@ -167,27 +167,6 @@ func testManifestDeleteAccessories(t *testing.T, s registryStore) {
 	eq(t, "after a replayed push", strings.Join(manifestsOf(t, s, repo), "; "), digestC+" keep")
 }
 
-func testHeadIsNotAPull(t *testing.T, s registryStore) {
-	const repo = "art/head"
-	apply(t, s, push(repo, "v1", digestA, 1), "")
-	head := pull(repo, "v1", 2)
-	head.Method = "HEAD"
-	apply(t, s, head, "")
-	rp, err := s.GetRepository(ctx(t), repo)
-	ok(t, err)
-	eq(t, "pulls after a HEAD", rp.PullCount, int64(0))
-	eq(t, "last pulled after a HEAD", rp.LastPulledAt.IsZero(), true)
-	get := pull(repo, "v1", 3)
-	get.Method = "GET"
-	apply(t, s, get, "")
-	rp, err = s.GetRepository(ctx(t), repo)
-	ok(t, err)
-	eq(t, "pulls after a GET", rp.PullCount, int64(1))
-	tg, err := s.GetTag(ctx(t), repo, "v1")
-	ok(t, err)
-	eq(t, "tag pulls", tg.PullCount, int64(1))
-}
-
 func testReconcileManifests(t *testing.T, s registryStore) {
 	const repo = "art/sync"
 	fallback := mediatype.FallbackTagPrefix(digestA)

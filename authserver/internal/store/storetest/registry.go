@@ -36,7 +36,6 @@ func runRegistry(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RegistryLeaderLock", testLeaderLock},
 		{"RegistryManifests", testManifests},
 		{"RegistryManifestDeleteAccessories", testManifestDeleteAccessories},
-		{"RegistryHeadIsNotAPull", testHeadIsNotAPull},
 		{"RegistryReconcileManifests", testReconcileManifests},
 	}
 	for _, tc := range tests {
