@@ -83,3 +83,12 @@ func BenchmarkReads(b *testing.B) {
 	defer s.Close()
 	storetest.BenchmarkReads(b, s)
 }
+
+func BenchmarkApplyEvents(b *testing.B) {
+	s, err := postgres.Open(b.Context(), pgtest.URL(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchmarkApplyEvents(b, s)
+}

@@ -66,3 +66,12 @@ func BenchmarkReads(b *testing.B) {
 	defer s.Close()
 	storetest.BenchmarkReads(b, s)
 }
+
+func BenchmarkApplyEvents(b *testing.B) {
+	s, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "dockmaster.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchmarkApplyEvents(b, s)
+}

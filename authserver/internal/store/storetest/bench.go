@@ -1,8 +1,13 @@
 package storetest
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
@@ -65,6 +70,67 @@ func BenchmarkReads(b *testing.B, s store.Store) {
 					}
 				}
 			})
+		})
+	}
+}
+
+// BenchmarkApplyEvents measures event ingestion as the receiver's group
+// commit drives it: batches of 50 manifest pushes (fresh digests, 50 tags
+// in 100 repositories, as `make bench` posts them), and the same followed
+// by the enrichment's write of what it read (…/enriched). It reports
+// events/s; the applier must be a store.Store with ApplyEvents.
+func BenchmarkApplyEvents(b *testing.B, s store.Store) {
+	ap, isBatch := s.(interface {
+		ApplyEvents(context.Context, []store.RegistryEvent, string) ([]bool, error)
+	})
+	if !isBatch {
+		b.Fatalf("%T has no ApplyEvents", s)
+	}
+	user(b, s, "alice", false)
+	team(b, s, "team", "alice")
+	namespace(b, s, "team", "team")
+	const batch = 50
+	var seq int
+	pushes := func() []store.RegistryEvent {
+		evs := make([]store.RegistryEvent, batch)
+		for i := range evs {
+			seq++
+			var d [32]byte
+			_, _ = rand.Read(d[:])
+			evs[i] = store.RegistryEvent{ID: fmt.Sprintf("bench-%d", seq), Action: store.ActionPush,
+				Repository: fmt.Sprintf("team/svc-%02d", seq%100), Tag: fmt.Sprintf("v1.%d", seq%50),
+				Digest: "sha256:" + hex.EncodeToString(d[:]), MediaType: "application/vnd.oci.image.manifest.v1+json",
+				Size: 1579, Actor: "ci-bot", Timestamp: time.Now()}
+		}
+		return evs
+	}
+	for _, enriched := range []bool{false, true} {
+		name := "pushes"
+		if enriched {
+			name = "pushes/enriched"
+		}
+		b.Run(name, func(b *testing.B) {
+			events := 0
+			for b.Loop() {
+				evs := pushes()
+				applied, err := ap.ApplyEvents(ctx(b), evs, "")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if !slices.Contains(applied, true) {
+					b.Fatal("no event applied")
+				}
+				events += len(evs)
+				if !enriched {
+					continue
+				}
+				ds := make([]store.ManifestDetails, len(evs))
+				for i, e := range evs {
+					ds[i] = store.ManifestDetails{Repository: e.Repository, Digest: e.Digest, Kind: "unknown", Problem: "manifest unknown"}
+				}
+				ok(b, s.SetManifestDetailsBatch(ctx(b), ds))
+			}
+			b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
 		})
 	}
 }
