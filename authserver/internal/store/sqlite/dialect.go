@@ -27,6 +27,8 @@ type dialect struct {
 	// connection the first time it runs there and reuses it, so SQLite
 	// parses a hot lookup once per connection instead of once per call.
 	stmts sync.Map
+	// written holds the write transactions' statements (see stmtCache).
+	written *stmtCache
 }
 
 var _ sqlstore.Dialect = (*dialect)(nil)
@@ -37,7 +39,7 @@ func (d *dialect) close() error {
 		err = errors.Join(err, st.(*sql.Stmt).Close())
 		return true
 	})
-	err = errors.Join(err, d.writer.Close())
+	err = errors.Join(err, d.written.close(), d.writer.Close())
 	if d.reader != d.writer {
 		err = errors.Join(err, d.reader.Close())
 	}
@@ -46,13 +48,14 @@ func (d *dialect) close() error {
 
 // Write runs fn in one IMMEDIATE transaction on the writer connection.
 func (d *dialect) Write(ctx context.Context, fn func(sqlstore.Tx) error) error {
-	return run(ctx, d.writer, fn)
+	defer d.written.prepareNoted(ctx)
+	return run(ctx, d.writer, d.written, fn)
 }
 
 // Read runs fn in one read transaction; in WAL mode readers see a snapshot
 // and never wait for the writer.
 func (d *dialect) Read(ctx context.Context, fn func(sqlstore.Tx) error) error {
-	return run(ctx, d.reader, fn)
+	return run(ctx, d.reader, nil, fn)
 }
 
 // ReadOne runs fn's one query as a prepared statement on the reader pool,
@@ -86,13 +89,15 @@ func (d *dialect) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-func run(ctx context.Context, db *sql.DB, fn func(sqlstore.Tx) error) error {
+// run runs fn in one transaction of db; cache, when set, holds the
+// statements prepared for it.
+func run(ctx context.Context, db *sql.DB, cache *stmtCache, fn func(sqlstore.Tx) error) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return mapErr(err)
 	}
 	defer tx.Rollback()
-	if err := fn(&dbtx{ctx: ctx, tx: tx}); err != nil {
+	if err := fn(&dbtx{ctx: ctx, tx: tx, cache: cache}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -124,12 +129,30 @@ func (d *timeScanner) Scan(v any) error {
 // dbtx is a database/sql transaction as a sqlstore.Tx. SQLite takes the ?
 // placeholders as they are.
 type dbtx struct {
-	ctx context.Context
-	tx  *sql.Tx
+	ctx   context.Context
+	tx    *sql.Tx
+	cache *stmtCache // nil: nothing prepared
+}
+
+// stmt is q prepared in t, or nil when q is to be parsed for this call.
+func (t *dbtx) stmt(q string) *sql.Stmt {
+	if t.cache == nil {
+		return nil
+	}
+	if st := t.cache.get(q); st != nil {
+		return t.tx.StmtContext(t.ctx, st)
+	}
+	return nil
 }
 
 func (t *dbtx) Exec(q string, args ...any) (int64, error) {
-	res, err := t.tx.ExecContext(t.ctx, q, args...)
+	var res sql.Result
+	var err error
+	if st := t.stmt(q); st != nil {
+		res, err = st.ExecContext(t.ctx, args...)
+	} else {
+		res, err = t.tx.ExecContext(t.ctx, q, args...)
+	}
 	if err != nil {
 		return 0, mapErr(err)
 	}
@@ -141,10 +164,17 @@ func (t *dbtx) Exec(q string, args ...any) (int64, error) {
 }
 
 func (t *dbtx) Get(q string, args []any, dest ...any) error {
+	if st := t.stmt(q); st != nil {
+		return scanRow(st.QueryRowContext(t.ctx, args...), dest)
+	}
 	return scanRow(t.tx.QueryRowContext(t.ctx, q, args...), dest)
 }
 
 func (t *dbtx) Query(q string, args []any, each func(scan func(dest ...any) error) error) error {
+	if st := t.stmt(q); st != nil {
+		rows, err := st.QueryContext(t.ctx, args...)
+		return scanRows(rows, err, each)
+	}
 	rows, err := t.tx.QueryContext(t.ctx, q, args...)
 	return scanRows(rows, err, each)
 }

@@ -47,6 +47,9 @@ var (
 // readerConns is the size of the reader pool.
 const readerConns = 64
 
+// writtenStmts bounds the statements kept prepared on the writer.
+const writtenStmts = 256
+
 // Open opens (creating if needed) the database file at path and runs the
 // embedded migrations. ":memory:" gives a private in-memory database.
 func Open(ctx context.Context, path string) (*Store, error) {
@@ -75,7 +78,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxLifetime(0)
 	writer.SetConnMaxIdleTime(0)
-	d := &dialect{writer: writer, reader: writer}
+	d := &dialect{writer: writer, reader: writer, written: newStmtCache(writer, writtenStmts)}
 	if !memory {
 		reader, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 		if err != nil {

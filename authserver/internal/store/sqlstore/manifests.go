@@ -254,14 +254,12 @@ func (s *Store) SetManifestDetails(ctx context.Context, d store.ManifestDetails)
 // transaction; those the catalog no longer has are left alone.
 func (s *Store) SetManifestDetailsBatch(ctx context.Context, ds []store.ManifestDetails) error {
 	now := s.now()
+	stmts := make([]Stmt, len(ds))
+	for i, d := range ds {
+		stmts[i] = detailsStmt(d, now)
+	}
 	err := s.write(ctx, func(t *dbtx) error {
-		for _, d := range ds {
-			st := detailsStmt(d, now)
-			if _, err := t.exec(st.Q, st.Args...); err != nil {
-				return err
-			}
-		}
-		return nil
+		return t.execBatch(stmts...)
 	})
 	if err != nil {
 		return fmt.Errorf("manifest details (%d): %w", len(ds), err)

@@ -1,0 +1,87 @@
+package sqlite
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlstore"
+)
+
+// TestWriteStatementCache: a write statement is prepared after its second
+// use and runs prepared from then on; the cache keeps the most recent texts
+// only, and an evicted or unpreparable text still runs.
+func TestWriteStatementCache(t *testing.T) {
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "dockmaster.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c := s.db.written
+	c.max = 2
+	write := func(q string, args ...any) {
+		t.Helper()
+		if err := s.db.Write(t.Context(), func(tx sqlstore.Tx) error {
+			_, err := tx.Exec(q, args...)
+			return err
+		}); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	cached := func(q string) bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		_, ok := c.byQ[q]
+		return ok
+	}
+	write(`CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)`)
+	ins := `INSERT INTO t (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v`
+	write(ins, "a", 1)
+	if cached(ins) {
+		t.Fatal("prepared after one use")
+	}
+	write(ins, "a", 2)
+	if !cached(ins) {
+		t.Fatal("not prepared after two uses")
+	}
+	write(ins, "a", 3) // prepared this time
+	var v int
+	if err := s.db.Read(t.Context(), func(tx sqlstore.Tx) error { return tx.Get(`SELECT v FROM t WHERE k = ?`, []any{"a"}, &v) }); err != nil || v != 3 {
+		t.Fatalf("v = %d, %v after a prepared upsert; want 3", v, err)
+	}
+
+	// Two more texts, each used twice: the first text is the least recent
+	// and falls out; it still runs, and comes back after two more uses.
+	for i := range 2 {
+		q := fmt.Sprintf(`UPDATE t SET v = v + %d WHERE k = ?`, i+1)
+		write(q, "a")
+		write(q, "a")
+		if !cached(q) {
+			t.Fatalf("%s not prepared", q)
+		}
+	}
+	if cached(ins) {
+		t.Fatal("least recently used text kept beyond max")
+	}
+	write(ins, "b", 10)
+	write(ins, "b", 11)
+	if !cached(ins) {
+		t.Fatal("evicted text not prepared again")
+	}
+	if n := c.lru.Len(); n != 2 {
+		t.Fatalf("cache holds %d statements, max 2", n)
+	}
+
+	// A text that fails to prepare (its table is gone) is not kept, and
+	// its error reaches the caller.
+	bad := `INSERT INTO gone (k) VALUES (?)`
+	for range 3 {
+		err := s.db.Write(t.Context(), func(tx sqlstore.Tx) error { _, err := tx.Exec(bad, "x"); return err })
+		if err == nil {
+			t.Fatal("insert into a missing table succeeded")
+		}
+	}
+	if cached(bad) {
+		t.Fatal("a statement that does not prepare was cached")
+	}
+}
