@@ -6,7 +6,8 @@ import (
 )
 
 // ActivityFilter selects registry events: those of one repository, or of
-// every repository of one namespace, received since Since.
+// every repository of one namespace, received on the day Since is in (UTC)
+// or later.
 type ActivityFilter struct {
 	Repository string
 	Namespace  string

@@ -3,9 +3,13 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"regexp"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/authserver/internal/store/postgres"
@@ -91,4 +95,37 @@ func BenchmarkApplyEvents(b *testing.B) {
 	}
 	defer s.Close()
 	storetest.BenchmarkApplyEvents(b, s)
+}
+
+func TestMigration0009Backfill(t *testing.T) {
+	url := pgtest.URL(t)
+	s, err := postgres.Open(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	conn, err := pgx.Connect(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	storetest.TestActivityBackfill(t, storetest.Before0009{
+		Exec: func(q string, args ...any) {
+			t.Helper()
+			n := 0
+			q = regexp.MustCompile(`\?`).ReplaceAllStringFunc(q, func(string) string { n++; return fmt.Sprintf("$%d", n) })
+			if _, err := conn.Exec(t.Context(), q, args...); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		},
+		Stamp: func(at time.Time) any { return at },
+		Migrate: func() store.Store {
+			s, err := postgres.Open(t.Context(), url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		},
+	})
 }

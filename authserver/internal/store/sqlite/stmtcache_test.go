@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/dockmaster/dockmaster/authserver/internal/store"
 	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlstore"
+	"github.com/dockmaster/dockmaster/authserver/internal/store/storetest"
 )
 
 // TestWriteStatementCache: a write statement is prepared after its second
@@ -84,4 +87,30 @@ func TestWriteStatementCache(t *testing.T) {
 	if cached(bad) {
 		t.Fatal("a statement that does not prepare was cached")
 	}
+}
+
+func TestMigration0009Backfill(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dockmaster.db")
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.TestActivityBackfill(t, storetest.Before0009{
+		Exec: func(q string, args ...any) {
+			t.Helper()
+			if _, err := s.db.writer.ExecContext(t.Context(), q, args...); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		},
+		Stamp: func(at time.Time) any { return at.UnixMicro() },
+		Migrate: func() store.Store {
+			s.Close()
+			s, err = Open(t.Context(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		},
+	})
 }

@@ -3,18 +3,51 @@ package sqlstore
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 )
 
-// maxActivityEvents bounds one activity read; a busier month is drawn
-// from its most recent events.
-const maxActivityEvents = 200_000
+// activityDay is the day (its UTC start) activity at t counts in.
+func activityDay(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour) }
 
-// Activity groups in Go: day boundaries are the same on both dialects
-// that way, and the rows are one index range.
+// countActivity adds the pushes and pulls among evs, received at now, to
+// their repositories' day counters: one multi-row upsert per chunk.
+func countActivity(t *dbtx, evs []store.RegistryEvent, now time.Time) error {
+	day := ts(activityDay(now))
+	index := map[string]int{}
+	var rows [][]any // repository, day, pushes, pulls
+	for _, e := range evs {
+		col := 2
+		switch e.Action {
+		case store.ActionPush:
+		case store.ActionPull:
+			col = 3
+		default:
+			continue
+		}
+		i, ok := index[e.Repository]
+		if !ok {
+			i = len(rows)
+			index[e.Repository] = i
+			rows = append(rows, []any{e.Repository, day, 0, 0})
+		}
+		rows[i][col] = rows[i][col].(int) + 1
+	}
+	stmts := appendRows(nil, `INSERT INTO repository_activity (repository, day, pushes, pulls) VALUES `, `(?, ?, ?, ?)`,
+		` ON CONFLICT (repository, day) DO UPDATE SET pushes = repository_activity.pushes + excluded.pushes,
+		pulls = repository_activity.pulls + excluded.pulls`, rows)
+	if len(stmts) == 0 {
+		return nil
+	}
+	if err := t.execBatch(stmts...); err != nil {
+		return fmt.Errorf("activity: %w", err)
+	}
+	return nil
+}
+
+// Activity sums the day counters of a repository or a namespace from the
+// day Since is in.
 func (s *Store) Activity(ctx context.Context, f store.ActivityFilter) ([]store.DayActivity, error) {
 	var where string
 	var key any
@@ -26,39 +59,22 @@ func (s *Store) Activity(ctx context.Context, f store.ActivityFilter) ([]store.D
 	default:
 		return nil, fmt.Errorf("activity: a repository or a namespace is required")
 	}
-	days := map[time.Time]*store.DayActivity{}
+	var out []store.DayActivity
 	err := s.read(ctx, func(t *dbtx) error {
-		clear(days)
-		return t.query(`SELECT action, received_at FROM registry_events WHERE `+where+` AND received_at >= ?
-			ORDER BY received_at DESC LIMIT ?`, []any{key, ts(f.Since), maxActivityEvents},
+		out = []store.DayActivity{}
+		return t.query(`SELECT day, CAST(sum(pushes) AS BIGINT), CAST(sum(pulls) AS BIGINT) FROM repository_activity
+			WHERE `+where+` AND day >= ? GROUP BY day ORDER BY day`, []any{key, ts(activityDay(f.Since))},
 			func(scan func(...any) error) error {
-				var action string
-				var at time.Time
-				if err := scan(&action, tsScan(&at)); err != nil {
+				var d store.DayActivity
+				if err := scan(tsScan(&d.Day), &d.Pushes, &d.Pulls); err != nil {
 					return err
 				}
-				day := at.UTC().Truncate(24 * time.Hour)
-				d := days[day]
-				if d == nil {
-					d = &store.DayActivity{Day: day}
-					days[day] = d
-				}
-				switch action {
-				case store.ActionPush:
-					d.Pushes++
-				case store.ActionPull:
-					d.Pulls++
-				}
+				out = append(out, d)
 				return nil
 			})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("activity: %w", err)
 	}
-	out := make([]store.DayActivity, 0, len(days))
-	for _, d := range days {
-		out = append(out, *d)
-	}
-	slices.SortFunc(out, func(a, b store.DayActivity) int { return a.Day.Compare(b.Day) })
 	return out, nil
 }

@@ -158,7 +158,12 @@ func (s *Store) GetManifest(ctx context.Context, repo, digest string) (store.Man
 func (s *Store) ListManifests(ctx context.Context, mf store.ManifestFilter) ([]store.Manifest, error) {
 	var f filter
 	f.add("repository = ?", mf.Repository)
-	f.add("subject = ?", mf.Subject)
+	// Spelled out so that the partial index on subjects serves it.
+	if mf.Subject != "" {
+		f.add("subject = ? AND subject <> ''", mf.Subject)
+	} else {
+		f.add("subject = ''")
+	}
 	if mf.Tagged != nil {
 		cond := `EXISTS (SELECT 1 FROM tags WHERE tags.repository = manifests.repository AND tags.digest = manifests.digest)`
 		if !*mf.Tagged {
@@ -302,7 +307,7 @@ func accessoryClosure(t *dbtx, repo, digest string) ([]string, error) {
 			args = append(args, d)
 		}
 		var next []string
-		err := t.query(`SELECT digest FROM manifests WHERE repository = ? AND subject IN (?`+strings.Repeat(", ?", len(level)-1)+`)
+		err := t.query(`SELECT digest FROM manifests WHERE repository = ? AND subject <> '' AND subject IN (?`+strings.Repeat(", ?", len(level)-1)+`)
 			ORDER BY digest`, args, func(scan func(...any) error) error {
 			var d string
 			if err := scan(&d); err != nil {

@@ -249,6 +249,9 @@ func (s *Store) ApplyEvents(ctx context.Context, evs []store.RegistryEvent, owne
 			todo = append(todo, e)
 			applied[i] = true
 		}
+		if err := countActivity(t, todo, now); err != nil {
+			return err
+		}
 		return applyFresh(t, todo, now, ownerTeam)
 	})
 	if err != nil {
@@ -303,6 +306,9 @@ func applyEvent(t *dbtx, e store.RegistryEvent, now time.Time, ownerTeam string)
 		return false, err
 	}
 	if err := lockRepository(t, e.Repository); err != nil {
+		return false, err
+	}
+	if err := countActivity(t, []store.RegistryEvent{e}, now); err != nil {
 		return false, err
 	}
 	if err := applyRecorded(t, e, now, ownerTeam); err != nil {
@@ -664,7 +670,10 @@ func (s *Store) PruneRegistryHistory(ctx context.Context, before time.Time) (int
 			}
 			total += n
 		}
-		return nil
+		// The day before is in stays whole.
+		n, err := t.exec(`DELETE FROM repository_activity WHERE day < ?`, ts(activityDay(before)))
+		total += n
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("prune registry history: %w", err)

@@ -54,9 +54,16 @@ func testActivity(t *testing.T, s store.Store) {
 	eq(t, "a pulls", l, 4)
 	p, l = sum(store.ActivityFilter{Namespace: "a%"})
 	eq(t, "a% pushes", p+l, 0)
-	days, err := as.Activity(ctx(t), store.ActivityFilter{Repository: "a/x", Since: time.Now().Add(time.Hour)})
+	days, err := as.Activity(ctx(t), store.ActivityFilter{Repository: "a/x", Since: time.Now().Add(48 * time.Hour)})
 	ok(t, err)
 	eq(t, "future days", len(days), 0)
+	// A replayed event counts once.
+	if _, err := rs.ApplyEvent(ctx(t), store.RegistryEvent{ID: "ev1", Action: store.ActionPush, Repository: "a/x"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	p, l = sum(store.ActivityFilter{Repository: "a/x"})
+	eq(t, "a/x pushes after a replay", p, 2)
+	eq(t, "a/x pulls after a replay", l, 3)
 	_, err = as.Activity(ctx(t), store.ActivityFilter{})
 	if err == nil {
 		t.Fatal("Activity without a repository or namespace succeeded")
