@@ -59,6 +59,23 @@ type Skipped struct {
 // the ones to apply come back as RegistryEvents, the others as Skipped. The
 // error is for an envelope that is not JSON or has no events array.
 func DecodeEnvelope(body []byte) ([]store.RegistryEvent, []Skipped, error) {
+	// Every event well-formed, as the registry sends them: one pass.
+	var whole struct {
+		Events []wireEvent `json:"events"`
+	}
+	if json.Unmarshal(body, &whole) == nil && whole.Events != nil {
+		var d decoded
+		for _, w := range whole.Events {
+			d.add(w)
+		}
+		return d.out, d.skipped, nil
+	}
+	return decodeEach(body)
+}
+
+// decodeEach is DecodeEnvelope event by event, which tells the malformed
+// events apart.
+func decodeEach(body []byte) ([]store.RegistryEvent, []Skipped, error) {
 	var env struct {
 		Events []json.RawMessage `json:"events"`
 	}
@@ -68,26 +85,36 @@ func DecodeEnvelope(body []byte) ([]store.RegistryEvent, []Skipped, error) {
 	if env.Events == nil {
 		return nil, nil, fmt.Errorf("envelope: no events")
 	}
-	var out []store.RegistryEvent
-	var skipped []Skipped
+	var d decoded
 	for i, raw := range env.Events {
 		var w wireEvent
 		if err := json.Unmarshal(raw, &w); err != nil {
-			skipped = append(skipped, Skipped{ID: fmt.Sprintf("#%d", i), Reason: "malformed event"})
+			d.skipped = append(d.skipped, Skipped{ID: fmt.Sprintf("#%d", i), Reason: "malformed event"})
 			continue
 		}
-		e, reason := convert(w)
-		if reason != "" {
-			skipped = append(skipped, Skipped{ID: truncate(w.ID, maxIDLength), Reason: reason})
-			continue
-		}
-		if reason := outsideGrammar(e); reason != "" {
-			skipped = append(skipped, Skipped{ID: truncate(w.ID, maxIDLength), Reason: reason, Rejected: true})
-			continue
-		}
-		out = append(out, e)
+		d.add(w)
 	}
-	return out, skipped, nil
+	return d.out, d.skipped, nil
+}
+
+// decoded is what DecodeEnvelope returns.
+type decoded struct {
+	out     []store.RegistryEvent
+	skipped []Skipped
+}
+
+// add checks w and adds it to the events or the skipped ones.
+func (d *decoded) add(w wireEvent) {
+	e, reason := convert(w)
+	if reason != "" {
+		d.skipped = append(d.skipped, Skipped{ID: truncate(w.ID, maxIDLength), Reason: reason})
+		return
+	}
+	if reason := outsideGrammar(e); reason != "" {
+		d.skipped = append(d.skipped, Skipped{ID: truncate(w.ID, maxIDLength), Reason: reason, Rejected: true})
+		return
+	}
+	d.out = append(d.out, e)
 }
 
 // convert checks one event and turns it into a store event; a non-empty

@@ -1,6 +1,7 @@
 package events
 
 import (
+	"reflect"
 	"testing"
 )
 
@@ -49,4 +50,19 @@ func BenchmarkDecodeEnvelope(b *testing.B) {
 			b.Fatalf("DecodeEnvelope = %d events, %v skipped, %v", len(evs), skipped, err)
 		}
 	}
+}
+
+// FuzzDecodeOnePass: the one-pass decoding of well-formed envelopes gives
+// what decoding event by event gives.
+func FuzzDecodeOnePass(f *testing.F) {
+	f.Add([]byte(benchEnvelope))
+	f.Add([]byte(`{"events":[null,{},{"id":"x","action":"pull","target":{"repository":"a/b","mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:1"}}]}`))
+	f.Add([]byte(`{"events":[{"id":"x","timestamp":"yesterday"}],"events":[]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		evs, skipped, err := DecodeEnvelope(body)
+		evs2, skipped2, err2 := decodeEach(body)
+		if (err == nil) != (err2 == nil) || !reflect.DeepEqual(evs, evs2) || !reflect.DeepEqual(skipped, skipped2) {
+			t.Fatalf("one pass: %v %v %v\nevent by event: %v %v %v", evs, skipped, err, evs2, skipped2, err2)
+		}
+	})
 }
