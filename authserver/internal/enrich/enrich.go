@@ -46,8 +46,15 @@ type BatchStore interface {
 	SetManifestDetailsBatch(ctx context.Context, ds []store.ManifestDetails) error
 }
 
-// writeBatch bounds the details one transaction records.
-const writeBatch = 64
+// writeBatch bounds the details one transaction records; writeWindow is
+// how long a batch waits for more after its first. The enrichment runs
+// behind the events' answers, so its results can wait: a few large
+// transactions cost the database far less than one per result, and leave
+// it to the event batches in between.
+const (
+	writeBatch  = 64
+	writeWindow = 50 * time.Millisecond
+)
 
 // Defaults.
 const (
@@ -212,8 +219,10 @@ func (e *Enricher) work() {
 func (e *Enricher) write() {
 	defer e.wg.Done()
 	bs, batching := e.d.Store.(BatchStore)
+	window := time.NewTimer(writeWindow)
 	for d := range e.results {
 		batch := []store.ManifestDetails{d}
+		window.Reset(writeWindow)
 	more:
 		for batching && len(batch) < writeBatch {
 			select {
@@ -222,10 +231,13 @@ func (e *Enricher) write() {
 					break more
 				}
 				batch = append(batch, d)
-			default:
+			case <-window.C:
+				break more
+			case <-e.quit:
 				break more
 			}
 		}
+		window.Stop()
 		ctx, cancel := context.WithTimeout(context.Background(), e.d.Timeout)
 		var err error
 		if batching {
