@@ -17,7 +17,10 @@ import (
 // figures' servers: the enricher reads every pushed manifest from it
 // behind the events' answers (the figure's digests are made up, so each
 // read is a round trip answered 404 and recorded as unknown — the
-// enrichment's full cost but for the body). stop ends it.
+// enrichment's full cost but for the body). Like the load generator, which
+// stands for the registry posting events, it runs on the load core: in a
+// deployment the registry replicas are other processes, and serving the
+// reads is their work, not the server's. stop ends it.
 func (b *bench) enrichmentRegistry() (stop func(), err error) {
 	bin, err := tool("registry", registryproc.RegistryPkg, registryproc.RegistryVersion)
 	if err != nil {
@@ -27,7 +30,7 @@ func (b *bench) enrichmentRegistry() (stop func(), err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	reg, err := b.startRegistry(bin, dir)
+	reg, err := b.startRegistry(bin, dir, b.o.loadCore)
 	if err != nil {
 		return nil, err
 	}

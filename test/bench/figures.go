@@ -308,6 +308,28 @@ func (b *bench) latencyRow(figure string, d, r LoadResult, p float64, max time.D
 		target: op + " " + fmtDur(max), pass: ptr(ok && d.Errors == 0 && d.BadStatus == 0)})
 }
 
+// eventFigures is -events-only: figure 4 on SQLite (served by dm, which
+// it stops) and on PostgreSQL.
+func (b *bench) eventFigures(ctx context.Context, ref, dm *server) error {
+	err := b.events(ctx, "SQLite", ref, dm)
+	dm.stop()
+	if err != nil {
+		return err
+	}
+	b.eventsPostgresFigure(ctx, ref)
+	return nil
+}
+
+// eventsPostgresFigure is figure 4 on PostgreSQL; a failure is a row.
+func (b *bench) eventsPostgresFigure(ctx context.Context, ref *server) {
+	if b.o.skipPostgres {
+		b.add(row{figure: "4. events, PostgreSQL", value: "skipped (-skip-postgres)"})
+	} else if err := b.eventsPostgres(ctx, ref); err != nil {
+		b.logf("PostgreSQL event figure: %v", err)
+		b.add(row{figure: "4. events, PostgreSQL", value: "not measured: " + firstLine(err.Error())})
+	}
+}
+
 func (b *bench) runAll(ctx context.Context) error {
 	o := b.o
 	b.logf("%s", machineLine())
@@ -339,6 +361,9 @@ func (b *bench) runAll(ctx context.Context) error {
 	dm, err := b.startDockmaster("dockmaster-sqlite", "")
 	if err != nil {
 		return err
+	}
+	if o.eventsOnly {
+		return b.eventFigures(ctx, ref, dm)
 	}
 	pw := randomHex(12)
 	if err := b.setupTokens(ctx, dm, userName, pw); err != nil {
@@ -397,12 +422,7 @@ func (b *bench) runAll(ctx context.Context) error {
 	}
 
 	// 4. Event ingestion on PostgreSQL.
-	if o.skipPostgres {
-		b.add(row{figure: "4. events, PostgreSQL", value: "skipped (-skip-postgres)"})
-	} else if err := b.eventsPostgres(ctx, ref); err != nil {
-		b.logf("PostgreSQL event figure: %v", err)
-		b.add(row{figure: "4. events, PostgreSQL", value: "not measured: " + firstLine(err.Error())})
-	}
+	b.eventsPostgresFigure(ctx, ref)
 
 	// 5. Cron sync.
 	if o.skipSync {

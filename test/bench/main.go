@@ -81,6 +81,7 @@ type options struct {
 	slowDBOnly   bool
 	serverCore   int
 	noEnrich     bool
+	eventsOnly   bool
 	src          string
 	loadCore     int
 }
@@ -101,6 +102,7 @@ func cmdRun(ctx context.Context, args []string) error {
 	fs.BoolVar(&o.registryOnly, "registry-only", false, "measure only the registry's verification cost figure (kid vs x5c tokens)")
 	fs.BoolVar(&o.skipSlowDB, "skip-slowdb", false, "skip the slow-database figure (PostgreSQL 25 ms away, 1/10/100 connections)")
 	fs.BoolVar(&o.slowDBOnly, "slowdb-only", false, "measure only the slow-database figure")
+	fs.BoolVar(&o.eventsOnly, "events-only", false, "measure only the event figures (SQLite and PostgreSQL)")
 	fs.BoolVar(&o.noEnrich, "no-enrich", false, "run the event figures without the enrichment behind them (no registry URL), for comparison")
 	fs.StringVar(&o.src, "src", "", "module directory to build ./authserver from (default: this checkout)")
 	fs.IntVar(&o.serverCore, "server-core", 0, "CPU core of the server under test (-1: no pinning)")

@@ -65,7 +65,7 @@ func (b *bench) measureSync(ctx context.Context) error {
 	if err := os.MkdirAll(regDir, 0o755); err != nil {
 		return err
 	}
-	reg, err := b.startRegistry(regBin, regDir)
+	reg, err := b.startRegistry(regBin, regDir, b.o.serverCore)
 	if err != nil {
 		return err
 	}
@@ -166,13 +166,13 @@ func (b *bench) measureSync(ctx context.Context) error {
 }
 
 // startRegistry runs the registry without auth in dir (its storage in
-// dir/storage), pinned to the server core.
-func (b *bench) startRegistry(bin, dir string) (*registryproc.Registry, error) {
+// dir/storage), pinned to core.
+func (b *bench) startRegistry(bin, dir string, core int) (*registryproc.Registry, error) {
 	return registryproc.Start(dir, registryproc.Options{
 		Binary:        bin,
 		DeleteEnabled: true,
 		LogLevel:      "error",
-		Wrapper:       pinned(b.o.serverCore),
+		Wrapper:       pinned(core),
 	})
 }
 
