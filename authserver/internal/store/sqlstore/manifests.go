@@ -214,8 +214,8 @@ func clip(s string, n int) string {
 	return strings.ToValidUTF8(s[:n], "")
 }
 
-// detailsStmt is the UPDATE that records d at now.
-func detailsStmt(d store.ManifestDetails, now time.Time) Stmt {
+// detailsRow is a row of detailsStmts: what reading d's manifest told.
+func detailsRow(d store.ManifestDetails) []any {
 	platforms := ""
 	if len(d.Platforms) > 0 {
 		ps := slices.Clone(d.Platforms[:min(len(d.Platforms), maxPlatforms)])
@@ -230,13 +230,34 @@ func detailsStmt(d store.ManifestDetails, now time.Time) Stmt {
 		b, _ := json.Marshal(d.Chart)
 		chart = string(b)
 	}
-	// A subject the manifest does not name keeps the one its fallback tag
-	// gave.
-	return Stmt{Q: `UPDATE manifests SET kind = ?, artifact_type = ?,
-		subject = CASE WHEN ? <> '' THEN ? ELSE subject END, platforms = ?, chart = ?, problem = ?, enriched_at = ?
-		WHERE repository = ? AND digest = ?`,
-		Args: []any{clip(d.Kind, 32), clip(d.ArtifactType, maxDetailField), d.Subject, clip(d.Subject, maxDetailField),
-			platforms, chart, clip(d.Problem, maxProblem), ts(now), d.Repository, d.Digest}}
+	return []any{d.Repository, d.Digest, clip(d.Kind, 32), clip(d.ArtifactType, maxDetailField),
+		clip(d.Subject, maxDetailField), platforms, chart, clip(d.Problem, maxProblem)}
+}
+
+// detailsStmts are the UPDATEs that record rows (of detailsRow) at now,
+// one per chunk: a batch of the enrichment's results costs the database a
+// statement or two, not one per manifest. A subject the manifest does not
+// name keeps the one its fallback tag gave.
+func detailsStmts(rows [][]any, now time.Time) []Stmt {
+	var out []Stmt
+	for start, n := range chunks(len(rows)) {
+		var q strings.Builder
+		q.WriteString(`UPDATE manifests SET kind = v.column3, artifact_type = v.column4,
+			subject = CASE WHEN v.column5 <> '' THEN v.column5 ELSE manifests.subject END,
+			platforms = v.column6, chart = v.column7, problem = v.column8, enriched_at = ?
+			FROM (VALUES `)
+		args := []any{ts(now)}
+		for i := range n {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, rows[start+i]...)
+		}
+		q.WriteString(`) AS v WHERE manifests.repository = v.column1 AND manifests.digest = v.column2`)
+		out = append(out, Stmt{Q: q.String(), Args: args})
+	}
+	return out
 }
 
 // SetManifestDetails records what reading a manifest told.
@@ -244,7 +265,7 @@ func (s *Store) SetManifestDetails(ctx context.Context, d store.ManifestDetails)
 	now := s.now()
 	var ok bool
 	err := s.write(ctx, func(t *dbtx) error {
-		st := detailsStmt(d, now)
+		st := detailsStmts([][]any{detailsRow(d)}, now)[0]
 		n, err := t.exec(st.Q, st.Args...)
 		ok = n > 0
 		return err
@@ -258,11 +279,11 @@ func (s *Store) SetManifestDetails(ctx context.Context, d store.ManifestDetails)
 // SetManifestDetailsBatch is SetManifestDetails for many manifests in one
 // transaction; those the catalog no longer has are left alone.
 func (s *Store) SetManifestDetailsBatch(ctx context.Context, ds []store.ManifestDetails) error {
-	now := s.now()
-	stmts := make([]Stmt, len(ds))
+	rows := make([][]any, len(ds))
 	for i, d := range ds {
-		stmts[i] = detailsStmt(d, now)
+		rows[i] = detailsRow(d)
 	}
+	stmts := detailsStmts(rows, s.now())
 	err := s.write(ctx, func(t *dbtx) error {
 		return t.execBatch(stmts...)
 	})
