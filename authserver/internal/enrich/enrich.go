@@ -52,7 +52,7 @@ type BatchStore interface {
 // transactions cost the database far less than one per result, and leave
 // it to the event batches in between.
 const (
-	writeBatch  = 64
+	writeBatch  = 256
 	writeWindow = 50 * time.Millisecond
 )
 

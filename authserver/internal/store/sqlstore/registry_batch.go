@@ -126,24 +126,21 @@ func readPushStates(t *dbtx, evs []store.RegistryEvent, ownerTeam string) ([]pus
 		q.WriteString(`) SELECT q.i,
 			(SELECT deleted_at FROM repository_versions WHERE name = q.repo),
 			(SELECT deleted_at FROM manifest_tombstones WHERE repository = q.repo AND digest = q.digest),
-			(SELECT count(*) FROM tag_versions WHERE repository = q.repo AND name = q.tag),
-			(SELECT changed_at FROM tag_versions WHERE repository = q.repo AND name = q.tag),
-			coalesce((SELECT deleted FROM tag_versions WHERE repository = q.repo AND name = q.tag), FALSE),
+			tv.name IS NOT NULL, tv.changed_at, coalesce(tv.deleted, FALSE),
 			(SELECT count(*) FROM namespaces WHERE name = q.ns),
 			(SELECT count(*) FROM teams WHERE name = q.team AND protected = TRUE)
-			FROM q ORDER BY q.i`)
+			FROM q LEFT JOIN tag_versions tv ON tv.repository = q.repo AND tv.name = q.tag ORDER BY q.i`)
 		rows := 0
 		err := t.query(q.String(), args, func(scan func(...any) error) error {
-			var i, tagRows int
+			var i int
 			var st pushState
-			if err := scan(&i, tsScan(&st.repoDeleted), tsScan(&st.manifestDeleted), &tagRows, tsScan(&st.tag.changedAt),
+			if err := scan(&i, tsScan(&st.repoDeleted), tsScan(&st.manifestDeleted), &st.tag.found, tsScan(&st.tag.changedAt),
 				&st.tag.deleted, &st.namespaceRows, &st.teamRows); err != nil {
 				return err
 			}
 			if i < start || i >= start+n {
 				return fmt.Errorf("push state row %d outside %d..%d", i, start, start+n-1)
 			}
-			st.tag.found = tagRows > 0
 			out[i] = st
 			rows++
 			return nil
