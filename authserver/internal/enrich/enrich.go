@@ -112,6 +112,47 @@ type Enricher struct {
 	results chan store.ManifestDetails
 
 	enriched, unknown, retry, dropped atomic.Int64
+	// foreground counts notification requests in progress (Foreground).
+	foreground atomic.Int64
+}
+
+// maxYield bounds how long the enrichment waits for the receiver to be
+// idle before it reads or writes anyway; yieldPoll is how often it looks.
+const (
+	maxYield  = 250 * time.Millisecond
+	yieldPoll = 2 * time.Millisecond
+)
+
+// Foreground marks a notification request in progress until done is
+// called; the enrichment yields to it (see yield).
+func (e *Enricher) Foreground() (done func()) {
+	e.foreground.Add(1)
+	return func() { e.foreground.Add(-1) }
+}
+
+// yield waits while notification requests are in progress, at most
+// maxYield. The registry waits for each notification's answer and its
+// queue backs up behind a slow receiver; nothing waits for the enrichment.
+// So under a burst of pushes the enrichment takes what the burst leaves —
+// still one step per maxYield per worker — and catches up after it (what
+// overflows its queue, the next sweep reads).
+func (e *Enricher) yield() {
+	if e.foreground.Load() == 0 {
+		return
+	}
+	limit := time.NewTimer(maxYield)
+	defer limit.Stop()
+	poll := time.NewTicker(yieldPoll)
+	defer poll.Stop()
+	for e.foreground.Load() > 0 {
+		select {
+		case <-e.quit:
+			return
+		case <-limit.C:
+			return
+		case <-poll.C:
+		}
+	}
 }
 
 // New starts the workers; Close stops them.
@@ -202,6 +243,7 @@ func (e *Enricher) work() {
 			e.mu.Lock()
 			delete(e.queued, r)
 			e.mu.Unlock()
+			e.yield()
 			ctx, cancel := context.WithTimeout(context.Background(), e.d.Timeout)
 			d := e.read(ctx, r)
 			cancel()
@@ -238,6 +280,7 @@ func (e *Enricher) write() {
 			}
 		}
 		window.Stop()
+		e.yield()
 		ctx, cancel := context.WithTimeout(context.Background(), e.d.Timeout)
 		var err error
 		if batching {
@@ -318,6 +361,7 @@ func (e *Enricher) Sweep(ctx context.Context, max int) (int, error) {
 			go func() {
 				defer wg.Done()
 				for r := range work {
+					e.yield()
 					rctx, cancel := context.WithTimeout(ctx, e.d.Timeout)
 					d := e.read(rctx, r)
 					cancel()

@@ -182,3 +182,44 @@ func TestEnqueueDoesNotBlock(t *testing.T) {
 		t.Fatalf("stats %+v, want 8 dropped", s)
 	}
 }
+
+// While notifications are answered the enrichment waits, at most maxYield
+// (250 ms) per step, and goes on at once when they are done.
+func TestEnrichmentYieldsToNotifications(t *testing.T) {
+	img := []byte(`{"schemaVersion":2,"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:` + strings.Repeat("1", 64) + `","size":2},"layers":[]}`)
+	img2 := append([]byte(nil), img...)
+	img2[len(img2)-2] = ' '
+	reg := &fakeRegistry{manifests: map[string][]byte{dig(img): img, dig(img2): img2}}
+	st := &fakeStore{got: map[string]store.ManifestDetails{}}
+	e := enrich.New(enrich.Deps{Registry: reg, Store: st, SweepEvery: -1})
+	t.Cleanup(func() { e.Close(context.Background()) })
+	waitFor := func(n int, within time.Duration) time.Duration {
+		t.Helper()
+		start := time.Now()
+		for st.count() < n {
+			if time.Since(start) > within {
+				t.Fatalf("%d of %d manifests recorded after %v: %+v", st.count(), n, within, e.Stats())
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		return time.Since(start)
+	}
+
+	done := e.Foreground()
+	e.Enqueue(store.ManifestRef{Repository: "team/app", Digest: dig(img)})
+	time.Sleep(100 * time.Millisecond)
+	if n := st.count(); n != 0 {
+		t.Fatalf("%d manifests recorded while a notification was in progress", n)
+	}
+	done()
+	waitFor(1, 2*time.Second)
+
+	// A notification that never ends does not stop the enrichment: it
+	// reads and writes after waiting maxYield for each.
+	done = e.Foreground()
+	defer done()
+	e.Enqueue(store.ManifestRef{Repository: "team/app", Digest: dig(img2)})
+	if took := waitFor(2, 5*time.Second); took < 400*time.Millisecond {
+		t.Fatalf("recorded after %v under a notification that never ended, want ≥ 2 × maxYield", took)
+	}
+}

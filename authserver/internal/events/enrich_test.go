@@ -13,12 +13,28 @@ import (
 type enqueued struct {
 	mu   sync.Mutex
 	refs []store.ManifestRef
+	// foreground: requests in progress; outside: enqueued outside one.
+	foreground, outside int
 }
 
 func (e *enqueued) Enqueue(refs ...store.ManifestRef) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.refs = append(e.refs, refs...)
+	if e.foreground == 0 {
+		e.outside++
+	}
+}
+
+func (e *enqueued) Foreground() func() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.foreground++
+	return func() {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		e.foreground--
+	}
 }
 
 // A durable push hands its manifest to the enricher (once: a replay does
@@ -74,5 +90,10 @@ func TestEnrichmentAndPulls(t *testing.T) {
 	defer en.mu.Unlock()
 	if len(en.refs) != 1 {
 		t.Fatalf("enqueued %+v after a pull and a delete, want only the push", en.refs)
+	}
+	// The enricher yields while a notification is answered: each request
+	// was marked as foreground work, and the mark is gone after it.
+	if en.outside != 0 || en.foreground != 0 {
+		t.Fatalf("enqueued outside a request %d times, %d requests still marked", en.outside, en.foreground)
 	}
 }

@@ -97,6 +97,12 @@ type Enqueuer interface {
 	Enqueue(refs ...store.ManifestRef)
 }
 
+// yielder is an Enqueuer that defers its own work while notifications are
+// being answered (enrich.Enricher).
+type yielder interface {
+	Foreground() (done func())
+}
+
 // Receiver is the notification endpoint.
 type Receiver struct {
 	d    Deps
@@ -183,6 +189,9 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			"remote", req.RemoteAddr)
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized"})
 		return
+	}
+	if y, ok := r.d.Enricher.(yielder); ok {
+		defer y.Foreground()()
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, r.d.MaxBody))
 	if err != nil {
