@@ -5,7 +5,10 @@
 --   manifests by kind across repositories (the kind filter looks inside
 --   one repository, through the primary key);
 -- * activity per repository and day is counted where it is written
---   instead of read back from an index over every event.
+--   instead of read back from an index over every event;
+-- * a tag's version no longer moves an index entry on every push: only
+--   the prune looked tag versions up by time (a scan, once per sync run),
+--   and without it PostgreSQL updates the row in place (HOT).
 
 DROP INDEX manifests_subject;
 DROP INDEX manifests_kind;
@@ -27,3 +30,4 @@ INSERT INTO repository_activity (repository, day, pushes, pulls)
         count(*) FILTER (WHERE action = 'push'), count(*) FILTER (WHERE action = 'pull')
     FROM registry_events WHERE action IN ('push', 'pull') GROUP BY 1, 2;
 DROP INDEX registry_events_repository;
+DROP INDEX tag_versions_changed_at;
