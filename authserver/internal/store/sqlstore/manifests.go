@@ -165,11 +165,12 @@ func (s *Store) ListManifests(ctx context.Context, mf store.ManifestFilter) ([]s
 		f.add("subject = ''")
 	}
 	if mf.Tagged != nil {
-		cond := `EXISTS (SELECT 1 FROM tags WHERE tags.repository = manifests.repository AND tags.digest = manifests.digest)`
+		// One read of the repository's tags, not one per manifest.
+		cond := `digest IN (SELECT digest FROM tags WHERE tags.repository = ?)`
 		if !*mf.Tagged {
 			cond = "NOT " + cond
 		}
-		f.add(cond)
+		f.add(cond, mf.Repository)
 	}
 	switch mf.Kind {
 	case "":

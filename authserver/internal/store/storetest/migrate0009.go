@@ -29,6 +29,7 @@ func TestActivityBackfill(t *testing.T, b Before0009) {
 	b.Exec(`CREATE INDEX manifests_pending ON manifests (enriched_at)`)
 	b.Exec(`CREATE INDEX registry_events_repository ON registry_events (repository, received_at)`)
 	b.Exec(`CREATE INDEX tag_versions_changed_at ON tag_versions (changed_at)`)
+	b.Exec(`CREATE INDEX tags_digest ON tags (repository, digest)`)
 	today := time.Now().UTC().Truncate(24 * time.Hour)
 	yesterday := today.Add(-24 * time.Hour)
 	for i, e := range []struct {

@@ -6,9 +6,11 @@
 --   one repository, through the primary key);
 -- * activity per repository and day is counted where it is written
 --   instead of read back from an index over every event;
--- * a tag's version no longer moves an index entry on every push: only
---   the prune looked tag versions up by time (a scan, once per sync run),
---   and without it PostgreSQL updates the row in place (HOT).
+-- * a push no longer moves index entries of its tag: only the prune
+--   looked tag versions up by time (a scan, once per sync run), and the
+--   manifests API finds a repository's tags of a digest through the
+--   primary key (one repository's tags, read once per page); without them
+--   PostgreSQL updates a tag and its version in place (HOT).
 
 DROP INDEX manifests_subject;
 DROP INDEX manifests_kind;
@@ -31,3 +33,4 @@ INSERT INTO repository_activity (repository, day, pushes, pulls)
     FROM registry_events WHERE action IN ('push', 'pull') GROUP BY 1, 2;
 DROP INDEX registry_events_repository;
 DROP INDEX tag_versions_changed_at;
+DROP INDEX tags_digest;
