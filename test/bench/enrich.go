@@ -39,27 +39,33 @@ func (b *bench) enrichmentRegistry() (stop func(), err error) {
 }
 
 // enrichmentNote records what the enricher of dm did during the event
-// figure (its Prometheus counters), after letting its queue drain a little.
+// figure and, as its own rate, how fast it read what was queued once the
+// figure's load stopped (its Prometheus counters).
 func (b *bench) enrichmentNote(ctx context.Context, dm *server, db string) {
 	if b.registryURL == "" {
 		return
 	}
-	var got map[string]float64
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var err error
-		got, err = scrapeEnrich(ctx, dm.url+"/metrics")
-		if err != nil {
+	read := func(m map[string]float64) float64 { return m["enriched"] + m["unknown"] }
+	during, err := scrapeEnrich(ctx, dm.url+"/metrics")
+	if err != nil {
+		b.notes = append(b.notes, fmt.Sprintf("events, %s: enrichment counters not read: %v", db, err))
+		return
+	}
+	start, got := time.Now(), during
+	for got["queued"] > 0 && time.Since(start) < 30*time.Second {
+		time.Sleep(100 * time.Millisecond)
+		if got, err = scrapeEnrich(ctx, dm.url+"/metrics"); err != nil {
 			b.notes = append(b.notes, fmt.Sprintf("events, %s: enrichment counters not read: %v", db, err))
 			return
 		}
-		if got["queued"] == 0 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
 	}
-	b.notes = append(b.notes, fmt.Sprintf("events, %s, with enrichment behind the answers: %.0f manifests read (%.0f recorded as unknown), %.0f dropped by the full queue (left pending for the sweep), %.0f still queued",
-		db, got["enriched"]+got["unknown"], got["unknown"], got["dropped"], got["queued"]))
+	after, took := read(got)-read(during), time.Since(start)
+	own := "-"
+	if after > 0 {
+		own = fmt.Sprintf("%.0f manifests/s", after/took.Seconds())
+	}
+	b.notes = append(b.notes, fmt.Sprintf("events, %s, enrichment: %.0f manifests read during the figure (it yields to the notifications), %.0f after it in %.1f s = %s (its own rate), %.0f recorded as unknown in all, %.0f dropped by the full queue (left pending for the sweep), %.0f still queued",
+		db, read(during), after, took.Seconds(), own, got["unknown"], got["dropped"], got["queued"]))
 }
 
 // scrapeEnrich reads dockmaster_enrich_manifests_total by outcome and
