@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -29,11 +30,48 @@ type dialect struct {
 	stmts sync.Map
 	// written holds the write transactions' statements (see stmtCache).
 	written *stmtCache
+	// writes counts write transactions; the checkpointer runs after new
+	// ones only.
+	writes atomic.Int64
+	// stop ends the checkpointer, which closes stopped.
+	stop, stopped chan struct{}
+}
+
+// startCheckpointer copies committed WAL frames back into the database
+// file every interval, on a reader connection, instead of letting the
+// commit that crosses SQLite's threshold do it: that commit waited for the
+// whole copy, which was the event receiver's long tail. PASSIVE: it never
+// waits for readers or the writer.
+func (d *dialect) startCheckpointer(every time.Duration) {
+	d.stop, d.stopped = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(d.stopped)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		var done int64
+		for {
+			select {
+			case <-d.stop:
+				return
+			case <-t.C:
+			}
+			if n := d.writes.Load(); n != done {
+				done = n
+				// A failure leaves the frames for the next round or the
+				// backstop; nothing is lost.
+				_, _ = d.reader.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+			}
+		}
+	}()
 }
 
 var _ sqlstore.Dialect = (*dialect)(nil)
 
 func (d *dialect) close() error {
+	if d.stop != nil {
+		close(d.stop)
+		<-d.stopped
+	}
 	var err error
 	d.stmts.Range(func(_, st any) bool {
 		err = errors.Join(err, st.(*sql.Stmt).Close())
@@ -49,6 +87,7 @@ func (d *dialect) close() error {
 // Write runs fn in one IMMEDIATE transaction on the writer connection.
 func (d *dialect) Write(ctx context.Context, fn func(sqlstore.Tx) error) error {
 	defer d.written.prepareNoted(ctx)
+	defer d.writes.Add(1)
 	return run(ctx, d.writer, d.written, fn)
 }
 

@@ -50,6 +50,14 @@ const readerConns = 64
 // writtenStmts bounds the statements kept prepared on the writer.
 const writtenStmts = 256
 
+// checkpointEvery is how often the checkpointer copies what was committed
+// back into the database file; backstopCheckpoint (pages, 4 KiB each) is
+// the WAL size at which a commit does it itself.
+const (
+	checkpointEvery    = 100 * time.Millisecond
+	backstopCheckpoint = 8000
+)
+
 // Open opens (creating if needed) the database file at path and runs the
 // embedded migrations. ":memory:" gives a private in-memory database.
 func Open(ctx context.Context, path string) (*Store, error) {
@@ -69,6 +77,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		writeQ[k] = v
 	}
 	writeQ.Set("_txlock", "immediate")
+	if !memory {
+		// The checkpointer below copies the WAL back between commits; this
+		// is the backstop should it fall behind.
+		writeQ.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", backstopCheckpoint))
+	}
 
 	writer, err := sql.Open("sqlite", "file:"+path+"?"+writeQ.Encode())
 	if err != nil {
@@ -92,6 +105,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		reader.SetMaxOpenConns(readerConns)
 		reader.SetMaxIdleConns(readerConns)
 		d.reader = reader
+		d.startCheckpointer(checkpointEvery)
 	}
 	s := &Store{db: d, Now: time.Now}
 	s.core = sqlstore.New(d, func() time.Time { return s.Now() })

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -113,4 +114,44 @@ func TestMigration0009Backfill(t *testing.T) {
 			return s
 		},
 	})
+}
+
+// TestCheckpointer: what is committed reaches the database file within a
+// few checkpoint intervals with no commit crossing SQLite's own threshold.
+func TestCheckpointer(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dockmaster.db")
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	size := func() int64 {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	time.Sleep(3 * checkpointEvery) // the migrations' pages land first
+	before := size()
+	if err := s.db.Write(t.Context(), func(tx sqlstore.Tx) error {
+		if _, err := tx.Exec(`CREATE TABLE filler (v TEXT)`); err != nil {
+			return err
+		}
+		for i := range 500 {
+			if _, err := tx.Exec(`INSERT INTO filler (v) VALUES (?)`, fmt.Sprintf("%0500d", i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for size() < before+200_000 {
+		if time.Now().After(deadline) {
+			t.Fatalf("database file %d bytes 5 s after a 250 kB commit (was %d): not checkpointed", size(), before)
+		}
+		time.Sleep(checkpointEvery)
+	}
 }
