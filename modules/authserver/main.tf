@@ -38,6 +38,10 @@ locals {
     var.redis_url == null ? [] : ["DOCKMASTER_REDIS_URL=${var.redis_url}"],
     var.registry_url == null ? [] : ["DOCKMASTER_REGISTRY_URL=${var.registry_url}"],
     length(var.trusted_proxies) == 0 ? [] : ["DOCKMASTER_TRUSTED_PROXIES=${join(",", var.trusted_proxies)}"],
+    var.database_timeout == null ? [] : ["DOCKMASTER_DATABASE_TIMEOUT=${var.database_timeout}"],
+    var.database_acquire_timeout == null ? [] : ["DOCKMASTER_DATABASE_ACQUIRE_TIMEOUT=${var.database_acquire_timeout}"],
+    var.redis_fail_closed ? ["DOCKMASTER_REDIS_FAIL_CLOSED=true"] : [],
+    var.registry_host == null ? [] : ["DOCKMASTER_REGISTRY_HOST=${var.registry_host}"],
     [for k, v in var.extra_env : "${k}=${v}"],
   )
 }
@@ -65,6 +69,13 @@ resource "docker_container" "first" {
     timeout      = "3s"
     retries      = 3
     start_period = "2s"
+  }
+
+  lifecycle {
+    precondition {
+      condition     = !var.redis_fail_closed || var.redis_url != null
+      error_message = "redis_fail_closed needs redis_url: without Redis there is nothing to fail closed on."
+    }
   }
 
   dynamic "labels" {

@@ -142,6 +142,42 @@ variable "log_level" {
   }
 }
 
+variable "database_timeout" {
+  description = "Deadline of every database call (--database-timeout, a Go duration such as 3s); past it a request answers 503 with Retry-After. null: the server's default (3s)."
+  type        = string
+  default     = null
+  validation {
+    condition     = var.database_timeout == null || can(regex("^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$", var.database_timeout))
+    error_message = "database_timeout must be a Go duration such as 3s or 1500ms."
+  }
+}
+
+variable "database_acquire_timeout" {
+  description = "How long a database call waits for a free PostgreSQL connection before answering 503 (--database-acquire-timeout, a Go duration, at most database_timeout). null: the server's default (1s)."
+  type        = string
+  default     = null
+  validation {
+    condition     = var.database_acquire_timeout == null || can(regex("^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$", var.database_acquire_timeout))
+    error_message = "database_acquire_timeout must be a Go duration such as 1s or 500ms."
+  }
+}
+
+variable "redis_fail_closed" {
+  description = "Refuse logins (503) while Redis is unreachable, instead of throttling per replica and invalidating caches by their TTLs (--redis-fail-closed). Needs redis_url."
+  type        = bool
+  default     = false
+}
+
+variable "registry_host" {
+  description = "host[:port] clients pull from, shown in the web UI's docker pull lines (--registry-host). null: the host of public_url."
+  type        = string
+  default     = null
+  validation {
+    condition     = var.registry_host == null || can(regex("^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$", var.registry_host))
+    error_message = "registry_host must be host or host:port."
+  }
+}
+
 variable "extra_env" {
   description = "More DOCKMASTER_* settings (name => value) for every replica."
   type        = map(string)

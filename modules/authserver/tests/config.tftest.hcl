@@ -79,3 +79,52 @@ run "rejects_public_url_with_path" {
   }
   expect_failures = [var.public_url]
 }
+
+run "resilience_settings" {
+  command = plan
+  variables {
+    database_timeout         = "2s"
+    database_acquire_timeout = "500ms"
+    redis_fail_closed        = true
+    registry_host            = "registry.example.com:5443"
+  }
+  assert {
+    condition = alltrue([for e in ["DOCKMASTER_DATABASE_TIMEOUT=2s", "DOCKMASTER_DATABASE_ACQUIRE_TIMEOUT=500ms", "DOCKMASTER_REDIS_FAIL_CLOSED=true",
+    "DOCKMASTER_REGISTRY_HOST=registry.example.com:5443"] : contains(docker_container.first.env, e)])
+    error_message = "the database deadlines, fail-closed Redis and the registry host reach every replica"
+  }
+}
+
+run "resilience_defaults_are_the_servers" {
+  command = plan
+  assert {
+    condition     = length([for e in docker_container.first.env : e if can(regex("^DOCKMASTER_(DATABASE_TIMEOUT|DATABASE_ACQUIRE_TIMEOUT|REDIS_FAIL_CLOSED|REGISTRY_HOST)=", e))]) == 0
+    error_message = "unset settings are left to the server's defaults"
+  }
+}
+
+run "rejects_bad_durations" {
+  command = plan
+  variables {
+    database_timeout         = "3 seconds"
+    database_acquire_timeout = "-1s"
+  }
+  expect_failures = [var.database_timeout, var.database_acquire_timeout]
+}
+
+run "rejects_bad_registry_host" {
+  command = plan
+  variables {
+    registry_host = "https://registry.example.com/"
+  }
+  expect_failures = [var.registry_host]
+}
+
+run "fail_closed_needs_redis" {
+  command = plan
+  variables {
+    redis_url         = null
+    redis_fail_closed = true
+  }
+  expect_failures = [docker_container.first]
+}
