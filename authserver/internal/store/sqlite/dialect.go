@@ -33,8 +33,10 @@ type dialect struct {
 	// writes counts write transactions; the checkpointer runs after new
 	// ones only.
 	writes atomic.Int64
-	// stop ends the checkpointer, which closes stopped.
+	// stop ends the checkpointer, which closes stopped; once, since a
+	// store may be closed twice.
 	stop, stopped chan struct{}
+	stopOnce      sync.Once
 }
 
 // startCheckpointer copies committed WAL frames back into the database
@@ -69,8 +71,10 @@ var _ sqlstore.Dialect = (*dialect)(nil)
 
 func (d *dialect) close() error {
 	if d.stop != nil {
-		close(d.stop)
-		<-d.stopped
+		d.stopOnce.Do(func() {
+			close(d.stop)
+			<-d.stopped
+		})
 	}
 	var err error
 	d.stmts.Range(func(_, st any) bool {

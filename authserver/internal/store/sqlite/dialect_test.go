@@ -124,7 +124,10 @@ func TestCheckpointer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer func() {
+		s.Close()
+		s.Close() // a store closed twice (tests of outages do) stays closed
+	}()
 	size := func() int64 {
 		fi, err := os.Stat(path)
 		if err != nil {
