@@ -64,6 +64,10 @@ module "authserver" {
   log_level       = var.log_level
   extra_env       = var.auth_extra_env
   labels          = local.labels
+
+  database_timeout         = var.auth_database_timeout
+  database_acquire_timeout = var.auth_database_acquire_timeout
+  redis_fail_closed        = var.auth_redis_fail_closed
 }
 
 module "registry" {

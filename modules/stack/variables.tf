@@ -186,6 +186,32 @@ variable "log_level" {
   }
 }
 
+variable "auth_database_timeout" {
+  description = "Deadline of every database call of the auth replicas (a Go duration; null: the server's 3s). See modules/authserver."
+  type        = string
+  default     = null
+  validation {
+    condition     = var.auth_database_timeout == null || can(regex("^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$", var.auth_database_timeout))
+    error_message = "auth_database_timeout must be a Go duration such as 3s or 500ms."
+  }
+}
+
+variable "auth_database_acquire_timeout" {
+  description = "How long an auth replica waits for a free PostgreSQL connection (a Go duration; null: the server's 1s). See modules/authserver."
+  type        = string
+  default     = null
+  validation {
+    condition     = var.auth_database_acquire_timeout == null || can(regex("^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$", var.auth_database_acquire_timeout))
+    error_message = "auth_database_acquire_timeout must be a Go duration such as 3s or 500ms."
+  }
+}
+
+variable "auth_redis_fail_closed" {
+  description = "Refuse logins (503) while Redis is unreachable instead of throttling per replica. See modules/authserver."
+  type        = bool
+  default     = false
+}
+
 variable "auth_extra_env" {
   description = "More DOCKMASTER_* settings for the auth replicas."
   type        = map(string)
