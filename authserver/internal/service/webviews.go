@@ -136,16 +136,17 @@ type TeamView struct {
 	Namespaces []store.Namespace
 }
 
-// TeamPage loads a team with its members (MembersOf's rule: its members
-// and admins; others see the team without members).
-func (s *Service) TeamPage(ctx context.Context, a Actor, name string) (TeamView, error) {
+// TeamPage loads a team with a page of its members (members, by username:
+// MembersOf's rule — its members and admins; others see the team without
+// members).
+func (s *Service) TeamPage(ctx context.Context, a Actor, name string, members store.ListOptions) (TeamView, error) {
 	t, role, err := s.Team(ctx, a, name)
 	if err != nil {
 		return TeamView{}, err
 	}
 	v := TeamView{Team: t, Role: role, MayManage: rbac.CanManageTeam(a.subject(), role)}
 	if rbac.CanSeeTeamMembers(a.subject(), role) {
-		if v.Members, err = s.st.ListMembers(ctx, t.Name, store.ListOptions{Limit: 1000}); err != nil {
+		if v.Members, err = s.st.ListMembers(ctx, t.Name, members); err != nil {
 			return v, err
 		}
 	}

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -342,5 +343,33 @@ func TestRepositoryPlatforms(t *testing.T) {
 			t.Fatalf("set details: %v %v", ok, err)
 		}
 		want(t, "platforms", h.browser().get("/ui/repositories/pub/multi"), http.StatusOK, "index", "linux/amd64, linux/arm64")
+	})
+}
+
+// A team's members come a page at a time (50), each page linking the next.
+func TestTeamMembersPaged(t *testing.T) {
+	stores(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		members := map[string]rbac.Role{}
+		for i := range 54 { // with the owner, 55
+			name := fmt.Sprintf("member%03d", i)
+			now := time.Now().UTC()
+			if err := h.st.CreateUser(ctx, store.User{Username: name, Email: name + "@example.com", PasswordHash: "unused",
+				Enabled: true, PasswordChangedAt: now, CreatedAt: now, UpdatedAt: now}); err != nil {
+				t.Fatal(err)
+			}
+			members[name] = rbac.RoleViewer
+		}
+		h.team("big", "admin", members)
+		admin := h.browser()
+		admin.mustLogin("admin", h.adminPW)
+		first := admin.get("/ui/teams/big")
+		// Sorted by username: admin, member000 … member048 on the first page.
+		row := func(name string) string { return `<th scope="row">` + name + `</th>` }
+		want(t, "first page", first, http.StatusOK, row("admin"), row("member048"), `href="/ui/teams/big?after=member048"`)
+		lacks(t, "first page", first, row("member049"))
+		second := admin.get("/ui/teams/big?after=member048")
+		want(t, "second page", second, http.StatusOK, row("member049"), row("member053"))
+		lacks(t, "second page", second, row("member048"), row("admin"), `rel="next"`)
 	})
 }
