@@ -2,7 +2,9 @@ package service
 
 import (
 	"context"
+	"errors"
 
+	"github.com/dockmaster/dockmaster/authserver/internal/mediatype"
 	"github.com/dockmaster/dockmaster/authserver/internal/rbac"
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
 )
@@ -43,15 +45,20 @@ func (s *Service) RepositoryPage(ctx context.Context, a Actor, name string, opt 
 		v.Next = tags[want-1].Name
 	}
 	v.Tags = tags
-	// The platforms an index serves, as the enrichment read them.
-	tagged := true
-	ms, err := s.st.ListManifests(ctx, store.ManifestFilter{Repository: rp.Name, Tagged: &tagged,
-		ListOptions: store.ListOptions{Limit: 1000}})
-	if err != nil {
-		return v, err
-	}
+	// The platforms of the indexes on this page, as the enrichment read
+	// them: a read per index shown, whatever the repository holds.
 	v.Platforms = map[string][]string{}
-	for _, m := range ms {
+	for _, tg := range tags {
+		if tg.Kind != mediatype.KindIndex || v.Platforms[tg.Digest] != nil {
+			continue
+		}
+		m, err := s.st.GetManifest(ctx, rp.Name, tg.Digest)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // deleted since the tags were read
+		}
+		if err != nil {
+			return v, err
+		}
 		if len(m.Platforms) > 0 {
 			v.Platforms[m.Digest] = m.Platforms
 		}

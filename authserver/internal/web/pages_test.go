@@ -343,6 +343,19 @@ func TestRepositoryPlatforms(t *testing.T) {
 			t.Fatalf("set details: %v %v", ok, err)
 		}
 		want(t, "platforms", h.browser().get("/ui/repositories/pub/multi"), http.StatusOK, "index", "linux/amd64, linux/arm64")
+
+		// An index on a later page of tags: its platforms are read for the
+		// page it is on.
+		for i := range 60 {
+			if err := h.st.PutTag(ctx, store.Tag{Repository: "pub/multi", Name: fmt.Sprintf("0-%02d", i), Digest: fmt.Sprintf("sha256:%064d", i),
+				MediaType: "application/vnd.oci.image.manifest.v1+json", Size: 500}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		first := h.browser().get("/ui/repositories/pub/multi")
+		lacks(t, "first page of 61 tags", first, "linux/amd64")
+		want(t, "platforms on the second page", h.browser().get("/ui/repositories/pub/multi?after=0-49"), http.StatusOK,
+			"linux/amd64, linux/arm64")
 	})
 }
 
