@@ -14,7 +14,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/dockmaster/dockmaster/authserver/internal/store"
-	"github.com/dockmaster/dockmaster/authserver/internal/store/sqlite"
 )
 
 //go:embed testdata/a11y.js
@@ -108,16 +107,15 @@ func (s *session) text(sel string) string {
 	return run(s, "text "+sel, chromedp.Text(chromedp.CSS(sel)))
 }
 
-// TestBrowserFlows drives Debian's chromium through the flows,
-// checking accessibility on every page and saving a screenshot of each.
+// TestBrowserFlows drives Debian's chromium through the flows on
+// both stores, checking accessibility on every page and saving a
+// screenshot of each.
 func TestBrowserFlows(t *testing.T) {
 	exe := chromium(t)
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "db.sqlite"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	h := newHarness(t, st)
+	stores(t, func(t *testing.T, h *harness) { browserFlows(t, exe, h) })
+}
+
+func browserFlows(t *testing.T, exe string, h *harness) {
 	fixture(h)
 	for _, repo := range []string{"pub/web-frontend", "pub/api-server", "pub/worker"} {
 		h.tag(repo, "1.0", publicDigest)
