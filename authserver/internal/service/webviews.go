@@ -48,10 +48,12 @@ func (s *Service) RepositoryPage(ctx context.Context, a Actor, name string, opt 
 	// The platforms of the indexes on this page, as the enrichment read
 	// them: a read per index shown, whatever the repository holds.
 	v.Platforms = map[string][]string{}
+	read := map[string]bool{}
 	for _, tg := range tags {
-		if tg.Kind != mediatype.KindIndex || v.Platforms[tg.Digest] != nil {
+		if tg.Kind != mediatype.KindIndex || read[tg.Digest] {
 			continue
 		}
+		read[tg.Digest] = true
 		m, err := s.st.GetManifest(ctx, rp.Name, tg.Digest)
 		if errors.Is(err, store.ErrNotFound) {
 			continue // deleted since the tags were read
