@@ -327,12 +327,39 @@ func (e *Enricher) sweepLoop() {
 				case <-ctx.Done():
 				}
 			}()
-			if _, err := e.Sweep(ctx, 10*sweepBatch); err != nil && ctx.Err() == nil {
+			if _, err := e.sweepAll(ctx); err != nil && ctx.Err() == nil {
 				e.d.Logger.Warn("enrich: sweep", "err", err)
 			}
 			cancel()
 		}
 	}
+}
+
+// sweepRound bounds one Sweep call of sweepAll, sweepRounds the rounds of
+// one sweepAll (a backlog of 200,000 manifests; the next tick goes on).
+const (
+	sweepRound  = 10 * sweepBatch
+	sweepRounds = 100
+)
+
+// sweepAll sweeps in rounds until a round finds fewer pending manifests
+// than it may read (or fails): after a burst that overflowed the queue,
+// the backlog is read at once, not a round per SweepEvery.
+func (e *Enricher) sweepAll(ctx context.Context) (int, error) {
+	total := 0
+	for range sweepRounds {
+		n, err := e.Sweep(ctx, sweepRound)
+		total += n
+		if err != nil || n < sweepRound {
+			return total, err
+		}
+		select {
+		case <-e.quit:
+			return total, nil
+		default:
+		}
+	}
+	return total, nil
 }
 
 // Sweep reads up to max pending manifests from the store, SweepWorkers
