@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -66,29 +65,25 @@ func testActivity(t *testing.T, s store.Store) {
 	eq(t, "a/x pushes after a replay", p, 2)
 	eq(t, "a/x pulls after a replay", l, 3)
 	// The group commit's path counts the same, once per event.
-	b, isBatch := s.(interface {
-		ApplyEvents(context.Context, []store.RegistryEvent, string) ([]bool, error)
-	})
-	if !isBatch {
+	bs, isBS := s.(batchStore)
+	if !isBS {
 		t.Fatalf("%T has no ApplyEvents", s)
 	}
-	{
-		var evs []store.RegistryEvent
-		for i, action := range []string{"push", "push", "pull", "delete"} {
-			e := store.RegistryEvent{ID: fmt.Sprintf("batch%d", i), Action: action, Repository: "c/z"}
-			if action == store.ActionPush {
-				e.Tag, e.Digest, e.MediaType = fmt.Sprint(i), fmt.Sprintf("sha256:%064d", 100+i), "application/vnd.oci.image.manifest.v1+json"
-			}
-			evs = append(evs, e)
+	var evs []store.RegistryEvent
+	for i, action := range []string{"push", "push", "pull", "delete"} {
+		e := store.RegistryEvent{ID: fmt.Sprintf("batch%d", i), Action: action, Repository: "c/z"}
+		if action == store.ActionPush {
+			e.Tag, e.Digest, e.MediaType = fmt.Sprint(i), fmt.Sprintf("sha256:%064d", 100+i), "application/vnd.oci.image.manifest.v1+json"
 		}
-		for range 2 { // the second time, replays
-			_, err := b.ApplyEvents(ctx(t), evs, "")
-			ok(t, err)
-		}
-		p, l = sum(store.ActivityFilter{Namespace: "c"})
-		eq(t, "c pushes", p, 2)
-		eq(t, "c pulls", l, 1)
+		evs = append(evs, e)
 	}
+	for range 2 { // the second time, replays
+		_, err := bs.ApplyEvents(ctx(t), evs, "")
+		ok(t, err)
+	}
+	p, l = sum(store.ActivityFilter{Namespace: "c"})
+	eq(t, "c pushes", p, 2)
+	eq(t, "c pulls", l, 1)
 	_, err = as.Activity(ctx(t), store.ActivityFilter{})
 	if err == nil {
 		t.Fatal("Activity without a repository or namespace succeeded")

@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -80,9 +79,7 @@ func BenchmarkReads(b *testing.B, s store.Store) {
 // by the enrichment's write of what it read (…/enriched). It reports
 // events/s; the applier must be a store.Store with ApplyEvents.
 func BenchmarkApplyEvents(b *testing.B, s store.Store) {
-	ap, isBatch := s.(interface {
-		ApplyEvents(context.Context, []store.RegistryEvent, string) ([]bool, error)
-	})
+	ap, isBatch := s.(batchStore)
 	if !isBatch {
 		b.Fatalf("%T has no ApplyEvents", s)
 	}
