@@ -142,6 +142,8 @@ type TeamView struct {
 	Role       rbac.Role
 	MayManage  bool
 	Members    []store.Member
+	// NextMember, when set, is the last member shown: more follow.
+	NextMember string
 	Namespaces []store.Namespace
 }
 
@@ -155,9 +157,13 @@ func (s *Service) TeamPage(ctx context.Context, a Actor, name string, members st
 	}
 	v := TeamView{Team: t, Role: role, MayManage: rbac.CanManageTeam(a.subject(), role)}
 	if rbac.CanSeeTeamMembers(a.subject(), role) {
-		if v.Members, err = s.st.ListMembers(ctx, t.Name, members); err != nil {
+		page, err := Paginate(ctx, members, func(ctx context.Context, o store.ListOptions) ([]store.Member, error) {
+			return s.st.ListMembers(ctx, t.Name, o)
+		}, func(m store.Member) string { return m.Username }, nil)
+		if err != nil {
 			return v, err
 		}
+		v.Members, v.NextMember = page.Items, page.Next
 	}
 	// The namespaces it owns that a may see.
 	_, visible, err := s.visibleNamespaces(ctx, a)

@@ -230,8 +230,6 @@ type teamData struct {
 	service.TeamView
 	Roles        []rbac.Role
 	Visibilities []rbac.Visibility
-	// Next is the last member shown when more follow.
-	Next string
 }
 
 func (w *Web) team(rw http.ResponseWriter, r *http.Request, v *viewer) error {
@@ -239,16 +237,11 @@ func (w *Web) team(rw http.ResponseWriter, r *http.Request, v *viewer) error {
 		return signInFirst()
 	}
 	tv, err := w.d.Service.TeamPage(r.Context(), v.actor(), r.PathValue("name"),
-		store.ListOptions{After: r.URL.Query().Get("after"), Limit: listPage + 1})
+		store.ListOptions{After: r.URL.Query().Get("after"), Limit: listPage})
 	if err != nil {
 		return err
 	}
-	d := teamData{TeamView: tv, Roles: allRoles, Visibilities: allVisibilities}
-	if len(tv.Members) > listPage {
-		d.Members = tv.Members[:listPage]
-		d.Next = tv.Members[listPage-1].Username
-	}
-	return w.render(rw, r, v, http.StatusOK, "team", tv.Team.Name, d)
+	return w.render(rw, r, v, http.StatusOK, "team", tv.Team.Name, teamData{TeamView: tv, Roles: allRoles, Visibilities: allVisibilities})
 }
 
 func (w *Web) memberAdd(rw http.ResponseWriter, r *http.Request, v *viewer) error {
