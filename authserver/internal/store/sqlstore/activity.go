@@ -15,24 +15,28 @@ func activityDay(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour
 // their repositories' day counters: one multi-row upsert per chunk.
 func countActivity(t *dbtx, evs []store.RegistryEvent, now time.Time) error {
 	day := ts(activityDay(now))
-	index := map[string]int{}
-	var rows [][]any // repository, day, pushes, pulls
+	type counts struct{ pushes, pulls int }
+	byRepo := map[string]*counts{}
+	var order []string
 	for _, e := range evs {
-		col := 2
-		switch e.Action {
-		case store.ActionPush:
-		case store.ActionPull:
-			col = 3
-		default:
+		if e.Action != store.ActionPush && e.Action != store.ActionPull {
 			continue
 		}
-		i, ok := index[e.Repository]
-		if !ok {
-			i = len(rows)
-			index[e.Repository] = i
-			rows = append(rows, []any{e.Repository, day, 0, 0})
+		c := byRepo[e.Repository]
+		if c == nil {
+			c = &counts{}
+			byRepo[e.Repository] = c
+			order = append(order, e.Repository)
 		}
-		rows[i][col] = rows[i][col].(int) + 1
+		if e.Action == store.ActionPush {
+			c.pushes++
+		} else {
+			c.pulls++
+		}
+	}
+	rows := make([][]any, 0, len(order)) // repository, day, pushes, pulls
+	for _, r := range order {
+		rows = append(rows, []any{r, day, byRepo[r].pushes, byRepo[r].pulls})
 	}
 	stmts := appendRows(nil, `INSERT INTO repository_activity (repository, day, pushes, pulls) VALUES `, `(?, ?, ?, ?)`,
 		` ON CONFLICT (repository, day) DO UPDATE SET pushes = repository_activity.pushes + excluded.pushes,
