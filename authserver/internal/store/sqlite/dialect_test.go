@@ -48,7 +48,16 @@ func TestWriteStatementCache(t *testing.T) {
 	if !cached(ins) {
 		t.Fatal("not prepared after two uses")
 	}
-	write(ins, "a", 3) // prepared this time
+	// Prepared this time: the transaction runs it from the cache.
+	if err := s.db.Write(t.Context(), func(tx sqlstore.Tx) error {
+		if tx.(*dbtx).stmt(ins) == nil {
+			t.Error("a cached text is not run prepared")
+		}
+		_, err := tx.Exec(ins, "a", 3)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	var v int
 	if err := s.db.Read(t.Context(), func(tx sqlstore.Tx) error { return tx.Get(`SELECT v FROM t WHERE k = ?`, []any{"a"}, &v) }); err != nil || v != 3 {
 		t.Fatalf("v = %d, %v after a prepared upsert; want 3", v, err)
