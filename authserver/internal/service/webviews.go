@@ -138,10 +138,10 @@ func (s *Service) NamespacePage(ctx context.Context, a Actor, name string, opt s
 
 // TeamView is a team page as a may see it.
 type TeamView struct {
-	Team       store.Team
-	Role       rbac.Role
-	MayManage  bool
-	Members    []store.Member
+	Team      store.Team
+	Role      rbac.Role
+	MayManage bool
+	Members   []store.Member
 	// NextMember, when set, is the last member shown: more follow.
 	NextMember string
 	Namespaces []store.Namespace
